@@ -1,0 +1,38 @@
+# Two commands matter: `make run` and `make test`. Both create .venv when it is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+
+.PHONY: run test ui bench validate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The stamp files re-install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/python -m data_assets run
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+ui: $(VENV)/.installed
+	$(BIN)/dagster dev -w workspace.yaml
+
+validate: $(VENV)/.installed
+	$(BIN)/dagster definitions validate -w workspace.yaml
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m data_assets_tests.benchmarks
+
+clean:
+	rm -rf .data

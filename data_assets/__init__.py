@@ -1,0 +1,1 @@
+"""data_assets: a dataset-engineering workbench for LLM training data on Dagster and DuckDB."""

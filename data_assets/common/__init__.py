@@ -1,0 +1,1 @@
+"""Small helpers every stage shares: Dagster metadata rendering and progress logging."""

@@ -1,0 +1,108 @@
+"""Dagster wiring of raw ingest."""
+
+
+import dagster as dg
+import pandas as pd
+
+from data_assets import settings
+from data_assets.common.checks import not_null_check, unique_key_check
+from data_assets.common.metadata import column_schema, counts_markdown, preview_markdown
+from data_assets.ingest.load import IngestResult, ingest_sources
+from data_assets.ingest.sources import Source, load_sources
+from data_assets.warehouse import WarehouseResource
+from data_assets.warehouse.resource import insert_frame, replace_rows
+
+
+class IngestConfig(dg.Config):
+    sources_path: str = ""
+    """Sources YAML; empty means DATA_ASSETS_SOURCES, else the bundled sample."""
+
+    def resolved(self) -> str:
+        return self.sources_path or settings.sources_path()
+
+
+def _write(warehouse: WarehouseResource, table: str, result: IngestResult, sources: list[Source], all_names: list[str]) -> int:
+    """Mirror the configured sources into `table`: rows of sources no longer configured go, a
+    record seen before keeps its first `ingested_at`, and the same files give the same rows."""
+    names = [s.name for s in sources]
+    with warehouse.connect() as con:
+        previous = con.execute(f"SELECT record_id, ingested_at FROM {table}").df()
+        frame = result.documents
+        if len(frame) and len(previous):
+            first_seen = dict(zip(previous["record_id"], previous["ingested_at"]))
+            frame = frame.assign(ingested_at=[first_seen.get(r, t) for r, t in zip(frame["record_id"], frame["ingested_at"])])
+        removed = len(set(previous["record_id"]) - set(frame["record_id"]))
+        replace_rows(con, table, frame, "TRUE")
+        placeholders = ", ".join("?" for _ in names) or "NULL"
+        # raw.rejects and raw.files are shared by both ingest assets: each rewrites its sources'
+        # rows, and rows of sources gone from the YAML are removed too.
+        every = ", ".join("?" for _ in all_names) or "NULL"
+        for shared, data in (("raw.rejects", result.rejects), ("raw.files", result.files)):
+            con.execute("BEGIN TRANSACTION")
+            con.execute(f"DELETE FROM {shared} WHERE source IN ({placeholders}) OR source NOT IN ({every})", names + all_names)
+            insert_frame(con, shared, data)
+            con.execute("COMMIT")
+    return removed
+
+
+def _materialize(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource, preference: bool) -> dg.MaterializeResult:
+    all_sources = load_sources(config.resolved())
+    sources = [s for s in all_sources if s.is_preference == preference]
+    table = "raw.preferences" if preference else "raw.documents"
+    if not sources:
+        context.log.info(f"no {'preference' if preference else 'instruction'} sources configured; {table} is emptied")
+    result = ingest_sources(sources, log=context.log)
+    removed = _write(warehouse, table, result, sources, [s.name for s in all_sources])
+    frame = result.documents
+    roles = frame["role"].value_counts().to_dict() if len(frame) else {}
+    text_columns = ["prompt", "chosen", "rejected"] if preference else ["instruction", "input", "response"]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            "rows_by_source": counts_markdown(dict(result.rows_by_source), "source", "rows"),
+            "rows_by_role": counts_markdown(roles, "role", "rows"),
+            "rejected_rows": int(len(result.rejects)),
+            "rejects_by_reason": counts_markdown(dict(result.rejects_by_reason), "reason", "rows"),
+            "files_read": int(len(result.files)),
+            "records_no_longer_in_sources": removed,
+            "sources_file": config.resolved(),
+            # Raw text may hold PII that compliance has not redacted yet: preview ids and places only.
+            "preview": preview_markdown(frame[["record_id", "source", "source_uri", "source_row", "role"]] if len(frame) else pd.DataFrame()),
+            "dagster/column_schema": column_schema({
+                "record_id": "VARCHAR", "source": "VARCHAR", "source_uri": "VARCHAR", "source_row": "BIGINT",
+                "role": "VARCHAR", "origin": "VARCHAR", "license": "VARCHAR",
+                **{c: "VARCHAR" for c in text_columns}, "ingested_at": "TIMESTAMP",
+            }),
+        }
+    )
+
+
+@dg.asset(
+    group_name="ingest",
+    kinds={"duckdb"},
+    pool="duckdb",
+    description="Instruction records of every train, seed and eval source, verbatim, in raw.documents; "
+    "unreadable rows in raw.rejects with their reason.",
+)
+def raw_documents(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    return _materialize(context, config, warehouse, preference=False)
+
+
+@dg.asset(
+    group_name="ingest",
+    kinds={"duckdb"},
+    pool="duckdb",
+    description="Human-labeled preference records (prompt, chosen, rejected) of every preference source, verbatim, "
+    "in raw.preferences; unreadable rows in raw.rejects.",
+)
+def raw_preferences(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    return _materialize(context, config, warehouse, preference=True)
+
+
+ASSETS = [raw_documents, raw_preferences]
+CHECKS = [
+    unique_key_check(raw_documents, "raw.documents"),
+    not_null_check(raw_documents, "raw.documents", ["record_id", "source", "source_uri", "source_row", "role", "instruction", "input", "response"]),
+    unique_key_check(raw_preferences, "raw.preferences"),
+    not_null_check(raw_preferences, "raw.preferences", ["record_id", "source", "prompt", "chosen", "rejected"]),
+]

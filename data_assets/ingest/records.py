@@ -1,0 +1,81 @@
+"""From a parsed source row to a canonical record, or a reason it cannot be one."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from data_assets.ingest.sources import Source
+
+REQUIRED = {"instruction": True, "input": False, "response": True, "prompt": False, "chosen": True, "rejected": True}
+DIALOGUE_TURN = "\n\nAssistant:"
+
+
+class RowError(ValueError):
+    pass
+
+
+def record_id(source: str, relative_uri: str, payload: str, occurrence: int, prefix: str = "r") -> str:
+    """Stable id of a source record: the same source, file, content and n-th repeat of that
+    content give the same id on every run, wherever the row moves inside its file."""
+    digest = hashlib.sha256("\x1f".join([source, relative_uri, payload, str(occurrence)]).encode("utf-8", "surrogatepass"))
+    return f"{prefix}_{digest.hexdigest()[:20]}"
+
+
+def lookup(value: dict[str, Any], dotted: str) -> Any:
+    """Follow a dotted path (`instances.0.output`) into nested dicts and lists; None when absent."""
+    if dotted in value:
+        return value[dotted]
+    current: Any = value
+    for part in dotted.split("."):
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and part.lstrip("-").isdigit() and -len(current) <= int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return None
+    return current
+
+
+def canonical_fields(source: Source, value: dict[str, Any]) -> dict[str, str]:
+    """Map one row to the canonical text fields, verbatim; raises RowError with the reason."""
+    out: dict[str, str] = {}
+    for name, column in source.fields.items():
+        if not column:
+            continue
+        raw = lookup(value, column)
+        out[name] = _as_text(name, column, raw)
+    if source.is_preference and not source.fields.get("prompt"):
+        out["prompt"], out["chosen"], out["rejected"] = split_shared_prefix(out.get("chosen", ""), out.get("rejected", ""))
+    for name in source.fields:
+        if REQUIRED.get(name) and not out.get(name, "").strip():
+            raise RowError(f"missing required field {name!r} (column {source.fields[name] or name!r})")
+    return out
+
+
+def _as_text(name: str, column: str, raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise RowError(f"field {name!r} (column {column!r}) must be text, got {type(raw).__name__}")
+    # A bare number is a legitimate answer ("42"); lists and objects are not text.
+    return str(raw)
+
+
+def split_shared_prefix(chosen: str, rejected: str) -> tuple[str, str, str]:
+    """Split two dialogues that share a prefix into (prompt, chosen reply, rejected reply).
+
+    The prompt ends at the last assistant turn marker inside the common prefix, so it reads
+    `...\\n\\nAssistant:` and the replies are the differing last turns; prompt + reply is the
+    original text, character for character.
+    """
+    limit = 0
+    for a, b in zip(chosen, rejected):
+        if a != b:
+            break
+        limit += 1
+    cut = chosen.rfind(DIALOGUE_TURN, 0, limit)
+    cut = cut + len(DIALOGUE_TURN) if cut >= 0 else limit
+    return chosen[:cut], chosen[cut:], rejected[cut:]

@@ -1,0 +1,1 @@
+"""Profiles of a dataset stage: lengths, languages, verbs, duplicates."""

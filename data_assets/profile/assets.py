@@ -1,0 +1,4 @@
+"""Dagster wiring of the profiles (to be built)."""
+
+ASSETS: list = []
+CHECKS: list = []
