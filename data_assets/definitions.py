@@ -13,6 +13,7 @@ from data_assets.curves import assets as curves
 from data_assets.dedup import assets as dedup
 from data_assets.export import assets as export
 from data_assets.ingest import assets as ingest
+from data_assets.llm.resource import LLMResource
 from data_assets.prefs import assets as prefs
 from data_assets.profile import assets as profile
 from data_assets.synth import assets as synth
@@ -44,6 +45,7 @@ nightly = dg.ScheduleDefinition(
 
 def build_resources() -> dict:
     resources: dict = {"warehouse": WarehouseResource()}
+    resources["llm"] = LLMResource.from_env()
     return resources
 
 
