@@ -1,4 +1,208 @@
-"""Dagster wiring of the prefs stage (to be built)."""
+"""Dagster wiring of the prefs stage: AI-judged preference pairs, the judge's biases, the DPO export."""
 
-ASSETS: list = []
-CHECKS: list = []
+from collections import Counter
+from datetime import datetime, timezone
+
+import dagster as dg
+import pandas as pd
+
+from data_assets import settings
+from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
+from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown
+from data_assets.lineage.edges import edges_frame, replace_stage_edges
+from data_assets.llm.resource import LLMResource
+from data_assets.prefs.bias import BIAS_COLUMNS, bias_by_source, bias_metrics
+from data_assets.prefs.candidates import CANDIDATE_MODES, Pair, human_pairs, respond_requests, responses_frame, sample, sft_pairs
+from data_assets.prefs.export import DPO_COLUMNS, dpo_frame, write_dpo
+from data_assets.prefs.judging import judge_model_of, judge_requests, judgment_rows, pair_rows
+from data_assets.prefs.rubric import RUBRIC_VERSION
+from data_assets.warehouse import WarehouseResource
+from data_assets.warehouse.resource import replace_rows
+
+CONSISTENCY_CHECK = "judge_position_consistency"
+
+
+class PreferenceConfig(dg.Config):
+    sample_size: int = 100
+    """How many prompts of the SFT set (dedup.documents, role train) get a judged pair."""
+    human_sample_size: int = 200
+    """How many human-labeled pairs of raw.preferences are judged to calibrate the judge (0: none)."""
+    seed: int = 0
+    """Seed of both samples; the same seed and tables give the same pairs and a run answered from the cache."""
+    candidate_mode: str = "existing_vs_generated"
+    """existing_vs_generated: the dataset's response against a new one; two_generations: two new responses
+    (concise and thorough system prompts), with the dataset's response shown to the judge as reference."""
+    consistency_threshold: float = 0.8
+    """The position-consistency check warns below this share of pairs whose two orders agree."""
+    judge_max_tokens: int = 1024
+    respond_max_tokens: int = 1024
+
+
+def _edges(pairs: list[Pair]) -> list[tuple[str, str, str, str | None]]:
+    rows = []
+    for pair in pairs:
+        rows.append((pair.pair_id, pair.prompt_id, "prompt", pair.source))
+        for side, response in (("response_a", pair.response_a), ("response_b", pair.response_b)):
+            rows.append((pair.pair_id, response.response_id, side, response.origin))
+            rows.append((response.response_id, response.prompt_id, response.origin, response.method))
+    return rows
+
+
+@dg.asset(
+    group_name="prefs",
+    kinds={"duckdb", "anthropic"},
+    pool="duckdb",
+    deps=["dedup_documents", "raw_preferences"],
+    description="Preference pairs judged by an AI judge in both orders (prefs.pairs, prefs.judgments, prefs.responses), "
+    "with the judge's position, verbosity and human-agreement biases measured every run (prefs.bias).",
+    check_specs=[dg.AssetCheckSpec(
+        CONSISTENCY_CHECK, asset="preference_pairs", blocking=False,
+        description="Warns when the share of pairs whose two judging orders agree is below the configured threshold.",
+    )],
+)
+def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig, warehouse: WarehouseResource,
+                     llm: LLMResource) -> dg.MaterializeResult:
+    if config.candidate_mode not in CANDIDATE_MODES:
+        raise dg.Failure(f"candidate_mode {config.candidate_mode!r} is not one of {', '.join(CANDIDATE_MODES)}")
+    run_id = context.run.run_id
+    with warehouse.connect() as con:
+        sft = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'train'").df()
+        preferences = con.execute("SELECT record_id, prompt, chosen, rejected FROM raw.preferences").df()
+    prompts = sample(sft, config.sample_size, config.seed)
+    labeled = sample(preferences, config.human_sample_size, config.seed)
+    context.log.info(f"{len(prompts)} SFT prompts of {len(sft)}, {len(labeled)} human pairs of {len(preferences)}")
+
+    # No connection is open while the model works: other runs may write meanwhile.
+    respond = respond_requests(prompts, config.candidate_mode, config.respond_max_tokens)
+    generated = llm.run(respond, context=context) if respond else []
+    candidates = sft_pairs(prompts, generated, config.candidate_mode)
+    pairs = candidates.pairs + human_pairs(labeled)
+    requests = judge_requests(pairs, config.judge_max_tokens)
+    results = llm.run([request for _, _, request in requests], context=context) if requests else []
+
+    judgments = judgment_rows(requests, results)
+    judge_model = judge_model_of(judgments, llm.model_for("judge"))
+    pair_frame = pair_rows(pairs, judgments, judge_model)
+    responses = responses_frame(pairs)
+    degraded_ids = {p.pair_id for p in candidates.pairs if p.response_b.origin == "degraded"}
+    metrics = bias_metrics(pair_frame, judgments, degraded_ids)
+    consistency = metrics["consistency_rate"]
+    bias_row = pd.DataFrame([{
+        "run_id": run_id, "measured_at": datetime.now(timezone.utc).replace(tzinfo=None), "judge_model": judge_model,
+        "rubric_version": RUBRIC_VERSION, "provider": llm.provider_name, **metrics,
+        "consistency_threshold": config.consistency_threshold,
+    }])
+
+    with warehouse.connect() as con:
+        replace_rows(con, "prefs.responses", responses.assign(run_id=run_id), "TRUE")
+        replace_rows(con, "prefs.judgments", judgments.assign(run_id=run_id), "TRUE")
+        replace_rows(con, "prefs.pairs", pair_frame.assign(run_id=run_id), "TRUE")
+        replace_rows(con, "prefs.bias", bias_row, "run_id = ?", [run_id])
+        replace_stage_edges(con, "prefs", edges_frame(_edges(pairs), "prefs", run_id))
+
+    check = dg.AssetCheckResult(
+        check_name=CONSISTENCY_CHECK,
+        passed=consistency is None or consistency >= config.consistency_threshold,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "consistency_rate": consistency if consistency is not None else "no pair judged in both orders",
+            "threshold": config.consistency_threshold,
+            "pairs_judged": metrics["pairs_judged"],
+            "first_position_win_rate": _shown(metrics["first_position_win_rate"]),
+        },
+    )
+    if check.passed is False:
+        context.log.warning(f"judge position consistency {consistency:.3f} is below {config.consistency_threshold}: "
+                            "its verdicts depend on the order the responses are shown in")
+    sft_preview = pair_frame[pair_frame["source"] == "sft"][["pair_id", "verdict", "len_a", "len_b", "prompt"]]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(pair_frame),
+            "pairs_by_source": counts_markdown(pair_frame["source"].value_counts().to_dict(), "source", "pairs"),
+            "verdicts": counts_markdown(pair_frame["verdict"].value_counts().to_dict(), "verdict", "pairs"),
+            "judgments": len(judgments),
+            "judgments_by_status": counts_markdown(judgments["status"].value_counts().to_dict(), "status", "calls"),
+            **{f"bias/{k}": _shown(metrics[k]) for k in BIAS_COLUMNS},
+            "bias_by_source": table_markdown(bias_by_source(pair_frame, judgments)),
+            "judge_model": judge_model,
+            "rubric_version": RUBRIC_VERSION,
+            "candidate_mode": config.candidate_mode,
+            "second_response": _second_response_note(candidates, llm.provider_name),
+            "generation_fallbacks": counts_markdown(dict(candidates.fallbacks), "why B is not generated", "prompts"),
+            "degradations": counts_markdown(dict(candidates.degradations), "degradation", "pairs"),
+            "prompts_without_pair": counts_markdown(dict(candidates.skipped), "reason", "prompts"),
+            "same_model_family_pairs": int(pair_frame["same_model_family"].sum()),
+            # SFT prompts are compliance-redacted; human pairs are raw text and are not previewed.
+            "preview": preview_markdown(sft_preview),
+            **llm.usage_metadata(),
+            "dagster/column_schema": column_schema({
+                "pair_id": "VARCHAR", "source": "VARCHAR", "prompt_id": "VARCHAR", "prompt": "VARCHAR",
+                "reference": "VARCHAR", "response_a_id": "VARCHAR", "response_b_id": "VARCHAR", "verdict": "VARCHAR",
+                "chosen_id": "VARCHAR", "rejected_id": "VARCHAR", "len_a": "INTEGER", "len_b": "INTEGER",
+                "same_model_family": "BOOLEAN", "human_label": "VARCHAR", "judge_model": "VARCHAR",
+                "rubric_version": "VARCHAR", "run_id": "VARCHAR",
+            }),
+            "dagster/column_lineage": column_lineage({
+                "prompt_id": [("dedup_documents", "record_id"), ("raw_preferences", "record_id")],
+                "prompt": [("dedup_documents", "instruction"), ("dedup_documents", "input"), ("raw_preferences", "prompt")],
+                "reference": [("dedup_documents", "response")],
+                "human_label": [("raw_preferences", "chosen"), ("raw_preferences", "rejected")],
+            }),
+        },
+        check_results=[check],
+    )
+
+
+def _shown(value):
+    return round(value, 4) if isinstance(value, float) else ("n/a" if value is None else value)
+
+
+def _second_response_note(candidates, provider: str) -> str:
+    made = Counter(p.response_b.origin for p in candidates.pairs)
+    if not candidates.pairs:
+        return "no SFT pairs"
+    if made.get("degraded"):
+        return (f"{made['degraded']} of {len(candidates.pairs)} SFT pairs pit the existing response against a "
+                f"documented degradation of it (provider {provider} could not generate one); see `degradations`")
+    return f"all {len(candidates.pairs)} SFT pairs use generated responses"
+
+
+class DpoExportConfig(dg.Config):
+    include_human_pairs: bool = False
+    """Also export consistent human-labeled pairs; their text is raw.preferences, never compliance-scanned."""
+
+
+@dg.asset(
+    group_name="prefs",
+    kinds={"duckdb"},
+    pool="duckdb",
+    deps=["preference_pairs"],
+    description="dpo.jsonl and dpo.parquet in the exports folder: prompt, chosen, rejected and pair_id of every "
+    "pair with a consistent winner; ties and inconsistent pairs are left out.",
+)
+def dpo_export(context: dg.AssetExecutionContext, config: DpoExportConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        frame = dpo_frame(con, config.include_human_pairs)
+        left_out = con.execute("SELECT verdict, count(*) FROM prefs.pairs WHERE verdict NOT IN ('a', 'b') GROUP BY verdict").fetchall()
+    paths = write_dpo(frame, settings.exports_dir())
+    context.log.info(f"wrote {len(frame)} DPO pairs to {paths['jsonl']} and {paths['parquet']}")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            "jsonl": dg.MetadataValue.path(str(paths["jsonl"])),
+            "parquet": dg.MetadataValue.path(str(paths["parquet"])),
+            "pairs_left_out": counts_markdown(dict(left_out), "verdict", "pairs"),
+            "includes_human_pairs": config.include_human_pairs,
+            # Human pairs are raw, unredacted text: with them in, only ids are previewed.
+            "preview": preview_markdown(frame[["pair_id"]] if config.include_human_pairs else frame),
+            "dagster/column_schema": column_schema({c: "VARCHAR" for c in DPO_COLUMNS}),
+        }
+    )
+
+
+ASSETS = [preference_pairs, dpo_export]
+CHECKS = [
+    unique_key_check(preference_pairs, "prefs.pairs", key="pair_id"),
+    not_null_check(preference_pairs, "prefs.pairs", ["pair_id", "prompt_id", "response_a_id", "response_b_id", "verdict"]),
+    lineage_check(preference_pairs, "prefs.pairs", "prefs", key="pair_id"),
+]

@@ -1,0 +1,150 @@
+"""Candidate pairs: which prompts are judged, and the two responses of each.
+
+Two kinds of pair:
+- `sft`: a deterministic sample of prompts of the curated SFT set. By default response A is the
+  existing response and B a new one from the generator model; in `two_generations` mode both
+  come from the generator with different system prompts and the existing response is shown to
+  the judge as the reference. Where the generator cannot answer (offline it declines; online a
+  call may fail or hit the spend cap), B is a documented degradation of the existing response
+  (`data_assets.prefs.degrade`).
+- `human`: labeled pairs from `raw.preferences`, judged to calibrate the judge against people.
+  Which side is A is decided by a hash of the record id, so position and label are not confounded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from data_assets.llm.types import LLMRequest, LLMResult
+from data_assets.prefs.degrade import degrade
+from data_assets.prefs.rubric import prompt_text, respond_request
+from data_assets.prefs.text import stable_fraction, stable_id
+
+CANDIDATE_MODES = ("existing_vs_generated", "two_generations")
+TWO_GENERATION_STYLES = ("concise", "thorough")
+
+
+@dataclass(frozen=True)
+class Response:
+    response_id: str
+    prompt_id: str
+    text: str
+    origin: str                 # existing | generated | degraded | human
+    method: str                 # generation style, degradation way, or the human label side
+    detail: str = ""
+    provider: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class Pair:
+    pair_id: str
+    source: str                 # sft | human
+    prompt_id: str
+    prompt: str
+    reference: str | None
+    response_a: Response
+    response_b: Response
+    human_label: str | None = None   # a | b: the side people preferred (human pairs only)
+
+
+@dataclass
+class SftCandidates:
+    pairs: list[Pair] = field(default_factory=list)
+    fallbacks: Counter = field(default_factory=Counter)       # why B was degraded instead of generated
+    degradations: Counter = field(default_factory=Counter)    # which way, when it was
+    skipped: Counter = field(default_factory=Counter)         # prompts left without a pair, by reason
+
+
+def sample(frame: pd.DataFrame, size: int, seed: int, key: str = "record_id") -> pd.DataFrame:
+    """`size` rows chosen by a seeded hash of their key: the same seed and rows give the same
+    sample whatever order the table returns them in, and growing the table keeps most of it."""
+    if frame.empty:
+        return frame
+    ranks = frame[key].map(lambda k: stable_fraction("sample", str(seed), str(k)))
+    return frame.assign(_rank=ranks).sort_values(["_rank", key]).head(max(size, 0)).drop(columns="_rank").reset_index(drop=True)
+
+
+def response_id(prompt_id: str, origin: str, text: str) -> str:
+    return stable_id("resp", prompt_id, origin, text)
+
+
+def pair_id(source: str, prompt_id: str, response_a_id: str, response_b_id: str) -> str:
+    return stable_id("pair", source, prompt_id, response_a_id, response_b_id)
+
+
+def respond_requests(prompts: pd.DataFrame, mode: str, max_tokens: int = 1024) -> list[LLMRequest]:
+    """The generation requests for sampled SFT prompts: one per prompt, or two in `two_generations`."""
+    return [respond_request(prompt_text(row.instruction, row.input), style, max_tokens)
+            for row in prompts.itertuples(index=False) for style in _styles(mode)]
+
+
+def sft_pairs(prompts: pd.DataFrame, results: list[LLMResult], mode: str) -> SftCandidates:
+    """Pairs for the sampled SFT prompts, given the results of `respond_requests` in order."""
+    styles = _styles(mode)
+    per_prompt = len(styles)
+    if len(results) != len(prompts) * per_prompt:
+        raise ValueError(f"expected {len(prompts) * per_prompt} generation results, got {len(results)}")
+    out = SftCandidates()
+    for index, row in enumerate(prompts.itertuples(index=False)):
+        prompt = prompt_text(row.instruction, row.input)
+        mine = results[index * per_prompt:(index + 1) * per_prompt]
+        existing = Response(response_id(row.record_id, "existing", row.response), row.record_id, row.response, "existing", "dataset")
+        generated = [_generated(row.record_id, r, style) for r, style in zip(mine, styles) if r.ok and (r.text or "").strip()]
+        generated = [g for g in generated if g.text.strip() != row.response.strip()]
+        if mode == "two_generations" and len(generated) == 2 and generated[0].text.strip() != generated[1].text.strip():
+            a, b, reference = generated[0], generated[1], row.response
+        elif mode == "existing_vs_generated" and generated:
+            a, b, reference = existing, generated[0], None
+        else:
+            failed = [r for r in mine if not r.ok]
+            out.fallbacks[failed[0].status if failed else "same_text"] += 1
+            degraded = degrade(row.record_id, row.instruction, row.response)
+            if degraded is None:
+                out.skipped["response too short to degrade"] += 1
+                continue
+            out.degradations[degraded.method] += 1
+            a, reference = existing, None
+            b = Response(response_id(row.record_id, "degraded", degraded.text), row.record_id, degraded.text,
+                         "degraded", degraded.method, degraded.detail, provider="offline", model=None)
+        out.pairs.append(Pair(pair_id("sft", row.record_id, a.response_id, b.response_id), "sft", row.record_id,
+                              prompt, reference, a, b))
+    return out
+
+
+def human_pairs(preferences: pd.DataFrame) -> list[Pair]:
+    """Pairs from human-labeled preference records; A is the chosen side for about half of them."""
+    pairs = []
+    for row in preferences.itertuples(index=False):
+        chosen = Response(response_id(row.record_id, "human", row.chosen), row.record_id, row.chosen, "human", "chosen")
+        rejected = Response(response_id(row.record_id, "human", row.rejected), row.record_id, row.rejected, "human", "rejected")
+        if chosen.response_id == rejected.response_id:
+            continue
+        chosen_first = stable_fraction("side", row.record_id) < 0.5
+        a, b = (chosen, rejected) if chosen_first else (rejected, chosen)
+        pairs.append(Pair(pair_id("human", row.record_id, a.response_id, b.response_id), "human", row.record_id,
+                          row.prompt, None, a, b, human_label="a" if chosen_first else "b"))
+    return pairs
+
+
+def responses_frame(pairs: list[Pair]) -> pd.DataFrame:
+    rows = {}
+    for pair in pairs:
+        for response in (pair.response_a, pair.response_b):
+            rows[response.response_id] = response.__dict__
+    return pd.DataFrame(list(rows.values()), columns=list(Response.__dataclass_fields__))
+
+
+def _styles(mode: str) -> tuple[str, ...]:
+    if mode not in CANDIDATE_MODES:
+        raise ValueError(f"candidate_mode {mode!r} is not one of {', '.join(CANDIDATE_MODES)}")
+    return TWO_GENERATION_STYLES if mode == "two_generations" else ("default",)
+
+
+def _generated(prompt_id: str, result: LLMResult, style: str) -> Response:
+    text = result.text or ""
+    return Response(response_id(prompt_id, "generated", text), prompt_id, text, "generated", style,
+                    provider=result.provider, model=result.model)
