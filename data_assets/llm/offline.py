@@ -25,6 +25,7 @@ module exists) so the stage's handlers are registered before the first request.
 from __future__ import annotations
 
 import importlib
+import json
 import importlib.util
 import threading
 import time
@@ -105,7 +106,10 @@ def answer(request: LLMRequest) -> CallOutcome:
             return outcome("failed", error=f"offline handler {request.task} returned {type(result).__name__} "
                            "for a free-text request", failure_type="validation")
         return outcome("ok", text=result)
-    raw = result.model_dump_json() if isinstance(result, BaseModel) else str(result)
+    if isinstance(result, BaseModel):
+        raw = result.model_dump_json()
+    else:
+        raw = result if isinstance(result, str) else json.dumps(result, default=str)
     try:
         if isinstance(result, BaseModel):
             output = request.output_model.model_validate(result.model_dump())
