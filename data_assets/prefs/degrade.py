@@ -20,6 +20,7 @@ response, so re-runs make the same pairs; a response too short for any of them g
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from data_assets.prefs.text import content_terms, split_steps, stable_fraction
@@ -45,14 +46,15 @@ def degrade(record_id: str, instruction: str, response: str) -> Degradation | No
 
 
 def _truncate(record_id: str, response: str) -> Degradation | None:
-    tokens = response.split()
-    if len(tokens) < MIN_WORDS_TO_TRUNCATE:
+    ends = [m.end() for m in re.finditer(r"\S+", response)]
+    if len(ends) < MIN_WORDS_TO_TRUNCATE:
         return None
     share = 0.35 + 0.25 * stable_fraction("truncate", record_id)
-    keep = max(3, int(len(tokens) * share))
-    # Trailing punctuation would make the cut read like a finished sentence.
-    text = " ".join(tokens[:keep]).rstrip(".!?;:,")
-    return Degradation("truncated", text, f"kept {keep} of {len(tokens)} words")
+    keep = max(3, int(len(ends) * share))
+    # Cut at a word's end, keeping the text before it verbatim; trailing punctuation would make
+    # the cut read like a finished sentence.
+    text = response[: ends[keep - 1]].rstrip(".!?;:,")
+    return Degradation("truncated", text, f"kept {keep} of {len(ends)} words")
 
 
 def _drop_steps(record_id: str, response: str) -> Degradation | None:
