@@ -1,4 +1,140 @@
-"""Dagster wiring of the augment stage (to be built)."""
+"""Dagster wiring of the augment stage: rewrite curated records to fill the thin buckets of its profile."""
 
-ASSETS: list = []
-CHECKS: list = []
+import math
+from collections import Counter
+
+import dagster as dg
+import pandas as pd
+
+from data_assets.augment.apply import TEXT_FIELDS, run_plan
+from data_assets.augment.plan import METHODS, MODEL_METHODS, find_gaps, plan_augmentations
+from data_assets.augment.profile import DIMENSIONS, bucket_frame, distribution, distribution_frame
+from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
+from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown
+from data_assets.lineage.edges import edges_frame, replace_stage_edges
+from data_assets.llm.resource import LLMResource
+from data_assets.synth.guards import near_duplicate_index, rescan
+from data_assets.warehouse import WarehouseResource
+from data_assets.warehouse.resource import replace_rows
+
+DOCUMENT_COLUMNS = [
+    "record_id", "parent_id", "method", "gap", "language", "instruction", "input", "response", "source", "license",
+    "parent_origin", "parent_similarity", "pii_reasons", "provider", "model", "prompt_version", "request_hash", "run_id",
+]
+REJECTED_COLUMNS = [
+    "record_id", "parent_id", "method", "gap", "language", "instruction", "input", "response", "reason", "detail",
+    "raw_reply", "provider", "model", "prompt_version", "request_hash", "run_id",
+]
+
+
+class AugmentConfig(dg.Config):
+    methods: list[str] = list(METHODS)
+    """Methods to use: paraphrase, style_formal, style_informal, style_short, style_long, translate, noise."""
+    language: str = "es"
+    """Language `translate` writes (ISO 639-1: es, fr, de, pt, it, ...)."""
+    min_bucket_share: float = 0.05
+    """A bucket of the curated profile holding less than this share of records is under-represented."""
+    max_share: float = 0.2
+    """At most this many augmented records, as a share of the curated set."""
+    max_per_record: int = 1
+    """Augmentations per curated record; above 1, siblings often nearly duplicate each other."""
+    near_duplicate_threshold: float = 0.7
+    """Jaccard above which two augmented records are near-duplicates (the later one is dropped)."""
+    parent_copy_threshold: float = 0.8
+    """Word Jaccard with the parent, on the rewritten fields, at which a model rewrite counts as a copy."""
+    seed: int = 0
+
+
+def _frame(rows: list[dict], columns: list[str], run_id: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = None
+    frame["run_id"] = run_id
+    return frame[columns]
+
+
+@dg.asset(
+    group_name="augment",
+    kinds={"duckdb", "anthropic"},
+    pool="duckdb",
+    deps=["dedup_documents"],
+    description="Curated records rewritten (paraphrase, style, translation, typing noise) to fill the buckets the "
+    "curated profile lacks (domain, task type, style, length, language), up to a configured share; placeholders "
+    "kept, re-scanned for PII, near-duplicates dropped (augment.documents, augment.rejected).",
+)
+def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig, warehouse: WarehouseResource,
+                        llm: LLMResource) -> dg.MaterializeResult:
+    unknown = sorted(set(config.methods) - set(METHODS))
+    if unknown:
+        raise dg.Failure(f"unknown augmentation methods {unknown}; known: {', '.join(METHODS)}")
+    run_id = context.run.run_id
+    with warehouse.connect() as con:
+        curated = con.execute(
+            "SELECT record_id, source, license, origin, instruction, input, response FROM dedup.documents "
+            "WHERE role = 'train' ORDER BY record_id"
+        ).df()
+    profiled = bucket_frame(curated)
+    gaps = find_gaps(profiled, tuple(config.methods), config.language, config.min_bucket_share, config.seed)
+    budget = math.floor(config.max_share * len(curated))
+    plan = plan_augmentations(gaps, budget, config.max_per_record)
+    context.log.info(f"{len(curated)} curated records, {len(gaps)} thin buckets, {len(plan)} augmentations planned (budget {budget})")
+
+    outcome = run_plan(
+        curated, plan, config.language, lambda requests: llm.run(requests, context=context),
+        lambda: near_duplicate_index((), config.near_duplicate_threshold), rescan, config.parent_copy_threshold,
+    )
+    documents = _frame(outcome.documents, DOCUMENT_COLUMNS, run_id)
+    rejected = _frame(outcome.rejected, REJECTED_COLUMNS, run_id)
+    edges = edges_frame(((d["record_id"], d["parent_id"], d["method"], d["gap"]) for d in outcome.documents), "augment", run_id)
+    with warehouse.connect() as con:
+        replace_rows(con, "augment.documents", documents, "TRUE")
+        replace_rows(con, "augment.rejected", rejected, "TRUE")
+        replace_stage_edges(con, "augment", edges)
+
+    before = distribution(profiled[list(DIMENSIONS)].to_dict("records"))
+    after_rows = profiled[list(DIMENSIONS)].to_dict("records")
+    if len(documents):
+        after_rows += bucket_frame(documents)[list(DIMENSIONS)].to_dict("records")
+    shift = distribution_frame(before, distribution(after_rows))
+    planned = Counter(p.method for p in plan)
+    made = Counter(d["method"] for d in outcome.documents)
+    methods = pd.DataFrame([
+        {"method": m, "planned": planned[m], "made": made[m], "skipped": outcome.skipped_by_method[m],
+         "rejected": sum(1 for r in outcome.rejected if r["method"] == m) - outcome.skipped_by_method[m]}
+        for m in METHODS if planned[m] or m in config.methods
+    ])
+    skipped_note = {m: n for m, n in outcome.skipped_by_method.items()}
+    if skipped_note:
+        context.log.warning(f"methods skipped (declined or not sent by the LLM layer): {skipped_note}")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(documents),
+            "curated_records": len(curated),
+            "budget": budget,
+            "planned": len(plan),
+            "gaps": table_markdown(pd.DataFrame([{"gap": g.name, "deficit": g.deficit, "source_records": len(g.sources),
+                                                  "methods": ", ".join(g.methods)} for g in gaps])),
+            "by_method": table_markdown(methods),
+            "skipped_methods": counts_markdown(skipped_note, "method", "skipped"),
+            "rejected_by_reason": counts_markdown(dict(Counter(r["reason"] for r in outcome.rejected).most_common()), "reason", "records"),
+            "distribution_before_after": table_markdown(shift[shift["before"] != shift["after"]] if len(documents) else shift),
+            "preview": preview_markdown(documents[["record_id", "parent_id", "method", "gap", "instruction"]]),
+            **llm.usage_metadata(),
+            "dagster/column_schema": column_schema({c: "DOUBLE" if c == "parent_similarity" else "VARCHAR" for c in DOCUMENT_COLUMNS}),
+            "dagster/column_lineage": column_lineage({
+                "parent_id": [("dedup_documents", "record_id")],
+                **{f: [("dedup_documents", f)] for f in TEXT_FIELDS},
+                "source": [("dedup_documents", "source")], "license": [("dedup_documents", "license")],
+                "parent_origin": [("dedup_documents", "origin")],
+            }),
+        }
+    )
+
+
+ASSETS = [augmented_documents]
+CHECKS = [
+    unique_key_check(augmented_documents, "augment.documents"),
+    not_null_check(augmented_documents, "augment.documents", ["record_id", "parent_id", "method", "instruction", "response"]),
+    lineage_check(augmented_documents, "augment.documents", "augment"),
+]

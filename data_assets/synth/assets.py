@@ -1,4 +1,187 @@
-"""Dagster wiring of the synth stage (to be built)."""
+"""Dagster wiring of the synth stage: Self-Instruct pairs, filtered, verified, with lineage to their examples."""
 
-ASSETS: list = []
-CHECKS: list = []
+from collections import Counter
+
+import dagster as dg
+import pandas as pd
+
+from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
+from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown
+from data_assets.lineage.edges import edges_frame, replace_stage_edges
+from data_assets.llm.resource import LLMResource
+from data_assets.synth.filters import FilterLimits
+from data_assets.synth.guards import curated_near_duplicates, rescan
+from data_assets.synth.loop import LoopSettings, distribution, run_loop, verify_pairs
+from data_assets.synth.prompts import GENERATE_PROMPT_VERSION
+from data_assets.warehouse import WarehouseResource
+from data_assets.warehouse.resource import replace_rows
+
+PAIR_COLUMNS = [
+    "record_id", "instruction", "input", "response", "task_type", "domain", "seed_ids", "max_rouge_l", "verified",
+    "verification_reason", "verified_by", "pii_reasons", "provider", "model", "prompt_version", "request_hash", "run_id",
+]
+REJECTED_COLUMNS = [
+    "record_id", "instruction", "input", "response", "task_type", "domain", "reason", "detail", "max_rouge_l",
+    "raw_reply", "seed_ids", "provider", "model", "prompt_version", "request_hash", "run_id",
+]
+# Rejections that say nothing about the quality of a generated task.
+NOT_A_TASK = {"failed_request", "declined_request", "target_reached"}
+
+
+class SynthConfig(dg.Config):
+    target_pairs: int = 60
+    """Stop once this many pairs passed every filter."""
+    batch_size: int = 5
+    """Tasks asked for per request."""
+    requests_per_round: int = 4
+    """Requests sent together each round (in flight at once); examples and targets are drawn per request."""
+    max_generation_requests: int = 80
+    """Hard cap on generation requests per run, whatever the yield."""
+    max_spend_usd: float = 5.0
+    """Stop sending generation requests once this run spent this much on them (cache hits cost nothing)."""
+    max_stalled_rounds: int = 4
+    """Stop after this many rounds in a row that kept nothing: the generator has run out of new tasks."""
+    seed_examples: int = 3
+    """In-context examples per request drawn from the seed-role tasks."""
+    generated_examples: int = 2
+    """In-context examples per request drawn from the pairs kept so far."""
+    seed: int = 0
+    """Seed of every random draw of the loop; the same seed and tables replay the same requests."""
+    rouge_threshold: float = 0.7
+    """A task whose instruction has a ROUGE-L F above this with any seed or kept instruction is not novel."""
+    near_duplicate_threshold: float = 0.7
+    """Jaccard above which a task counts as a near-duplicate of a curated record."""
+    min_instruction_words: int = 3
+    max_instruction_words: int = 150
+    max_response_words: int = 1000
+    verify: bool = True
+    """Verify every kept pair (recomputation or judge); off, every pair is stored unverified."""
+
+
+def _frame(rows: list[dict], columns: list[str], run_id: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = None
+    frame["run_id"] = run_id
+    frame["prompt_version"] = GENERATE_PROMPT_VERSION
+    for column in ("instruction", "input", "response"):
+        frame[column] = frame[column].fillna("")
+    return frame[columns]
+
+
+def _recorded_cost(warehouse: WarehouseResource, hashes: list[str]) -> float:
+    """What the requests behind this run's pairs cost when they were made, cached or not."""
+    if not hashes:
+        return 0.0
+    with warehouse.connect() as con:
+        value = con.execute(
+            "SELECT coalesce(sum(cost_usd + prior_cost_usd), 0) FROM llm.calls WHERE request_hash IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(set(hashes))],
+        ).fetchone()[0]
+    return float(value)
+
+
+@dg.asset(
+    group_name="synth",
+    kinds={"duckdb", "anthropic"},
+    pool="duckdb",
+    deps=["dedup_documents"],
+    description="Self-Instruct synthetic pairs grown from the seed tasks toward the curated set's coverage gaps, "
+    "filtered for novelty (ROUGE-L), feasibility, length and duplicates (synth.rejected says why), re-scanned for "
+    "PII, and verified by recomputation or a judge (synth.pairs).",
+)
+def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, warehouse: WarehouseResource,
+                    llm: LLMResource) -> dg.MaterializeResult:
+    run_id = context.run.run_id
+    with warehouse.connect() as con:
+        seeds = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'seed'").df()
+        curated = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'train'").df()
+    if seeds.empty:
+        # Self-Instruct needs examples; with no seed source the curated records stand in.
+        context.log.warning("no seed-role records in dedup.documents: in-context examples come from the curated set")
+        seeds = curated
+    settings = LoopSettings(
+        target_pairs=config.target_pairs, batch_size=config.batch_size, requests_per_round=config.requests_per_round,
+        max_generation_requests=config.max_generation_requests, max_spend_usd=config.max_spend_usd,
+        max_stalled_rounds=config.max_stalled_rounds, seed_examples=config.seed_examples,
+        generated_examples=config.generated_examples, seed=config.seed,
+        limits=FilterLimits(min_instruction_words=config.min_instruction_words,
+                            max_instruction_words=config.max_instruction_words,
+                            max_response_words=config.max_response_words, rouge_threshold=config.rouge_threshold),
+    )
+
+    def run(requests):
+        return llm.run(requests, context=context)
+
+    outcome = run_loop(seeds, curated, run, settings, curated_near_duplicates(curated, config.near_duplicate_threshold),
+                       scan=rescan, log=context.log) if not seeds.empty else None
+    if outcome is None:
+        raise dg.Failure("no seed-role or curated records in dedup.documents: nothing to show the generator")
+    if config.verify:
+        verification = verify_pairs(outcome.pairs, run)
+    else:
+        verification = {"by_outcome": {"not_verified": len(outcome.pairs)}, "judge_cost_usd": 0.0}
+        for pair in outcome.pairs:
+            pair.update(verified=False, verification_reason="verification switched off", verified_by="none")
+
+    pairs = _frame(outcome.pairs, PAIR_COLUMNS, run_id)
+    rejected = _frame(outcome.rejected, REJECTED_COLUMNS, run_id)
+    edges = edges_frame(
+        ((p["record_id"], seed_id, "seed_example", p["request_hash"][:16]) for p in outcome.pairs for seed_id in p["seed_ids"]),
+        "synth", run_id,
+    )
+    with warehouse.connect() as con:
+        replace_rows(con, "synth.pairs", pairs, "TRUE")
+        replace_rows(con, "synth.rejected", rejected, "TRUE")
+        replace_stage_edges(con, "synth", edges)
+
+    task_rejections = Counter(r["reason"] for r in outcome.rejected if r["reason"] not in NOT_A_TASK)
+    judged = len(outcome.pairs) + sum(task_rejections.values())
+    hashes = [p["request_hash"] for p in outcome.pairs] + [r["request_hash"] for r in outcome.rejected]
+    recorded_cost = _recorded_cost(warehouse, hashes)
+    verified = int(pairs["verified"].sum()) if len(pairs) else 0
+    context.log.info(f"synth: {len(pairs)} pairs kept ({verified} verified), {len(rejected)} rejected; stopped: {outcome.stop_reason}")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(pairs),
+            "kept": len(pairs),
+            "verified": verified,
+            "unverified": len(pairs) - verified,
+            "rejected": len(rejected),
+            "rejected_by_reason": counts_markdown(dict(Counter(r["reason"] for r in outcome.rejected).most_common()), "reason", "tasks"),
+            "acceptance_rate": round(len(outcome.pairs) / judged, 4) if judged else 0.0,
+            "stop_reason": outcome.stop_reason,
+            "target_pairs": config.target_pairs,
+            "generation_requests": outcome.requests,
+            "failed_or_declined_requests": outcome.failed_requests,
+            "rounds": outcome.rounds,
+            "verification": counts_markdown(verification["by_outcome"], "outcome", "pairs"),
+            "task_type_distribution": counts_markdown(distribution(outcome.pairs, "task_type"), "task type", "pairs"),
+            "domain_distribution": counts_markdown(distribution(outcome.pairs, "domain"), "domain", "pairs"),
+            "cost_this_run_usd": round(outcome.generation_cost_usd + verification["judge_cost_usd"], 6),
+            "cost_recorded_usd": round(recorded_cost, 6),
+            "cost_per_kept_pair_usd": round(recorded_cost / len(pairs), 6) if len(pairs) else 0.0,
+            "rouge_l_of_kept": table_markdown(pairs["max_rouge_l"].describe().round(3).reset_index()) if len(pairs) else "_none_",
+            "preview": preview_markdown(pairs[["record_id", "task_type", "domain", "verified", "instruction", "response"]]),
+            **llm.usage_metadata(),
+            "dagster/column_schema": column_schema({
+                "record_id": "VARCHAR", "instruction": "VARCHAR", "input": "VARCHAR", "response": "VARCHAR",
+                "task_type": "VARCHAR", "domain": "VARCHAR", "seed_ids": "VARCHAR[]", "max_rouge_l": "DOUBLE",
+                "verified": "BOOLEAN", "verification_reason": "VARCHAR", "verified_by": "VARCHAR", "pii_reasons": "VARCHAR",
+                "provider": "VARCHAR", "model": "VARCHAR", "prompt_version": "VARCHAR", "request_hash": "VARCHAR", "run_id": "VARCHAR",
+            }),
+            "dagster/column_lineage": column_lineage({
+                "seed_ids": [("dedup_documents", "record_id")],
+                "max_rouge_l": [("dedup_documents", "instruction")],
+            }),
+        }
+    )
+
+
+ASSETS = [synthetic_pairs]
+CHECKS = [
+    unique_key_check(synthetic_pairs, "synth.pairs"),
+    not_null_check(synthetic_pairs, "synth.pairs", ["record_id", "instruction", "response", "task_type", "domain", "verified"]),
+    lineage_check(synthetic_pairs, "synth.pairs", "synth"),
+]
