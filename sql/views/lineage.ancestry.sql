@@ -16,4 +16,8 @@ WITH RECURSIVE walk(record_id, depth, child_id, parent_id, stage, operation, det
 SELECT w.record_id, w.depth, w.child_id, w.parent_id, w.stage, w.operation, w.detail, w.run_id,
        r.source, r.source_uri, r.source_row
 FROM walk w
-LEFT JOIN raw.documents r ON r.record_id = w.parent_id;
+LEFT JOIN (
+    SELECT record_id, source, source_uri, source_row FROM raw.documents
+    UNION ALL
+    SELECT record_id, source, source_uri, source_row FROM raw.preferences
+) r ON r.record_id = w.parent_id;
