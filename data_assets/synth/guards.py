@@ -10,15 +10,14 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from data_assets.compliance import scan_and_redact
-from data_assets.dedup import NearDuplicateIndex
-
 
 def record_text(instruction: str, input_text: str, response: str) -> str:
     return "\n".join([instruction, input_text, response])
 
 
-def near_duplicate_index(records: Iterable[tuple[str, str]], threshold: float) -> NearDuplicateIndex:
+def near_duplicate_index(records: Iterable[tuple[str, str]], threshold: float):
+    from data_assets.dedup import NearDuplicateIndex
+
     index = NearDuplicateIndex(threshold)
     for key, text in records:
         index.add(key, text)
@@ -41,4 +40,6 @@ def curated_near_duplicates(curated: pd.DataFrame, threshold: float) -> Callable
 
 def rescan(fields: dict[str, str]):
     """The compliance scan with its default policy: `.status` pass | redacted | dropped, `.fields`, `.reasons`."""
+    from data_assets.compliance import scan_and_redact
+
     return scan_and_redact(fields)
