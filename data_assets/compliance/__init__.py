@@ -1,1 +1,11 @@
-"""The compliance stage."""
+"""The compliance stage: PII and secret detection, redaction and source policy.
+
+Other stages re-scan generated text with `scan_and_redact(fields, policy)`; `detect(text)`
+gives the raw findings. See `policy.py` for the default policy and why.
+"""
+
+from data_assets.compliance.detect import detect
+from data_assets.compliance.findings import Finding, resolve_overlaps
+from data_assets.compliance.policy import CompliancePolicy, ScanOutcome, scan_and_redact
+
+__all__ = ["CompliancePolicy", "Finding", "ScanOutcome", "detect", "resolve_overlaps", "scan_and_redact"]

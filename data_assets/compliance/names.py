@@ -1,0 +1,172 @@
+"""People's names, offline: no model, only word lists, name shapes and the words around them.
+
+A run of adjacent name-like words is scored by what supports it: a title in front ("Dr."),
+a cue ("my name is", "Dear", "signed,"), a known given name followed by more capitalized
+words, a surname shape (-sson, -ski, -ová, -enko, ...). Words that are also ordinary English
+(Will, May, Rose, Brown) count only next to stronger evidence. Lowercase text ("my name is
+frank freud") is handled through the word lists alone, at lower scores.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from data_assets.compliance.findings import Finding
+from data_assets.compliance.lexicons import phrases, words
+from data_assets.compliance.tokens import Token, sentence_start, tokenize
+
+FIRST_NAMES = words("first_names")
+SURNAMES = words("surnames")
+COMMON = words("common_words")
+PLACES = phrases("places")
+
+TITLES = frozenset("mr mrs ms miss mx dr prof sir madam mme mlle herr frau sr sra srta dott".split())
+_SURNAME_SHAPE = re.compile(
+    r"(?:sson|ssen|[^s]sen|ski|ska|sky|cki|cka|wicz|ová|ov|ova|ev|eva|ovich|evich|ovna|enko|chuk|escu|eanu|"
+    r"opoulos|poulos|akis|idis|oglu|oğlu|nen|stein|berg|mann|ović|vić|ić|shvili|dze|moto|mura|yama|kawa|hashi|zaki)$"
+)
+# Cues whose next words are a name whatever they look like ("my name is frank freud").
+_NAMING_CUE = re.compile(
+    r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\bcalled|\bnamed|"
+    r"\bmaiden name is|\bname on the account is)\s*$"
+)
+# Cues that make a name-like word a name with high confidence.
+_STRONG_CUE = re.compile(
+    r"(?i)(?:\bdear|\bsigned,?|\bsincerely,?|\bregards,?|\bcheers,?|\bthis is|\bi'm|\bi am|\bask for|"
+    r"\bdirected by|\bwritten by|\bsaid|\bsays)\s*$"
+)
+# Cues that make a capitalized word a name rather than the start of a phrase.
+_WEAK_CUE = re.compile(
+    r"(?i)(?:\bwith|\bby|\bmeet|\bmet|\bask|\btell|\bhi|\bhello|\bhey|\bthanks|\bpartner's name|"
+    r"\bpartner|\bwife|\bhusband|\bson|\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bkid|\bboss|"
+    r"\bmanager|\bcolleague|\bpatient|\bclient|\bguardian|\bnephew|\bniece|\buncle|\baunt)\s*,?\s*$"
+)
+_MAX_RUN = 4
+
+
+@lru_cache(maxsize=65536)
+def _kind(lower: str, capitalized: bool) -> tuple[bool, bool, bool]:
+    """(given name, family name, ordinary word) for one lowercase word."""
+    common = lower in COMMON
+    first = lower in FIRST_NAMES
+    surname = lower in SURNAMES or (capitalized and len(lower) >= 4 and not common and bool(_SURNAME_SHAPE.search(lower)))
+    return first, surname, common
+
+
+def _joinable(text: str, left: Token, right: Token) -> bool:
+    gap = text[left.end:right.start]
+    if gap == " ":
+        return True
+    # "Iva D. Grusová": an initial and its dot join the name.
+    return gap == ". " and len(left.text) == 1 and left.text.isupper()
+
+
+def _name_like(token: Token, lowercase_text: bool) -> bool:
+    if token.text[0].isupper():
+        if token.text.isupper() and len(token.text) > 1:
+            # ALL-CAPS words are shouting or acronyms unless they are known names.
+            first, surname, _ = _kind(token.lower, True)
+            return first or surname
+        return True
+    if lowercase_text:
+        first, surname, common = _kind(token.lower, False)
+        return (first or surname) and not common
+    return False
+
+
+def people(text: str) -> list[Finding]:
+    tokens = tokenize(text)
+    if not tokens:
+        return []
+    # A text with no capital letters at all gets the lowercase rules everywhere.
+    lowercase_text = not any(t.text[0].isupper() for t in tokens)
+    found: list[Finding] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        token = tokens[i]
+        before = text[max(0, token.start - 32):token.start]
+        naming = bool(_NAMING_CUE.search(before))
+        strong = naming or bool(_STRONG_CUE.search(before))
+        titled = token.lower in TITLES and text[token.end:token.end + 1] in (".", " ")
+        if titled and i + 1 < n:
+            # Everything name-like right after a title is the name ("Mrs. Ayers", "ms. wijtze").
+            j = i + 1
+            run = [tokens[j]]
+            while j + 1 < n and len(run) < 3 and _joinable(text, tokens[j], tokens[j + 1]) and _name_like(tokens[j + 1], True):
+                j += 1
+                run.append(tokens[j])
+            if not _kind(run[0].lower, run[0].text[0].isupper())[2] and text[token.end:run[0].start].strip(" .") == "":
+                found.append(Finding(run[0].start, run[-1].end, "PERSON", "name_title", 0.9))
+                i = j + 1
+                continue
+        if not (_name_like(token, lowercase_text) or (naming and not _kind(token.lower, False)[2])):
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < n
+            and j - i + 1 < _MAX_RUN
+            and _joinable(text, tokens[j], tokens[j + 1])
+            and (_name_like(tokens[j + 1], lowercase_text) or (naming and not _kind(tokens[j + 1].lower, False)[2]))
+        ):
+            j += 1
+        run = tokens[i:j + 1]
+        finding = _score_run(text, run, strong, before)
+        if finding is not None:
+            found.append(finding)
+        i = j + 1
+    return found
+
+
+def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Finding | None:
+    kinds = [_kind(t.lower, t.text[0].isupper()) for t in run]
+    # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name.
+    while run and kinds[0][2] and not (kinds[0][0] and len(run) > 1 and kinds[1][1]):
+        run, kinds = run[1:], kinds[1:]
+        strong = False
+    while run and kinds[-1][2] and not kinds[-1][1]:
+        run, kinds = run[:-1], kinds[:-1]
+    if not run:
+        return None
+    if len(run) == 1 and len(run[0].text) == 1:
+        return None
+    joined = " ".join(t.lower for t in run)
+    if joined in PLACES and not strong:
+        return None  # the place detector owns it
+    firsts = sum(k[0] and not k[2] for k in kinds)
+    surnames = sum(k[1] and not k[2] for k in kinds)
+    known = sum((k[0] or k[1]) for k in kinds)
+    capitalized = all(t.text[0].isupper() for t in run)
+    at_start = sentence_start(text, run[0].start)
+    weak = bool(_WEAK_CUE.search(before)) if not strong else False
+    if len(run) >= 2 and run[-1].text.endswith("-"):
+        return None
+    if strong:
+        score = 0.85 if (known or capitalized) else 0.6
+    elif len(run) >= 2:
+        if firsts and (surnames or capitalized) and known >= 2:
+            score = 0.9
+        elif firsts and capitalized:
+            score = 0.8
+        elif surnames and capitalized:
+            score = 0.7
+        elif known >= 2:
+            score = 0.6
+        else:
+            return None
+    else:
+        first, surname, common = kinds[0]
+        if common:
+            return None
+        if first:
+            score = 0.75 if capitalized else 0.5
+        elif surname and capitalized:
+            score = 0.55 if not at_start else 0.45
+        elif capitalized and weak and not at_start:
+            score = 0.45
+        else:
+            return None
+        if weak:
+            score += 0.1
+    return Finding(run[0].start, run[-1].end, "PERSON", "name_lexicon", round(min(score, 0.95), 2))

@@ -1,0 +1,252 @@
+"""Structured identifiers: e-mail, phone, payment card, IBAN, US SSN, IP address, URL/domain.
+
+Each type is one compiled pattern run once over the text; a validator (Luhn, IBAN mod-97,
+SSN number ranges, `ipaddress`) or nearby context words then decide the score. Patterns
+look for candidates generously and validators cut them down, because a missed card number
+is worse than a regex that tries a few extra digit runs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from data_assets.compliance.findings import Finding
+
+# Context windows: how far before a match a cue word still counts.
+_CONTEXT_CHARS = 48
+
+
+def _context(text: str, start: int, end: int, pattern: re.Pattern[str], after: int = 16) -> bool:
+    return bool(pattern.search(text, max(0, start - _CONTEXT_CHARS), start)) or bool(
+        pattern.search(text, end, min(len(text), end + after))
+    )
+
+
+# ---------------------------------------------------------------- e-mail
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w.%+-]{1,64}@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}(?![\w-])",
+)
+
+
+def emails(text: str) -> list[Finding]:
+    return [Finding(m.start(), m.end(), "EMAIL", "email", 0.95) for m in _EMAIL.finditer(text)]
+
+
+# ---------------------------------------------------------------- URL / domain
+# Bare domains need a TLD from this list, so `e.g` or `file.txt` are not domains; a scheme or
+# `www.` makes any TLD acceptable.
+_TLDS = (
+    "com|org|net|edu|gov|mil|int|info|biz|io|ai|co|app|dev|me|tv|xyz|online|site|tech|store|blog|cloud|"
+    "uk|us|ca|au|nz|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|is|ie|pt|pl|cz|sk|hu|ro|bg|gr|cy|ee|lv|lt|si|hr|rs|ua|ru|"
+    "tr|il|ae|sa|in|cn|jp|kr|tw|hk|sg|my|id|th|vn|ph|br|ar|cl|mx|pe|uy|za|ng|ke|eg|ma|eu|asia"
+)
+_URL = re.compile(
+    r"(?i)(?<![\w@.-])(?:"
+    r"(?:https?|ftp)://[^\s<>\"'`]+"
+    r"|www\.[^\s<>\"'`]+"
+    rf"|(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})(?:/[^\s<>\"'`]*)?(?![\w@-]|\.\w)"
+    r")"
+)
+_URL_TRAILING = ".,;:!?)]}'\""
+
+
+def urls(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for m in _URL.finditer(text):
+        start, end = m.start(), m.end()
+        while end > start and text[end - 1] in _URL_TRAILING:
+            # A closing bracket belongs to the URL only when the URL opened one.
+            if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
+                break
+            end -= 1
+        value = text[start:end]
+        has_scheme = "://" in value or value.lower().startswith("www.")
+        # A domain directly followed by `@` is the local part of an address, not a site.
+        if end < len(text) and text[end] == "@":
+            continue
+        found.append(Finding(start, end, "URL", "url", 0.9 if has_scheme else 0.6))
+    return found
+
+
+# ---------------------------------------------------------------- IP addresses
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
+_IPV6 = re.compile(r"(?i)(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?![\w:])")
+_VERSION_CUE = re.compile(r"(?i)(?:\bversion|\bv|\brelease|\bbuild)\s*\.?\s*$")
+
+
+def ip_addresses(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for m in _IPV4.finditer(text):
+        # "version 1.2.3.4" has the shape of an address; the word in front says otherwise.
+        if _VERSION_CUE.search(text, max(0, m.start() - 12), m.start()):
+            continue
+        found.append(Finding(m.start(), m.end(), "IP_ADDRESS", "ipv4", 0.85))
+    for m in _IPV6.finditer(text):
+        value = m.group()
+        if value.count(":") < 2 or not any(c.isalpha() or c == ":" for c in value.replace(":", "", 2)):
+            continue
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            continue
+        # Clock times like 12:45:18 are not valid IPv6, but "::" alone or "1::" are; ask for substance.
+        if sum(c.isalnum() for c in value) < 4:
+            continue
+        found.append(Finding(m.start(), m.end(), "IP_ADDRESS", "ipv6", 0.85))
+    return found
+
+
+# ---------------------------------------------------------------- payment cards
+_CARD = re.compile(r"(?<![\w+.-])\d(?:[ -]?\d){11,18}(?![\w]|[.-]\d)")
+_CARD_CUE = re.compile(r"(?i)\b(?:card|cc|visa|master ?card|amex|discover|maestro|credit|debit|payment|pay)\b")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if i % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def credit_cards(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for m in _CARD.finditer(text):
+        value = m.group()
+        separators = {c for c in value if not c.isdigit()}
+        if len(separators) > 1:
+            continue
+        digits = value.replace(" ", "").replace("-", "")
+        if not 12 <= len(digits) <= 19 or not luhn_valid(digits) or len(set(digits)) < 2:
+            continue
+        # One in ten random digit runs passes Luhn: a card word nearby or a card-like
+        # grouping (4-digit blocks, or none at all) is what lifts it above the flag level.
+        grouped = not separators or all(len(g) == 4 for g in re.split(r"[ -]", value)[:-1])
+        score = 0.75 if grouped else 0.55
+        if _context(text, m.start(), m.end(), _CARD_CUE):
+            score += 0.2
+        found.append(Finding(m.start(), m.end(), "CREDIT_CARD", "card_luhn", round(score, 2)))
+    return found
+
+
+# ---------------------------------------------------------------- IBAN
+_IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
+    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
+    "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
+    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
+    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
+    "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29,
+    "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}
+_IBAN = re.compile(r"(?i)(?<![\w])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30}(?![\w])")
+
+
+def iban_valid(value: str) -> bool:
+    compact = value.replace(" ", "").upper()
+    if _IBAN_LENGTHS.get(compact[:2]) != len(compact):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def ibans(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for m in _IBAN.finditer(text):
+        value = m.group()
+        # The grouped form may have swallowed the next word: shrink to the valid length.
+        compact_len = _IBAN_LENGTHS.get(value[:2].upper())
+        if compact_len is None:
+            continue
+        end, count = m.start(), 0
+        while end < m.end() and count < compact_len:
+            if text[end] != " ":
+                count += 1
+            end += 1
+        if count == compact_len and iban_valid(text[m.start():end]):
+            found.append(Finding(m.start(), end, "IBAN", "iban_mod97", 0.95))
+    return found
+
+
+# ---------------------------------------------------------------- US SSN
+_SSN = re.compile(r"(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w]|-\d)")
+_SSN_CUE = re.compile(r"(?i)\b(?:ssn|social security|social sec|ss#|ss no|taxpayer)")
+
+
+def us_ssns(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for m in _SSN.finditer(text):
+        area, sep, group, serial = m.group(1), m.group(2), m.group(3), m.group(4)
+        if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+            continue
+        cue = _context(text, m.start(), m.end(), _SSN_CUE)
+        if sep == "-":
+            score = 0.9 if cue else 0.7
+        elif cue:
+            score = 0.8
+        else:
+            continue  # nine bare digits without a cue are far more often something else
+        found.append(Finding(m.start(), m.end(), "US_SSN", "ssn", score))
+    return found
+
+
+# ---------------------------------------------------------------- phone numbers
+# International (+CC or 00/011 prefix, optional trunk "(0)"), national with area code in
+# brackets, and digit groups joined by space, dot or dash; an extension may follow.
+_PHONE = re.compile(
+    r"(?<![\w+.-])"
+    r"(?:(?:\+|00|011)[ -]?\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?"
+    r"(?:\(\d{1,5}\)[ .-]?)?"
+    r"\d{2,5}(?:[ .-]\d{2,5}){0,5}"
+    r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?"
+    r"(?![\w]|[.:/-]\d)"
+)
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:phone|tel|telephone|mobile|cell|fax|call|calls|calling|text|sms|whatsapp|number|contact|reach|dial|office|desk|hotline)\b"
+)
+_DATE_LIKE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$")
+
+
+def phones(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for m in _PHONE.finditer(text):
+        value = m.group()
+        digits = sum(c.isdigit() for c in value)
+        if not 7 <= digits <= 15 or _DATE_LIKE.match(value):
+            continue
+        international = value.startswith("+") or value.startswith("00")
+        bracketed = "(" in value
+        parts = re.findall(r"\d+", value)
+        groups = len(parts)
+        if groups == 2 and all(len(p) == 4 and p[:2] in ("19", "20") for p in parts):
+            continue  # a span of years, 1990-2000
+        cue = _context(text, m.start(), m.end(), _PHONE_CUE, after=24)
+        if international or bracketed:
+            score = 0.75
+        elif groups >= 2:
+            score = 0.55
+        elif digits >= 10:
+            score = 0.45  # a bare run of ten digits is a phone only if the text says so
+        else:
+            continue
+        if cue:
+            score += 0.2
+        found.append(Finding(m.start(), m.end(), "PHONE", "phone", round(min(score, 0.95), 2)))
+    return found
+
+
+DETECTORS = (emails, urls, ip_addresses, credit_cards, ibans, us_ssns, phones)
+
+
+def detect_structured(text: str) -> list[Finding]:
+    out: list[Finding] = []
+    for detector in DETECTORS:
+        out.extend(detector(text))
+    return out

@@ -1,0 +1,38 @@
+"""Word tokens with their offsets, for the detectors that reason over words (people, places)."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# Letters with inner apostrophes or hyphens (O'Brien, Jean-Luc, Kędzierzyn-Koźle); digits
+# and underscores end a word. A trailing possessive 's is split off in `tokenize`.
+_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_POSSESSIVE = ("'s", "’s", "'S")
+
+
+class Token(NamedTuple):
+    start: int
+    end: int
+    text: str
+    lower: str
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    for m in _WORD.finditer(text):
+        start, end, word = m.start(), m.end(), m.group()
+        if len(word) > 3 and word[-2:] in _POSSESSIVE:
+            end -= 2
+            word = word[:-2]
+        tokens.append(Token(start, end, word, word.lower()))
+    return tokens
+
+
+def sentence_start(text: str, position: int) -> bool:
+    """True when only spaces, quotes or brackets separate `position` from the text's start or
+    from the end of the previous sentence (., !, ?, newline)."""
+    i = position - 1
+    while i >= 0 and text[i] in " \t\"'“‘([>*-":
+        i -= 1
+    return i < 0 or text[i] in ".!?\n"
