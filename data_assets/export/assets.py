@@ -1,4 +1,72 @@
-"""Dagster wiring of the export stage (to be built)."""
+"""Dagster wiring of the SFT export."""
 
-ASSETS: list = []
+import dagster as dg
+import pandas as pd
+
+from data_assets import settings
+from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown
+from data_assets.export.sft import SUBSETS, Mix, candidate_rows, choose, with_messages, write_sft
+from data_assets.warehouse import WarehouseResource
+
+
+class SftExportConfig(dg.Config):
+    max_augmented_share: float = 0.2
+    """Augmented records make up at most this share of the export."""
+    max_synthetic_share: float = 0.2
+    """Synthetic pairs make up at most this share of the export."""
+    max_records: int = 0
+    """Cap on the whole export (0: none); every subset is cut alike, keeping the mix."""
+    include_unverified_synthetic: bool = False
+    """Also export synthetic pairs that failed or skipped verification (not recommended)."""
+    seed: int = 0
+    """Seed of the choice of records when a share or the cap leaves some out."""
+
+
+@dg.asset(
+    group_name="export",
+    kinds={"duckdb"},
+    pool="duckdb",
+    deps=["dedup_documents", "augmented_documents", "synthetic_pairs"],
+    description="sft.jsonl (chat messages) and sft.parquet in the exports folder: the curated training set plus "
+    "augmented records and verified synthetic pairs up to their configured shares, each row with record_id and origin.",
+)
+def sft_export(context: dg.AssetExecutionContext, config: SftExportConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    mix = Mix(config.max_augmented_share, config.max_synthetic_share, config.max_records,
+              config.include_unverified_synthetic, config.seed)
+    with warehouse.connect() as con:
+        rows = candidate_rows(con, config.include_unverified_synthetic)
+        unverified = con.execute("SELECT count(*) FROM synth.pairs WHERE NOT verified").fetchone()[0]
+    try:
+        frame = with_messages(choose(rows, mix))
+    except ValueError as error:
+        raise dg.Failure(str(error)) from error
+    paths = write_sft(frame, settings.exports_dir())
+    available = rows["subset"].value_counts().to_dict()
+    exported = frame["subset"].value_counts().to_dict()
+    context.log.info(f"wrote {len(frame)} SFT records to {paths['jsonl']} and {paths['parquet']}")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(frame),
+            "jsonl": dg.MetadataValue.path(str(paths["jsonl"].resolve())),
+            "parquet": dg.MetadataValue.path(str(paths["parquet"].resolve())),
+            "rows_by_subset": counts_markdown({s: int(exported.get(s, 0)) for s in SUBSETS}, "subset", "rows"),
+            "rows_by_origin": counts_markdown(frame["origin"].value_counts().to_dict(), "origin", "rows"),
+            "available_by_subset": counts_markdown({s: int(available.get(s, 0)) for s in SUBSETS}, "subset", "rows"),
+            "unverified_synthetic_left_out": 0 if config.include_unverified_synthetic else int(unverified),
+            "shares": counts_markdown({s: round(exported.get(s, 0) / len(frame), 3) if len(frame) else 0.0 for s in SUBSETS}, "subset", "share"),
+            "preview": preview_markdown(frame[["record_id", "subset", "origin", "instruction", "response"]] if len(frame) else pd.DataFrame()),
+            "dagster/column_schema": column_schema({
+                "record_id": "VARCHAR", "origin": "VARCHAR", "subset": "VARCHAR", "source": "VARCHAR", "method": "VARCHAR",
+                "instruction": "VARCHAR", "input": "VARCHAR", "response": "VARCHAR", "messages": "STRUCT(role, content)[]",
+            }),
+            "dagster/column_lineage": column_lineage({
+                "record_id": [("dedup_documents", "record_id"), ("augmented_documents", "record_id"), ("synthetic_pairs", "record_id")],
+                "messages": [(a, c) for a in ("dedup_documents", "augmented_documents", "synthetic_pairs")
+                             for c in ("instruction", "input", "response")],
+            }),
+        }
+    )
+
+
+ASSETS = [sft_export]
 CHECKS: list = []

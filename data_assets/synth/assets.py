@@ -18,7 +18,7 @@ from data_assets.warehouse.resource import replace_rows
 
 PAIR_COLUMNS = [
     "record_id", "instruction", "input", "response", "task_type", "domain", "seed_ids", "max_rouge_l", "verified",
-    "verification_reason", "verified_by", "pii_reasons", "provider", "model", "prompt_version", "request_hash", "run_id",
+    "verification_reason", "verified_by", "provider", "model", "prompt_version", "request_hash", "run_id",
 ]
 REJECTED_COLUMNS = [
     "record_id", "instruction", "input", "response", "task_type", "domain", "reason", "detail", "max_rouge_l",
@@ -168,7 +168,7 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
             "dagster/column_schema": column_schema({
                 "record_id": "VARCHAR", "instruction": "VARCHAR", "input": "VARCHAR", "response": "VARCHAR",
                 "task_type": "VARCHAR", "domain": "VARCHAR", "seed_ids": "VARCHAR[]", "max_rouge_l": "DOUBLE",
-                "verified": "BOOLEAN", "verification_reason": "VARCHAR", "verified_by": "VARCHAR", "pii_reasons": "VARCHAR",
+                "verified": "BOOLEAN", "verification_reason": "VARCHAR", "verified_by": "VARCHAR",
                 "provider": "VARCHAR", "model": "VARCHAR", "prompt_version": "VARCHAR", "request_hash": "VARCHAR", "run_id": "VARCHAR",
             }),
             "dagster/column_lineage": column_lineage({

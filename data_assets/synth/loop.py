@@ -176,12 +176,11 @@ def run_loop(seeds: pd.DataFrame, curated: pd.DataFrame, run: RunRequests, setti
                     verdict = check_task(row["instruction"], row["input"], row["response"], settings.limits, rouge, near_duplicate)
                     verdict_reason, detail, score = verdict.reason, verdict.detail, verdict.max_rouge_l
                     if verdict_reason is None and scan is not None:
+                        # Generated text has no business holding personal data, and a redacted pair
+                        # is no longer a correct pair (its answer may depend on the redacted span).
                         outcome = scan({"instruction": row["instruction"], "input": row["input"], "response": row["response"]})
-                        if outcome.status == "dropped":
-                            verdict_reason, detail = "pii", "; ".join(outcome.reasons)[:500]
-                        elif outcome.status == "redacted":
-                            row.update({k: outcome.fields[k] for k in ("instruction", "input", "response")})
-                            row["pii_redacted"] = "; ".join(outcome.reasons)[:500]
+                        if outcome.status != "pass":
+                            verdict_reason, detail = "pii", f"{outcome.status}: " + "; ".join(outcome.reasons)[:480]
                 if verdict_reason is None:
                     row["record_id"] = pair_id(row["instruction"], row["input"], row["response"])
                     row["max_rouge_l"] = round(score, 4)

@@ -12,7 +12,6 @@ CREATE TABLE IF NOT EXISTS synth.pairs (
     verified             BOOLEAN NOT NULL,
     verification_reason  VARCHAR NOT NULL,
     verified_by          VARCHAR NOT NULL,   -- computation | judge
-    pii_reasons          VARCHAR,            -- what the compliance re-scan redacted, if anything
     provider             VARCHAR NOT NULL,   -- anthropic | offline
     model                VARCHAR NOT NULL,
     prompt_version       VARCHAR NOT NULL,
