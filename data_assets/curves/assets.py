@@ -1,4 +1,124 @@
-"""Dagster wiring of the curves stage (to be built)."""
+"""Dagster wiring of the curves stage: train on growing subsets, fit, plot, answer "how many"."""
 
-ASSETS: list = []
-CHECKS: list = []
+import math
+import time
+
+import dagster as dg
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from data_assets import settings
+from data_assets.common.checks import not_null_check
+from data_assets.common.metadata import column_schema, counts_markdown, figure_markdown, table_markdown
+from data_assets.curves.data import read_inputs
+from data_assets.curves.fit import DEFAULT_HORIZON
+from data_assets.curves.report import answer, comparison, plot_trainer
+from data_assets.curves.run import VARIANTS, CurveSettings, fits_frame, points_frame, run_curves
+from data_assets.curves.trainers import build_trainer
+from data_assets.warehouse import WarehouseResource
+from data_assets.warehouse.resource import replace_rows
+
+
+class CurvesConfig(dg.Config):
+    targets: dict[str, float] = {"sft": 0.3, "reward": 0.65}
+    """Target score per trainer (ROUGE-L F for `sft`, pairwise accuracy for `reward`); the report
+    says how many examples reach it. Trainers not listed use `default_target`."""
+    default_target: float = 0.5
+    trainers: list[str] = ["sft", "reward"]
+    """Registered trainers to run (`data_assets.curves.trainers.register_trainer` adds your own)."""
+    variants: list[str] = list(VARIANTS)
+    sizes: int = 8
+    """Number of subset sizes on the geometric grid from `smallest` to the full pool (at least 6 recommended)."""
+    smallest: int = 25
+    seeds: list[int] = [0, 1, 2]
+    bootstrap: int = 200
+    """Bootstrap replicates (seeds and eval items resampled) behind every interval."""
+    max_train_size: int = 20_000
+    """Largest subset trained on; a bigger pool is cut to this (its curve then stops here)."""
+    max_eval_items: int = 500
+    eval_share: float = 0.2
+    """Share held out for eval where there is no eval role (SFT) and of the human preference pairs (reward)."""
+    narrow_task_types: int = 2
+    include_unverified_synthetic: bool = False
+    horizon: float = DEFAULT_HORIZON
+    """Sizes beyond this count as "not reachable": a curve extrapolated that far says nothing."""
+
+    def curve_settings(self) -> CurveSettings:
+        return CurveSettings(
+            seeds=tuple(self.seeds), sizes=self.sizes, smallest=self.smallest, max_train_size=self.max_train_size,
+            variants=tuple(self.variants), narrow_task_types=self.narrow_task_types, bootstrap=self.bootstrap,
+            horizon=self.horizon, targets=dict(self.targets), default_target=self.default_target,
+        )
+
+
+def _fits_for_people(fits: pd.DataFrame) -> pd.DataFrame:
+    shown = fits[["trainer", "variant", "status", "b", "c", "n_for_target", "ci_low", "ci_high", "reachable_share",
+                  "extrapolation_factor", "largest_n", "score_at_largest_n"]].copy()
+    for column in ("b", "c", "reachable_share", "score_at_largest_n"):
+        shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    for column in ("n_for_target", "ci_low", "ci_high"):
+        shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else ("∞" if math.isinf(v) else f"{v:,.0f}"))
+    shown["extrapolation_factor"] = shown["extrapolation_factor"].map(
+        lambda v: "" if pd.isna(v) else ("—" if math.isinf(v) else f"{v:.2f}×"))
+    shown["largest_n"] = shown["largest_n"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
+    return shown
+
+
+@dg.asset(
+    group_name="curves",
+    kinds={"duckdb", "scikitlearn"},
+    pool="duckdb",
+    deps=["dedup_documents", "raw_documents", "synthetic_pairs", "preference_pairs", "raw_preferences"],
+    description="Dataset-size-vs-performance curves: SFT and reward-model proxies trained on nested subsets of "
+    "growing size (several seeds) per data variant (curated/raw, human/synthetic/mixed, diverse/narrow), scored "
+    "on decontaminated eval sets, fitted with error(n) = a*n^-b + c and bootstrapped; curves.points, curves.fits, "
+    "and one plot per trainer.",
+)
+def data_curves(context: dg.AssetExecutionContext, config: CurvesConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    started = time.monotonic()
+    trainers = [build_trainer(name) for name in config.trainers]
+    with warehouse.connect() as con:
+        inputs = read_inputs(con, config.eval_share, config.max_eval_items, config.include_unverified_synthetic)
+    # Training runs with no connection open: other runs can use the warehouse meanwhile.
+    result = run_curves(inputs, trainers, config.curve_settings(), log=context.log)
+    run_id = context.run.run_id
+    points, fits = points_frame(result, run_id), fits_frame(result, run_id)
+    with warehouse.connect() as con:
+        replace_rows(con, "curves.points", points, "TRUE")
+        replace_rows(con, "curves.fits", fits, "TRUE")
+
+    metadata: dict = {
+        "dagster/row_count": len(points),
+        "fits": table_markdown(_fits_for_people(fits)) if len(fits) else dg.MetadataValue.md("_no curves_"),
+        "how_many_examples": dg.MetadataValue.md(
+            "\n\n".join(answer(c) for c in result.curves) or "_no curve could be measured; see skipped_"),
+    }
+    comparisons = [line for t in trainers for group in (("curated", "raw"), ("human", "synthetic", "mixed"), ("diverse", "narrow"))
+                   if (line := comparison(result.curves, t.name, group))]
+    metadata["comparisons"] = dg.MetadataValue.md("\n\n".join(f"- {line}" for line in comparisons) or "_none measured_")
+    skipped = {f"{trainer} / {s.variant}": s.reason for trainer, skips in result.skipped.items() for s in skips}
+    metadata["skipped"] = counts_markdown(skipped, "curve", "reason")
+    removed = {f"{trainer} / {k}": v for trainer, counts in result.leakage_removed.items() for k, v in counts.items()}
+    metadata["leakage_removed_before_training"] = counts_markdown(removed, "pool: reason", "records")
+    metadata["eval_items"] = dg.MetadataValue.json(result.eval_items)
+    metadata["sft_eval_set"] = inputs.sft_eval_source
+    metadata["notes"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in result.notes) or "_none_")
+    for trainer in trainers:
+        if any(c.trainer == trainer.name for c in result.curves):
+            figure = plot_trainer(result.curves, trainer.name)
+            metadata[f"plot_{trainer.name}"] = figure_markdown(
+                figure, save_to=settings.reports_dir() / f"curves_{trainer.name}.png", alt=f"{trainer.name} curves")
+            plt.close(figure)
+    metadata["trainings"] = len(points)
+    metadata["seconds"] = round(time.monotonic() - started, 1)
+    metadata["dagster/column_schema"] = column_schema({
+        "variant": "VARCHAR", "trainer": "VARCHAR", "n": "BIGINT", "seed": "BIGINT", "metric": "VARCHAR",
+        "value": "DOUBLE", "run_id": "VARCHAR",
+    })
+    return dg.MaterializeResult(metadata=metadata)
+
+
+ASSETS = [data_curves]
+CHECKS = [
+    not_null_check(data_curves, "curves.points", ["variant", "trainer", "n", "seed", "metric", "value"]),
+]

@@ -1,0 +1,303 @@
+"""Planning the variants, training on every subset, and fitting each curve.
+
+Variants are the data-centric questions, each answered by comparing curves:
+- `curated` (every trainer): everything the pipeline hands to training; the main curve and the
+  one the "how many examples" answer is about.
+- `raw` (SFT): raw train records instead of the curated ones: what compliance and dedup bought.
+- `human`, `synthetic`, `mixed` (both): one origin only, or half and half, on the same sizes
+  (the grid stops at the smaller pool, so every size exists for all three).
+- `diverse`, `narrow` (SFT): the same sizes drawn across all task types (balanced) or from the
+  few most common ones; the eval set covers every type, so this asks whether breadth helps.
+A variant whose data is missing or too small is skipped with the reason, never silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from data_assets.curves.data import CurveInputs, LeakageGuard
+from data_assets.curves.fit import DEFAULT_HORIZON, CurveFit, fit_curve
+from data_assets.curves.subsets import balanced, mixed, shuffled, size_grid
+from data_assets.curves.tasks import task_type
+from data_assets.curves.trainers import Trainer
+
+VARIANTS = ("curated", "raw", "human", "synthetic", "mixed", "diverse", "narrow")
+QUESTION = {
+    "curated": "main curve", "raw": "curated vs raw", "human": "human vs synthetic vs mixed",
+    "synthetic": "human vs synthetic vs mixed", "mixed": "human vs synthetic vs mixed",
+    "diverse": "diverse vs narrow", "narrow": "diverse vs narrow",
+}
+MIN_POOL = 8
+MIN_SIZES_TO_FIT = 4
+TRAIN_COLUMNS = {"sft": ["record_id", "instruction", "input", "response"], "preference": ["record_id", "prompt", "chosen", "rejected"]}
+
+
+@dataclass(frozen=True)
+class CurveSettings:
+    seeds: tuple[int, ...] = (0, 1, 2)
+    sizes: int = 8
+    smallest: int = 25
+    max_train_size: int = 20_000
+    variants: tuple[str, ...] = VARIANTS
+    narrow_task_types: int = 2
+    bootstrap: int = 200
+    horizon: float = DEFAULT_HORIZON
+    targets: dict[str, float] = field(default_factory=lambda: {"sft": 0.3, "reward": 0.65})
+    default_target: float = 0.5
+
+
+@dataclass
+class CurvePlan:
+    variant: str
+    orderings: dict[int, pd.DataFrame]
+    sizes: list[int]
+    detail: str
+
+
+@dataclass
+class Skip:
+    variant: str
+    reason: str
+
+
+@dataclass
+class Curve:
+    trainer: str
+    metric: str
+    variant: str
+    sizes: np.ndarray
+    seeds: np.ndarray
+    item_scores: np.ndarray
+    detail: str
+    fit: CurveFit | None = None
+    status: str = "fitted"
+    note: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class CurvesResult:
+    curves: list[Curve]
+    skipped: dict[str, list[Skip]]
+    leakage_removed: dict[str, Counter]
+    eval_items: dict[str, int]
+    notes: list[str]
+
+
+def _ordered(pool: pd.DataFrame, seeds: Sequence[int], variant: str) -> dict[int, pd.DataFrame]:
+    return {s: shuffled(pool, s, variant) for s in seeds}
+
+
+def _grid(full: int, settings: CurveSettings) -> list[int]:
+    return size_grid(min(full, settings.max_train_size), settings.sizes, settings.smallest)
+
+
+def plan_sft(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePlan], list[Skip], Counter]:
+    plans: list[CurvePlan] = []
+    skips: list[Skip] = []
+    removed: Counter = Counter()
+    wanted = set(settings.variants)
+    if inputs.sft_eval.empty:
+        return [], [Skip(v, "no SFT eval set (no eval-role or train records in dedup.documents)") for v in VARIANTS if v in wanted], removed
+    guard = LeakageGuard.for_sft(inputs.sft_eval, inputs.contaminated_ids)
+
+    def clean(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+        kept, why = guard.clean(frame, "sft")
+        for reason, count in why.items():
+            removed[f"{label}: {reason}"] += count
+        return kept
+
+    curated = clean(inputs.curated, "curated")
+    seeds = settings.seeds
+
+    def add(variant: str, full: int, orderings: dict[int, pd.DataFrame], detail: str) -> None:
+        sizes = _grid(full, settings)
+        if full < MIN_POOL or not sizes:
+            skips.append(Skip(variant, f"only {full} training records (needs {MIN_POOL})"))
+        else:
+            plans.append(CurvePlan(variant, orderings, sizes, detail))
+
+    if "curated" in wanted:
+        add("curated", len(curated), _ordered(curated, seeds, "curated"), f"{len(curated)} curated train records")
+    if "raw" in wanted:
+        if inputs.raw.empty:
+            skips.append(Skip("raw", "raw.documents has no train records"))
+        else:
+            raw = clean(inputs.raw, "raw")
+            add("raw", len(raw), _ordered(raw, seeds, "raw"), f"{len(raw)} raw train records (decontaminated, nothing else)")
+
+    origin_variants = [v for v in ("human", "synthetic", "mixed") if v in wanted]
+    if origin_variants:
+        human = curated[curated["origin"] == "human"]
+        synthetic = pd.concat([curated[curated["origin"] == "synthetic"], clean(inputs.synthetic_pairs, "synthetic")], ignore_index=True)
+        synthetic = synthetic.drop_duplicates("record_id").sort_values("record_id", kind="stable").reset_index(drop=True)
+        equal = min(len(human), len(synthetic))
+        if equal < MIN_POOL:
+            for v in origin_variants:
+                skips.append(Skip(v, f"needs human and synthetic training records: {len(human)} human, {len(synthetic)} synthetic "
+                                     f"(curated synthetic-origin records plus verified synth.pairs)"))
+        else:
+            detail = f"equal sizes up to {equal}: {len(human)} human, {len(synthetic)} synthetic available"
+            pools = {"human": lambda s: shuffled(human, s, "human"), "synthetic": lambda s: shuffled(synthetic, s, "synthetic"),
+                     "mixed": lambda s: mixed(human, synthetic, s, "mixed")}
+            for v in origin_variants:
+                add(v, equal, {s: pools[v](s) for s in seeds}, detail)
+
+    diversity_variants = [v for v in ("diverse", "narrow") if v in wanted]
+    if diversity_variants:
+        labels = [task_type(i) for i in curated["instruction"]]
+        counts = Counter(labels)
+        few = [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: settings.narrow_task_types]]
+        narrow_pool = curated[[label in few for label in labels]].reset_index(drop=True)
+        if len(counts) <= settings.narrow_task_types:
+            for v in diversity_variants:
+                skips.append(Skip(v, f"only {len(counts)} task types in the curated set; narrow would equal diverse"))
+        else:
+            equal = len(narrow_pool)
+            detail = (f"equal sizes up to {equal}: narrow = {', '.join(few)}; diverse = balanced over {len(counts)} task types "
+                      f"({', '.join(f'{k} {v}' for k, v in counts.most_common())})")
+            for v in diversity_variants:
+                orderings = ({s: balanced(curated, labels, s, "diverse") for s in seeds} if v == "diverse"
+                             else _ordered(narrow_pool, seeds, "narrow"))
+                add(v, equal, orderings, detail)
+    return plans, skips, removed
+
+
+def plan_preferences(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePlan], list[Skip], Counter]:
+    plans: list[CurvePlan] = []
+    skips: list[Skip] = []
+    removed: Counter = Counter()
+    wanted = [v for v in ("curated", "human", "synthetic", "mixed") if v in settings.variants]
+    not_applicable = [Skip(v, "not a question for preference data") for v in settings.variants if v in ("raw", "diverse", "narrow")]
+    if inputs.preference_eval.empty:
+        return [], [Skip(v, "no human-labeled preference pairs to evaluate on (raw.preferences is empty)") for v in wanted] + not_applicable, removed
+    guard = LeakageGuard.for_preferences(inputs.preference_eval, inputs.contaminated_ids)
+
+    def clean(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+        kept, why = guard.clean(frame, "preference")
+        for reason, count in why.items():
+            removed[f"{label}: {reason}"] += count
+        return kept
+
+    human = clean(inputs.human_pairs, "human pairs")
+    judged = clean(inputs.judged_pairs, "AI-judged pairs")
+    seeds = settings.seeds
+
+    def add(variant: str, full: int, orderings: dict[int, pd.DataFrame], detail: str) -> None:
+        sizes = _grid(full, settings)
+        if full < MIN_POOL or not sizes:
+            skips.append(Skip(variant, f"only {full} training pairs (needs {MIN_POOL})"))
+        else:
+            plans.append(CurvePlan(variant, orderings, sizes, detail))
+
+    if "curated" in wanted:
+        pool = pd.concat([human, judged], ignore_index=True).sort_values("record_id", kind="stable").reset_index(drop=True)
+        add("curated", len(pool), _ordered(pool, seeds, "curated"), f"{len(human)} human + {len(judged)} AI-judged pairs")
+    origin = [v for v in wanted if v != "curated"]
+    if origin:
+        equal = min(len(human), len(judged))
+        if equal < MIN_POOL:
+            for v in origin:
+                skips.append(Skip(v, f"needs human and AI-judged training pairs: {len(human)} human, {len(judged)} AI-judged"))
+        else:
+            detail = f"equal sizes up to {equal}: {len(human)} human, {len(judged)} AI-judged pairs available"
+            pools = {"human": lambda s: shuffled(human, s, "human"), "synthetic": lambda s: shuffled(judged, s, "synthetic"),
+                     "mixed": lambda s: mixed(human, judged, s, "mixed")}
+            for v in origin:
+                add(v, equal, {s: pools[v](s) for s in seeds}, detail)
+    return plans, skips + not_applicable, removed
+
+
+def measure(trainer: Trainer, plan: CurvePlan, evaluation: pd.DataFrame, log: logging.Logger | None = None) -> Curve:
+    columns = TRAIN_COLUMNS[trainer.data]
+    eval_frame = evaluation[columns].reset_index(drop=True)
+    sizes, seeds, rows = [], [], []
+    started = time.monotonic()
+    for seed, ordering in plan.orderings.items():
+        for n in plan.sizes:
+            scores = np.asarray(trainer.fit_and_score(ordering.iloc[:n][columns].reset_index(drop=True), eval_frame, seed), dtype=float)
+            if scores.shape != (len(eval_frame),):
+                raise ValueError(f"trainer {trainer.name} returned {scores.shape} scores for {len(eval_frame)} eval items")
+            sizes.append(n)
+            seeds.append(seed)
+            rows.append(scores)
+    seconds = time.monotonic() - started
+    if log:
+        log.info(f"{trainer.name}/{plan.variant}: {len(rows)} trainings in {seconds:.1f}s")
+    return Curve(trainer.name, trainer.metric, plan.variant, np.array(sizes), np.array(seeds), np.vstack(rows), plan.detail, seconds=seconds)
+
+
+def fit(curve: Curve, settings: CurveSettings, target: float) -> Curve:
+    distinct = len(np.unique(curve.sizes))
+    if distinct < MIN_SIZES_TO_FIT:
+        curve.status, curve.note = "too_few_sizes", f"{distinct} distinct sizes; a 3-parameter curve needs {MIN_SIZES_TO_FIT}"
+        return curve
+    curve.fit = fit_curve(curve.sizes, curve.seeds, curve.item_scores, target, settings.bootstrap,
+                          random_seed=min(settings.seeds), horizon=settings.horizon)
+    return curve
+
+
+def run_curves(inputs: CurveInputs, trainers: Sequence[Trainer], settings: CurveSettings, log: logging.Logger | None = None) -> CurvesResult:
+    unknown = set(settings.variants) - set(VARIANTS)
+    if unknown:
+        raise ValueError(f"unknown variants {sorted(unknown)}; choose from {list(VARIANTS)}")
+    curves: list[Curve] = []
+    skipped: dict[str, list[Skip]] = {}
+    removed: dict[str, Counter] = {}
+    eval_items: dict[str, int] = {}
+    for trainer in trainers:
+        if trainer.data == "sft":
+            plans, skips, why = plan_sft(inputs, settings)
+            evaluation = inputs.sft_eval
+        else:
+            plans, skips, why = plan_preferences(inputs, settings)
+            evaluation = inputs.preference_eval
+        skipped[trainer.name], removed[trainer.name], eval_items[trainer.name] = skips, why, len(evaluation)
+        target = settings.targets.get(trainer.name, settings.default_target)
+        for plan in plans:
+            curves.append(fit(measure(trainer, plan, evaluation, log), settings, target))
+    return CurvesResult(curves, skipped, removed, eval_items, list(inputs.notes))
+
+
+def points_frame(result: CurvesResult, run_id: str) -> pd.DataFrame:
+    rows = []
+    for curve in result.curves:
+        means = curve.item_scores.mean(axis=1)
+        for n, seed, value in zip(curve.sizes, curve.seeds, means):
+            rows.append((curve.variant, curve.trainer, int(n), int(seed), curve.metric, float(value), run_id))
+    return pd.DataFrame(rows, columns=["variant", "trainer", "n", "seed", "metric", "value", "run_id"])
+
+
+def fits_frame(result: CurvesResult, run_id: str) -> pd.DataFrame:
+    rows = []
+    for curve in result.curves:
+        f = curve.fit
+        largest = int(curve.sizes.max())
+        row = {
+            "variant": curve.variant, "trainer": curve.trainer, "metric": curve.metric, "status": curve.status,
+            "note": curve.note or curve.detail, "points": len(curve.sizes), "seeds": len(np.unique(curve.seeds)),
+            "eval_items": curve.item_scores.shape[1], "largest_n": largest,
+            "score_at_largest_n": float(curve.item_scores[curve.sizes == largest].mean()), "run_id": run_id,
+        }
+        if f is not None:
+            row.update({
+                "a": f.a, "b": f.b, "c": f.c, "b_ci_low": f.b_ci_low, "b_ci_high": f.b_ci_high, "target": f.target,
+                "n_for_target": f.n_for_target, "ci_low": f.ci_low, "ci_high": f.ci_high,
+                "reachable_share": f.reachable_share, "extrapolation_factor": f.extrapolation_factor,
+                "bootstrap_replicates": f.replicates,
+            })
+        rows.append(row)
+    for trainer, skips in result.skipped.items():
+        for skip in skips:
+            rows.append({"variant": skip.variant, "trainer": trainer, "status": "skipped", "note": skip.reason, "run_id": run_id})
+    columns = ["variant", "trainer", "metric", "status", "a", "b", "c", "b_ci_low", "b_ci_high", "target", "n_for_target",
+               "ci_low", "ci_high", "reachable_share", "extrapolation_factor", "largest_n", "score_at_largest_n", "points",
+               "seeds", "eval_items", "bootstrap_replicates", "note", "run_id"]
+    return pd.DataFrame(rows).reindex(columns=columns)
