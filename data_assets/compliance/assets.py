@@ -1,4 +1,158 @@
-"""Dagster wiring of the compliance stage (to be built)."""
+"""Dagster wiring of the compliance stage: scan raw.documents, redact or drop, record why."""
 
-ASSETS: list = []
-CHECKS: list = []
+from collections import Counter
+from datetime import datetime, timezone
+
+import dagster as dg
+import pandas as pd
+
+from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
+from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown
+from data_assets.common.progress import Progress
+from data_assets.compliance.policy import DEFAULT_ACTIONS, DEFAULT_BLOCKED_TERMS, DEFAULT_LICENSES, CompliancePolicy
+from data_assets.compliance.scan import TEXT_FIELDS, policy_from_json, policy_json, residual_findings, scan_documents
+from data_assets.lineage.edges import edges_frame, replace_stage_edges
+from data_assets.warehouse import WarehouseResource
+from data_assets.warehouse.resource import replace_rows
+
+STAGE = "compliance"
+
+
+class ComplianceConfig(dg.Config):
+    """The compliance policy, editable per run in the Launchpad (defaults: see policy.py)."""
+
+    redact_types: list[str] = [t for t, a in DEFAULT_ACTIONS.items() if a == "redact"]
+    drop_types: list[str] = [t for t, a in DEFAULT_ACTIONS.items() if a == "drop"]
+    flag_types: list[str] = [t for t, a in DEFAULT_ACTIONS.items() if a == "flag"]
+    min_score: float = 0.5
+    """Findings scoring below this are ignored."""
+    allowed_licenses: list[str] = list(DEFAULT_LICENSES)
+    allow_missing_license: bool = False
+    """Records whose source has no license are dropped (`license_missing`) unless this is set."""
+    blocked_terms: list[str] = list(DEFAULT_BLOCKED_TERMS)
+    number_placeholders: bool = True
+    """`[PERSON_1]`, `[PERSON_2]` instead of `[PERSON]` for every name."""
+
+    def policy(self) -> CompliancePolicy:
+        actions = {t: "flag" for t in self.flag_types}
+        actions.update({t: "redact" for t in self.redact_types})
+        # A type listed twice gets the strictest action.
+        actions.update({t: "drop" for t in self.drop_types})
+        return CompliancePolicy(
+            actions=actions,
+            min_score=self.min_score,
+            allowed_licenses=tuple(self.allowed_licenses),
+            allow_missing_license=self.allow_missing_license,
+            blocked_terms=tuple(self.blocked_terms),
+            number_placeholders=self.number_placeholders,
+        )
+
+
+@dg.asset(
+    group_name=STAGE,
+    kinds={"duckdb"},
+    pool="duckdb",
+    deps=["raw_documents"],
+    description="Every raw record once in compliance.documents with status pass | redacted | dropped and its "
+    "reasons; PII and secrets replaced by typed placeholders; findings (offsets into the raw text) in "
+    "compliance.findings; a redact or drop lineage edge per changed record.",
+)
+def compliance_documents(context: dg.AssetExecutionContext, config: ComplianceConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    policy = config.policy()
+    run_id = context.run.run_id
+    with warehouse.connect() as con:
+        raw = con.execute(
+            "SELECT record_id, source, source_uri, source_row, role, origin, license, instruction, input, response "
+            "FROM raw.documents ORDER BY record_id"
+        ).df()
+    progress = Progress(context.log, len(raw), "compliance scan")
+    result = scan_documents(raw, policy, run_id, advance=progress.advance)
+    edges = edges_frame(result.edges, STAGE, run_id)
+    with warehouse.connect() as con:
+        replace_rows(con, "compliance.documents", result.documents, "TRUE")
+        replace_rows(con, "compliance.findings", result.findings, "TRUE")
+        replace_stage_edges(con, STAGE, edges)
+        replace_rows(
+            con, "compliance.policy",
+            pd.DataFrame([{"run_id": run_id, "policy": policy_json(policy), "written_at": datetime.now(timezone.utc).replace(tzinfo=None)}]),
+            "TRUE",
+        )
+
+    docs = result.documents
+    statuses = Counter(docs["status"]) if len(docs) else Counter()
+    context.log.info(
+        f"compliance: {len(docs)} records, {statuses.get('redacted', 0)} redacted, {statuses.get('dropped', 0)} dropped, "
+        f"{len(result.findings)} findings ({', '.join(f'{t} {n}' for t, n in result.findings_by_type.most_common())})"
+    )
+    by_source = (
+        docs.groupby(["source", "status"]).size().unstack(fill_value=0).reset_index() if len(docs) else pd.DataFrame()
+    )
+    changed = docs[docs["status"] == "redacted"] if len(docs) else docs
+    dropped = docs[docs["status"] == "dropped"] if len(docs) else docs
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": len(docs),
+            "records_by_status": counts_markdown(dict(statuses), "status", "records"),
+            "findings_by_entity_type": counts_markdown(dict(result.findings_by_type.most_common()), "entity_type", "findings"),
+            "findings_by_action": counts_markdown(dict(result.actions), "action", "findings"),
+            "drops_by_reason": counts_markdown(dict(result.drop_reasons.most_common()), "reason", "records"),
+            "records_by_source": table_markdown(by_source),
+            "findings": len(result.findings),
+            "lineage_edges": len(edges),
+            # Redacted text only: the fields of records after placeholders replaced their values.
+            "preview_redacted": preview_markdown(changed[["record_id", *TEXT_FIELDS]] if len(changed) else pd.DataFrame()),
+            "preview_dropped": preview_markdown(dropped[["record_id", "source", "reasons"]] if len(dropped) else pd.DataFrame()),
+            "policy": dg.MetadataValue.json(
+                {"actions": dict(policy.actions), "min_score": policy.min_score, "allowed_licenses": list(policy.allowed_licenses),
+                 "allow_missing_license": policy.allow_missing_license, "blocked_terms": list(policy.blocked_terms)}
+            ),
+            "dagster/column_schema": column_schema({
+                "record_id": "VARCHAR", "source": "VARCHAR", "source_uri": "VARCHAR", "source_row": "BIGINT",
+                "role": "VARCHAR", "origin": "VARCHAR", "license": "VARCHAR", "instruction": "VARCHAR",
+                "input": "VARCHAR", "response": "VARCHAR", "status": "VARCHAR", "reasons": "VARCHAR[]",
+                "findings": "INTEGER", "redactions": "INTEGER", "run_id": "VARCHAR",
+            }),
+            "dagster/column_lineage": column_lineage({
+                **{c: [("raw_documents", c)] for c in ("record_id", "source", "source_uri", "source_row", "role", "origin", "license")},
+                **{c: [("raw_documents", c)] for c in TEXT_FIELDS},
+                "status": [("raw_documents", c) for c in (*TEXT_FIELDS, "license")],
+                "reasons": [("raw_documents", c) for c in (*TEXT_FIELDS, "license")],
+            }),
+        }
+    )
+
+
+@dg.asset_check(
+    asset=compliance_documents,
+    name="no_pii_after_redaction",
+    blocking=True,
+    description="Re-scanning the text of every kept record finds no PII of a redact-or-drop type at or above the "
+    "policy's score (placeholders must not re-trigger detectors).",
+)
+def no_pii_after_redaction(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        stored = con.execute("SELECT policy FROM compliance.policy ORDER BY written_at DESC LIMIT 1").fetchone()
+        kept = con.execute(
+            "SELECT record_id, instruction, input, response FROM compliance.documents WHERE status <> 'dropped'"
+        ).df()
+    policy = policy_from_json(stored[0]) if stored else CompliancePolicy()
+    left = residual_findings(kept, policy)
+    return dg.AssetCheckResult(
+        passed=not left,
+        metadata={
+            "records_rescanned": len(kept),
+            "residual_findings_by_type": dg.MetadataValue.json(dict(left)),
+        },
+    )
+
+
+ASSETS = [compliance_documents]
+CHECKS = [
+    no_pii_after_redaction,
+    unique_key_check(compliance_documents, "compliance.documents"),
+    not_null_check(
+        compliance_documents, "compliance.documents",
+        ["record_id", "source", "source_uri", "source_row", "role", "origin", "instruction", "input", "response", "status", "reasons"],
+    ),
+    lineage_check(compliance_documents, "compliance.documents", STAGE, where="status <> 'pass'"),
+]

@@ -17,4 +17,14 @@ def detect(text: str) -> list[Finding]:
     found.extend(detect_structured(text))
     found.extend(locations(text))
     found.extend(people(text))
+    addresses = [(f.start, f.end) for f in found if f.entity_type == "STREET_ADDRESS"]
+    if addresses:
+        # A city or a street named after someone inside an address block is part of the address.
+        found = [
+            f for f in found
+            if f.entity_type not in _INSIDE_ADDRESS or not any(s <= f.start and f.end <= e for s, e in addresses)
+        ]
     return resolve_overlaps(found)
+
+
+_INSIDE_ADDRESS = frozenset({"PERSON", "LOCATION"})

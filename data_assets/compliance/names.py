@@ -42,7 +42,14 @@ _WEAK_CUE = re.compile(
     r"\bpartner|\bwife|\bhusband|\bson|\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bkid|\bboss|"
     r"\bmanager|\bcolleague|\bpatient|\bclient|\bguardian|\bnephew|\bniece|\buncle|\baunt)\s*,?\s*$"
 )
+_NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
 _MAX_RUN = 4
+
+
+def _skip_spaces(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\n":
+        position += 1
+    return position
 
 
 @lru_cache(maxsize=65536)
@@ -82,13 +89,18 @@ def people(text: str) -> list[Finding]:
     # A text with no capital letters at all gets the lowercase rules everywhere.
     lowercase_text = not any(t.text[0].isupper() for t in tokens)
     found: list[Finding] = []
+    # Where a naming cue ends, the next word is a name whatever it looks like; found in one pass.
+    named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)}
     i, n = 0, len(tokens)
     while i < n:
         token = tokens[i]
-        before = text[max(0, token.start - 32):token.start]
-        naming = bool(_NAMING_CUE.search(before))
-        strong = naming or bool(_STRONG_CUE.search(before))
+        naming = token.start in named_at
         titled = token.lower in TITLES and text[token.end:token.end + 1] in (".", " ")
+        if not (naming or titled or _name_like(token, lowercase_text)):
+            i += 1
+            continue
+        before = text[max(0, token.start - 32):token.start]
+        strong = naming or bool(_STRONG_CUE.search(before))
         if titled and i + 1 < n:
             # Everything name-like right after a title is the name ("Mrs. Ayers", "ms. wijtze").
             j = i + 1

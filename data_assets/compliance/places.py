@@ -20,6 +20,7 @@ PLACES = phrases("places")
 COMMON = words("common_words")
 FIRST_NAMES = words("first_names")
 _MAX_PLACE_WORDS = max(len(p.split()) for p in PLACES)
+_PLACE_FIRST_WORDS = frozenset(p.split()[0] for p in PLACES)
 
 _STREET_TYPES = (
     r"street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|square|sq|way|terrace|"
@@ -37,14 +38,27 @@ _STREET_STEMS = (
 _WORD = r"[^\W\d_][\w'’.-]*"
 _HOUSE = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 
-_ANCHORS = re.compile(
-    rf"(?i)(?<![\w.,-])(?P<us>{_HOUSE}(?:\s+\d{{1,5}})?\s+(?:{_WORD}\s+){{0,4}}(?:{_STREET_TYPES})\b\.?)"
-    rf"|(?<![\w])(?P<stem>(?:{_WORD}\s+){{0,3}}\w*(?:{_STREET_STEMS})\b\.?\s+\d{{1,5}}[a-z]?\b)"
-    rf"|(?<![\w])(?P<lead>(?:rue|via|viale|calle|carrer|avenida|rua|travessa|strada|piazza|plaza|plac|aleja|ulica|ul\.|chemin|odos)\s+(?:{_WORD}\s+){{0,4}}\d{{1,5}}[a-z]?\b)"
-    rf"|(?<![\w])(?P<hu>(?:{_WORD}\s+){{1,3}}u\.\s+\d{{1,5}}\b\.?)"
-    rf"|(?<![\w])(?P<po>p\.?\s?o\.?\s?box\s+\d{{1,6}})"
-    rf"|(?<![\w])(?P<mil>(?:psc|unit|usns|usnv|uss|uscgc|usnsc)\s+[\w ]{{1,30}}?,?\s+box\s+\d{{1,6}}(?:\s*\n?\s*(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{{5}})?)"
+# Anchors are found keyword first (a street-type word, a street stem followed by a number,
+# "u." and a number, a PO box), and only then is the text just before the keyword examined:
+# one cheap pass over the text instead of trying a many-word pattern at every position.
+_STREET_TYPE_WORDS = frozenset(_STREET_TYPES.split("|"))
+_STEMS = tuple(_STREET_STEMS.split("|"))
+# A house number and the words after it; a street-type word among them makes an address.
+_HOUSE_WORDS = re.compile(rf"(?<![\w.,-]){_HOUSE}(?:\s+\d{{1,5}})?(?P<words>(?:[ \t]+{_WORD}){{1,5}})")
+# A word followed by a number; the word's ending says whether it names a street.
+_WORD_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)[ \t]+\d{1,5}[a-zA-Z]?\b")
+_LEAD_WORD = re.compile(
+    rf"(?i)\b(?:rue|via|viale|calle|carrer|avenida|rua|travessa|strada|piazza|plaza|plac|aleja|ulica|ul\.|chemin|odos)"
+    rf"\s+(?:{_WORD}\s+){{0,4}}\d{{1,5}}[a-z]?\b"
 )
+_HU_NUMBER = re.compile(r"\bu\.\s+\d{1,5}\b\.?")
+_PO_BOX = re.compile(r"(?i)\bp\.?\s?o\.?\s?box\s+\d{1,6}")
+_MILITARY = re.compile(
+    r"(?i)\b(?:psc|unit|usns|usnv|uss|uscgc)\s+[\w ]{1,30}?,?\s+box\s+\d{1,6}(?:\s*\n?\s*(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5})?"
+)
+_WORD_BEFORE = re.compile(rf"({_WORD})\s+\Z")
+# Street stems that are also everyday English words need a capitalized street name before them.
+_AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul".split())
 # Faker-style and many European addresses: "6750 Koskikatu 25", "46 velký průhon 426".
 _NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}\s+(?P<words>{_WORD}(?:\s+{_WORD}){{0,3}})\s+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
 
@@ -101,37 +115,88 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
     return end
 
 
+def _words_before(text: str, start: int, limit: int, lowercase: bool) -> int:
+    """Move `start` left over up to `limit` name words of a street ("Brucker Bundesstrasse")."""
+    for _ in range(limit):
+        m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+        if m is None:
+            break
+        word = m.group(1)
+        if word.lower() in COMMON or not (word[0].isupper() or lowercase or word.lower() in _PARTICLES):
+            break
+        start = m.start(1)
+    return start
+
+
 def street_addresses(text: str) -> list[Finding]:
     if not any(c.isdigit() for c in text):
         return []
     lowercase = not any(c.isupper() for c in text)
     found: list[Finding] = []
-    for m in _ANCHORS.finditer(text):
-        kind = m.lastgroup or "us"
-        start, end = m.start(), m.end()
-        if kind in ("stem", "hu"):
-            # Leading ordinary words belong to the sentence, not the street ("at Via Roma 3").
-            start = _skip_ordinary_words(text, start)
-        score = {"us": 0.85, "stem": 0.8, "lead": 0.8, "hu": 0.7, "po": 0.9, "mil": 0.9}[kind]
+
+    def add(start: int, end: int, kind: str, score: float) -> None:
         found.append(Finding(start, _grow(text, end, lowercase), "STREET_ADDRESS", f"address_{kind}", score))
+
+    for m in _HOUSE_WORDS.finditer(text):
+        offset = m.start("words")
+        street: list[str] = []
+        for w in re.finditer(r"\S+", m.group("words")):
+            word = w.group()
+            bare = word.lower().rstrip(".,")
+            if street and bare in _STREET_TYPE_WORDS:
+                if not lowercase and not street[0][0].isupper():
+                    break
+                end = offset + w.end() - (len(word) - len(word.rstrip(",")))
+                add(m.start(), end, "us", 0.85)
+                break
+            if bare in COMMON and bare not in _PARTICLES:
+                break  # "3 apples in the park"
+            street.append(word)
+    for m in _WORD_NUMBER.finditer(text):
+        word = m.group(1)
+        lower = word.lower()
+        if not lower.endswith(_STEMS):
+            continue
+        stem = next(s for s in _STEMS if lower.endswith(s))
+        compound = len(lower) > len(stem)
+        if compound and len(stem) <= 3 and stem not in ("weg", "vej", "tie", "út", "tee"):
+            continue  # "str", "ul", "gate" inside another word are chance endings
+        previous = _words_before(text, m.start(), 3, lowercase)
+        if not compound and lower in _AMBIGUOUS_STEMS and previous == m.start():
+            continue  # "gate 12" alone is a boarding gate
+        add(previous, m.end(), "stem", 0.8)
+    for m in _LEAD_WORD.finditer(text):
+        add(m.start(), m.end(), "lead", 0.8)
+    for m in _HU_NUMBER.finditer(text):
+        start = _words_before(text, m.start(), 3, lowercase)
+        if start < m.start():
+            add(start, m.end(), "hu", 0.7)
+    for m in _PO_BOX.finditer(text):
+        add(m.start(), m.end(), "po", 0.9)
+    for m in _MILITARY.finditer(text):
+        add(m.start(), m.end(), "mil", 0.9)
     for m in _NUMBER_WORDS_NUMBER.finditer(text):
         street = m.group("words").split()
-        ordinary = sum(w.lower().strip(".,") in COMMON for w in street)
-        if ordinary:
+        if any(w.lower().strip(".,") in COMMON for w in street):
             continue
         capitalized = all(w[0].isupper() or w.lower() in _PARTICLES for w in street) and street[0][0].isupper()
         if not capitalized and not lowercase:
             continue
-        score = 0.75 if capitalized else 0.6
-        found.append(Finding(m.start(), _grow(text, m.end(), lowercase), "STREET_ADDRESS", "address_number_words", score))
-    return found
+        add(m.start(), m.end(), "number_words", 0.75 if capitalized else 0.6)
+    return _merge(found)
 
 
-def _skip_ordinary_words(text: str, start: int) -> int:
-    for token in tokenize(text[start:start + 80]):
-        if token.lower not in COMMON or token.lower in ("rue", "via", "calle", "rua"):
-            return start + token.start
-    return start
+def _merge(found: list[Finding]) -> list[Finding]:
+    """Anchors of one address overlap ("05405 Wesselényi u. 94." holds two): one block, best score."""
+    merged: list[Finding] = []
+    for f in sorted(found, key=lambda f: (f.start, -f.end)):
+        if merged and f.start < merged[-1].end:
+            last = merged[-1]
+            best = last if last.score >= f.score else f
+            merged[-1] = Finding(last.start, max(last.end, f.end), last.entity_type, best.detector, best.score)
+        else:
+            merged.append(f)
+    return merged
 
 
 def place_names(text: str) -> list[Finding]:
@@ -142,13 +207,17 @@ def place_names(text: str) -> list[Finding]:
     while i < n:
         hit = None
         # Longest listed place starting here, over up to _MAX_PLACE_WORDS adjacent words.
-        for size in range(min(_MAX_PLACE_WORDS, n - i), 0, -1):
+        for size in range(min(_MAX_PLACE_WORDS, n - i) if tokens[i].lower in _PLACE_FIRST_WORDS else 0, 0, -1):
             span = tokens[i:i + size]
             if size > 1 and any(text[a.end:b.start] not in (" ", "-") for a, b in zip(span, span[1:])):
                 continue
             if " ".join(t.lower for t in span) in PLACES:
                 hit = span
                 break
+        token = tokens[i]
+        if hit is None and not (token.text[0].isupper() and token.lower not in COMMON and token.lower not in FIRST_NAMES):
+            i += 1
+            continue
         before = text[max(0, tokens[i].start - 24):tokens[i].start]
         strong = bool(_STRONG_PLACE_CUE.search(before))
         cue = strong or bool(_PLACE_CUE.search(before))
@@ -158,8 +227,7 @@ def place_names(text: str) -> list[Finding]:
             found.append(Finding(hit[0].start, hit[-1].end, "LOCATION", "place_gazetteer", score))
             i += len(hit)
             continue
-        token = tokens[i]
-        if cue and token.text[0].isupper() and token.lower not in COMMON and token.lower not in FIRST_NAMES:
+        if cue:
             j = i
             while j + 1 < n and j - i < 3 and text[tokens[j].end:tokens[j + 1].start] in (" ", "-", " de ", " del ", " da ", " di ") and tokens[j + 1].text[0].isupper() and tokens[j + 1].lower not in COMMON:
                 j += 1

@@ -147,8 +147,9 @@ def scan_and_redact(
 
     Other stages call this on generated text (`check_license` False: model output has no
     source license). A record is dropped when any finding's type is a "drop" type, when a
-    blocked term appears, or (with `check_license`) when its license is not allowed; its
-    fields then come back unchanged and callers must not keep them.
+    blocked term appears, or (with `check_license`) when its license is not allowed. Its
+    fields still come back redacted (drop types included), so a dropped record's text is
+    safe to keep for inspection.
     """
     policy = policy or CompliancePolicy()
     findings: dict[str, list[Finding]] = {}
@@ -162,8 +163,6 @@ def scan_and_redact(
     reasons.extend(policy.blocked_term_reasons(t or "" for t in fields.values()))
     drop_types = sorted({f.entity_type for fs in findings.values() for f in fs if policy.action(f.entity_type) == "drop"})
     reasons.extend(f"pii_drop:{t}" for t in drop_types)
-    if reasons:
-        return ScanOutcome("dropped", dict(fields), findings, reasons)
 
     numbering: dict[tuple[str, str], str] = {}
     per_type: Counter = Counter()
@@ -174,7 +173,9 @@ def scan_and_redact(
         pieces: list[str] = []
         cursor = 0
         for f in findings[name]:
-            if policy.action(f.entity_type) != "redact":
+            # A dropped record's text is redacted too: nothing downstream of raw ever holds the
+            # values, whatever a consumer does with the status.
+            if policy.action(f.entity_type) == "flag":
                 continue
             key = (f.entity_type, _value_key(text[f.start:f.end]))
             if key not in numbering:
@@ -188,6 +189,7 @@ def scan_and_redact(
         pieces.append(text[cursor:])
         redacted_fields[name] = "".join(pieces)
     flagged = sorted({f.entity_type for fs in findings.values() for f in fs if policy.action(f.entity_type) == "flag"})
+    if reasons:
+        return ScanOutcome("dropped", redacted_fields, findings, reasons, counts)
     reasons = [f"redact:{t}" for t in sorted(counts)] + [f"flag:{t}" for t in flagged]
-    status = "redacted" if counts else "pass"
-    return ScanOutcome(status, redacted_fields, findings, reasons, counts)
+    return ScanOutcome("redacted" if counts else "pass", redacted_fields, findings, reasons, counts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 # Letters with inner apostrophes or hyphens (O'Brien, Jean-Luc, Kędzierzyn-Koźle); digits
@@ -18,7 +19,9 @@ class Token(NamedTuple):
     lower: str
 
 
-def tokenize(text: str) -> list[Token]:
+@lru_cache(maxsize=4)
+def tokenize(text: str) -> tuple[Token, ...]:
+    """Word tokens of `text`; cached, since the name and place detectors read the same text."""
     tokens: list[Token] = []
     for m in _WORD.finditer(text):
         start, end, word = m.start(), m.end(), m.group()
@@ -26,7 +29,7 @@ def tokenize(text: str) -> list[Token]:
             end -= 2
             word = word[:-2]
         tokens.append(Token(start, end, word, word.lower()))
-    return tokens
+    return tuple(tokens)
 
 
 def sentence_start(text: str, position: int) -> bool:
