@@ -16,7 +16,14 @@ from data_assets.llm.resource import LLMResource
 from data_assets.prefs import heuristic
 from data_assets.prefs.rubric import RESPONDER_SYSTEMS
 from data_assets_tests.fake_anthropic import FakeAnthropic, request_text
-from data_assets_tests.test_prefs import consistency_evaluation, pair_metadata, run_prefs, seed_preferences, seed_sft
+from data_assets_tests.test_prefs import (
+    SFT_RECORDS,
+    consistency_evaluation,
+    pair_metadata,
+    run_prefs,
+    seed_preferences,
+    seed_sft,
+)
 
 SECRET = "sk-ant-test-prefs-SECRET"
 
@@ -156,7 +163,7 @@ def test_a_failed_judgment_leaves_its_pair_unjudged_and_out_of_the_rates(fake, w
     fake.reply = scripted(longer_wins_judge)
     # Every judge reply about the egg is malformed, so both of its orders fail after the retries.
     fake.fault_for = lambda index, body: "invalid_json" if is_judge(body) and "boil an egg" in request_text(body) else None
-    result = run_prefs(warehouse, claude(), sample_size=len(seed_sft.__defaults__[0]), human_sample_size=0)
+    result = run_prefs(warehouse, claude(), sample_size=len(SFT_RECORDS), human_sample_size=0)
     assert result.success
     pairs, _ = texts(warehouse)
     egg = pairs[pairs["prompt"].str.contains("boil an egg")]
@@ -232,3 +239,32 @@ def test_human_agreement_on_hh_rlhf(shared_data, tmp_path, warehouse):
     second = run_prefs(warehouse, llm, sample_size=0, human_sample_size=400, seed=7)
     assert pair_metadata(second)["llm/calls_made"] == 0
     assert pair_metadata(second)["bias/human_agreement_excluding_ties"] == metadata["bias/human_agreement_excluding_ties"]
+
+
+def test_generated_responses_get_the_compliance_scan(fake, warehouse):
+    seed_sft(warehouse)
+    private_key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----"
+
+    def reply(body: dict):
+        if is_judge(body):
+            return verdict(longer_wins_judge(*shown(body)))
+        text = request_text(body)
+        if "boil an egg" in text:
+            return "Ask the chef at chef.jones@example.com or call 415-555-0199 for the timing."
+        if "bicycle tyre" in text:
+            return f"Log in with this key first:\n{private_key}"
+        return f"A default generated answer to: {text[:70]}"
+
+    fake.reply = reply
+    result = run_prefs(warehouse, claude(), sample_size=len(SFT_RECORDS), human_sample_size=0)
+    assert result.success
+    with warehouse.connect() as con:
+        responses = con.execute(
+            """SELECT p.prompt, r.origin, r.text, r.detail FROM prefs.pairs p
+               JOIN prefs.responses r ON r.response_id = p.response_b_id""").df()
+    egg = responses[responses["prompt"].str.contains("boil an egg")].iloc[0]
+    assert egg["origin"] == "generated" and "chef.jones@example.com" not in egg["text"] and "[EMAIL_1]" in egg["text"]
+    assert egg["detail"].startswith("redacted EMAIL x1")
+    tyre = responses[responses["prompt"].str.contains("bicycle tyre")].iloc[0]
+    assert tyre["origin"] == "degraded" and "PRIVATE KEY" not in tyre["text"]
+    assert "compliance dropped the generation" in str(pair_metadata(result)["generation_fallbacks"])

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from data_assets.compliance import scan_and_redact
 from data_assets.llm.types import LLMRequest, LLMResult
 from data_assets.prefs.degrade import degrade
 from data_assets.prefs.rubric import prompt_text, respond_request
@@ -93,15 +94,24 @@ def sft_pairs(prompts: pd.DataFrame, results: list[LLMResult], mode: str) -> Sft
         prompt = prompt_text(row.instruction, row.input)
         mine = results[index * per_prompt:(index + 1) * per_prompt]
         existing = Response(response_id(row.record_id, "existing", row.response), row.record_id, row.response, "existing", "dataset")
-        generated = [_generated(row.record_id, r, style) for r, style in zip(mine, styles) if r.ok and (r.text or "").strip()]
-        generated = [g for g in generated if g.text.strip() != row.response.strip()]
+        generated = []
+        dropped = 0
+        for result, style in zip(mine, styles):
+            if result.ok and (result.text or "").strip():
+                response = _generated(row.record_id, result, style)
+                if response is None:
+                    dropped += 1
+                elif response.text.strip() != row.response.strip():
+                    generated.append(response)
         if mode == "two_generations" and len(generated) == 2 and generated[0].text.strip() != generated[1].text.strip():
             a, b, reference = generated[0], generated[1], row.response
         elif mode == "existing_vs_generated" and generated:
             a, b, reference = existing, generated[0], None
         else:
             failed = [r for r in mine if not r.ok]
-            out.fallbacks[failed[0].status if failed else "same_text"] += 1
+            reason = (f"generation {failed[0].status}" if failed else "compliance dropped the generation" if dropped
+                      else "no generation distinct from the other response")
+            out.fallbacks[reason] += 1
             degraded = degrade(row.record_id, row.instruction, row.response)
             if degraded is None:
                 out.skipped["response too short to degrade"] += 1
@@ -144,7 +154,13 @@ def _styles(mode: str) -> tuple[str, ...]:
     return TWO_GENERATION_STYLES if mode == "two_generations" else ("default",)
 
 
-def _generated(prompt_id: str, result: LLMResult, style: str) -> Response:
-    text = result.text or ""
-    return Response(response_id(prompt_id, "generated", text), prompt_id, text, "generated", style,
+def _generated(prompt_id: str, result: LLMResult, style: str) -> Response | None:
+    """A model's response after the same PII scan as every source record: redacted where the
+    policy redacts, None where it drops (a model can invent an address as easily as copy one)."""
+    scan = scan_and_redact({"response": result.text or ""})
+    if scan.status == "dropped":
+        return None
+    text = scan.fields["response"]
+    detail = f"redacted {scan.redaction_detail}" if scan.status == "redacted" else ""
+    return Response(response_id(prompt_id, "generated", text), prompt_id, text, "generated", style, detail,
                     provider=result.provider, model=result.model)
