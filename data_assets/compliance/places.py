@@ -177,7 +177,7 @@ def street_addresses(text: str) -> list[Finding]:
         add(m.start(), m.end(), "mil", 0.9)
     for m in _NUMBER_WORDS_NUMBER.finditer(text):
         street = m.group("words").split()
-        if any(w.lower().strip(".,") in COMMON for w in street):
+        if any(w.lower().strip(".,") in COMMON and w.lower() not in _PARTICLES for w in street):
             continue
         capitalized = all(w[0].isupper() or w.lower() in _PARTICLES for w in street) and street[0][0].isupper()
         if not capitalized and not lowercase:
@@ -231,7 +231,7 @@ def place_names(text: str) -> list[Finding]:
             j = i
             while j + 1 < n and j - i < 3 and text[tokens[j].end:tokens[j + 1].start] in (" ", "-", " de ", " del ", " da ", " di ") and tokens[j + 1].text[0].isupper() and tokens[j + 1].lower not in COMMON:
                 j += 1
-            found.append(Finding(token.start, tokens[j].end, "LOCATION", "place_cue", 0.65 if strong else 0.5))
+            found.append(Finding(token.start, tokens[j].end, "LOCATION", "place_cue", 0.65 if strong else 0.45))
             i = j + 1
             continue
         i += 1

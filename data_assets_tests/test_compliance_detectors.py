@@ -1,0 +1,213 @@
+"""Each detector's true positives and its known false-positive traps, on plain strings."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_assets.compliance import detect
+from data_assets.compliance.evaluation import load_labeled, validate_spans
+from data_assets.compliance.findings import Finding, resolve_overlaps
+from data_assets.compliance.structured import iban_valid, luhn_valid
+
+
+def found(text: str, min_score: float = 0.5) -> list[tuple[str, str]]:
+    return [(f.entity_type, text[f.start:f.end]) for f in detect(text) if f.score >= min_score]
+
+
+def types_in(text: str, min_score: float = 0.5) -> set[str]:
+    return {t for t, _ in found(text, min_score)}
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Mail me at anna.berg+news@example.co.uk today.", "anna.berg+news@example.co.uk"),
+    ("contact: J.Doe@mail-server.de", "J.Doe@mail-server.de"),
+])
+def test_email(text, value):
+    assert ("EMAIL", value) in found(text)
+
+
+def test_domain_inside_email_is_not_a_url():
+    # `john.sm` has a real TLD (.sm), but it is the local part of an address here.
+    assert found("Write to john.sm@example.com please") == [("EMAIL", "john.sm@example.com")]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("See https://www.example.org/path?q=1.", "https://www.example.org/path?q=1"),
+    ("Docs at www.python.org, thanks", "www.python.org"),
+    ("my site is mysite.com.br", "mysite.com.br"),
+])
+def test_url(text, value):
+    assert ("URL", value) in found(text)
+
+
+def test_file_names_and_abbreviations_are_not_urls():
+    assert "URL" not in types_in("Open config.yaml, e.g. the main.py file, i.e. the entry point.")
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Call me at +41 (0)85 806 98 67 tomorrow", "+41 (0)85 806 98 67"),
+    ("phone: 001-518-640-0854", "001-518-640-0854"),
+    ("my mobile is 0487 98 11 92", "0487 98 11 92"),
+    ("Office (602)272-9781", "(602)272-9781"),
+    ("ring 345-899-3560x4587 ext", "345-899-3560x4587"),
+    ("+447700 208 815 is my number", "+447700 208 815"),
+])
+def test_phone(text, value):
+    assert ("PHONE", value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "It ran from 1990-2000 in Paris.",
+    "Posted 2018-02-24 12:45:18 by the admin",
+    "The answer is 42 and the year 2023.",
+])
+def test_phone_traps(text):
+    assert "PHONE" not in types_in(text)
+
+
+@pytest.mark.parametrize("value", ["4111 1111 1111 1111", "4652943034623769885", "4799052202010", "3714-496353-98431"])
+def test_credit_card(value):
+    assert ("CREDIT_CARD", value) in found(f"my card {value} was declined")
+
+
+def test_order_number_failing_luhn_is_not_a_card():
+    number = "4111111111111112"
+    assert not luhn_valid(number)
+    assert "CREDIT_CARD" not in types_in(f"Your order number is {number}.")
+
+
+def test_iban_checksum():
+    assert iban_valid("GB82 WEST 1234 5698 7654 32")
+    assert ("IBAN", "GB82 WEST 1234 5698 7654 32") in found("pay to GB82 WEST 1234 5698 7654 32 now")
+    assert ("IBAN", "gb42nawi04454264788619") in found("my iban gb42nawi04454264788619")
+    assert "IBAN" not in types_in("pay to GB83WEST12345698765432 now")  # one digit off
+
+
+def test_ssn_and_its_invalid_ranges():
+    assert ("US_SSN", "474-49-7577") in found("His social security number is 474-49-7577")
+    for invalid in ("000-12-3456", "666-12-3456", "912-12-3456", "123-00-4567"):
+        assert "US_SSN" not in types_in(f"SSN {invalid}")
+
+
+def test_ip_addresses():
+    assert ("IP_ADDRESS", "195.206.132.199") in found("blocked from 195.206.132.199 again")
+    assert ("IP_ADDRESS", "6e40:4041:c617:e898:c11:40d2:c669:2eb4") in found("ip 6e40:4041:c617:e898:c11:40d2:c669:2eb4")
+    assert ("IP_ADDRESS", "2001:db8::1") in found("host 2001:db8::1 is up")
+
+
+def test_version_numbers_and_clock_times_are_not_ips():
+    assert "IP_ADDRESS" not in types_in("Upgrade to version 1.2.3.4 before 12:45:18 today, or v10.0.0.1")
+    assert "IP_ADDRESS" not in types_in("Section 1.2.3.4.5 of the manual")
+
+
+@pytest.mark.parametrize("text, value", [
+    ("key: sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx", "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx"),
+    ("OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwx", "sk-proj-abcdefghijklmnopqrstuvwx"),
+    ("aws AKIAIOSFODNN7EXAMPLE here", "AKIAIOSFODNN7EXAMPLE"),
+    ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+    ("slack xoxb-123456789012-abcdefghij", "xoxb-123456789012-abcdefghij"),
+    ("Authorization: Bearer abcdef1234567890abcdef", "abcdef1234567890abcdef"),
+    ("db_password = 'Tr0ub4dor&3'", "Tr0ub4dor&3"),
+    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", None),
+])
+def test_secrets(text, value):
+    hits = [v for t, v in found(text) if t == "SECRET"]
+    assert hits and (value is None or value in hits)
+
+
+def test_password_placeholders_are_not_secrets():
+    text = "password = os.environ['DB_PASSWORD']\npassword: ********\npassword = input('pw: ')\npassword=<your-password>"
+    assert "SECRET" not in types_in(text)
+
+
+def test_private_key_block():
+    text = "here:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7\nabc\n-----END RSA PRIVATE KEY-----\nthanks"
+    assert [t for t, _ in found(text)] == ["PRIVATE_KEY"]
+    truncated = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU"
+    assert found(truncated) == [("PRIVATE_KEY", truncated)]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("My name is Rubija", "Rubija"),
+    ("follow up with patricia desrosiers in a couple of months.", "patricia desrosiers"),
+    ("Correct it to Dr. Cettina Fanucci?", "Cettina Fanucci"),
+    ("Have you been to a Ravil G Yefimov concert before?", "Ravil G Yefimov"),
+    ("Dear Magdalena,\nthanks for the call.", "Magdalena"),
+    ("I'm Naomi Ryan, originally from Leeds", "Naomi Ryan"),
+    ("The form was signed by Iva D. Grusová yesterday", "Iva D. Grusová"),
+])
+def test_person(text, value):
+    assert ("PERSON", value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Capitalized words like Wisdom and Discipline are often mistaken with names.",
+    "Will you May I ask, the Long March was in June.",
+    "CAN I SPEAK TO A REAL PERSON?!?!",
+    "I'm moving out of the country, so please cancel my subscription",
+])
+def test_person_traps(text):
+    assert "PERSON" not in types_in(text)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("I'll meet you at 24 Clarke Avenue after the concert.", "24 Clarke Avenue"),
+    ("send it to 1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903? I am", "1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903"),
+    ("Filip lives on Nassaustraat 123 street.", "Nassaustraat 123"),
+    ("The Avalara office is at PSC 0413, Box 8144\nAPO AA 42323", "PSC 0413, Box 8144\nAPO AA 42323"),
+    ("Tomomi lives at 86036 Rua do Arenque 1634, Goiânia", "86036 Rua do Arenque 1634, Goiânia"),
+    ("Mail it to P.O. Box 1234, Springfield", "P.O. Box 1234, Springfield"),
+])
+def test_street_address(text, value):
+    assert ("STREET_ADDRESS", value) in found(text)
+
+
+def test_counting_sentence_is_not_an_address():
+    assert "STREET_ADDRESS" not in types_in("I have 3 apples in the park and 2 dogs at home, gate 12.")
+
+
+def test_place_names():
+    assert ("LOCATION", "Canada") in found("I will be travelling to Canada next week")
+    assert ("LOCATION", "Kenosha") in found("We moved here from Kenosha")
+
+
+def test_non_latin_scripts():
+    text = "Ο Γιώργος μένει στην Αθήνα. 我的电话是 +86 138 0013 8000，邮箱 wang.li@example.cn。Привет, Москва!"
+    hits = found(text)
+    assert ("PHONE", "+86 138 0013 8000") in hits
+    assert ("EMAIL", "wang.li@example.cn") in hits
+    for f in detect(text):
+        assert 0 <= f.start < f.end <= len(text)
+
+
+def test_no_pii_text():
+    text = "Explain the difference between a list and a tuple in Python, with two short examples."
+    assert found(text) == []
+    assert detect("") == []
+
+
+def test_very_long_text_is_scanned_whole_and_fast():
+    import time
+
+    filler = "The quick brown fox jumps over the lazy dog. " * 20_000  # ~900k characters
+    text = filler + "Reach me at anna.berg@example.com. " + filler
+    started = time.perf_counter()
+    hits = found(text)
+    assert ("EMAIL", "anna.berg@example.com") in hits
+    assert time.perf_counter() - started < 30
+
+
+def test_overlaps_resolve_by_score_then_length():
+    a = Finding(0, 10, "PHONE", "phone", 0.6)
+    b = Finding(5, 25, "CREDIT_CARD", "card", 0.9)
+    c = Finding(5, 8, "PERSON", "name", 0.9)
+    d = Finding(30, 35, "EMAIL", "email", 0.5)
+    assert resolve_overlaps([a, b, c, d]) == [b, d]
+    assert resolve_overlaps([d, c, b, a]) == [b, d]
+
+
+def test_gold_span_validator_flags_the_off_by_one_span(shared_data):
+    items = load_labeled(shared_data / "pii" / "presidio_generated_small.json")
+    problems = validate_spans(items)
+    assert [(p.index, p.label, p.expected, p.found) for p in problems] == [(56, "PERSON", "Ayers", "yers,")]
+    assert validate_spans(load_labeled(shared_data / "pii" / "presidio_synth_dataset_v2.json")) == []
