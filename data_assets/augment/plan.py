@@ -92,6 +92,9 @@ def plan_augmentations(gaps: list[Gap], budget: int, max_per_record: int = 1) ->
     done: set[tuple[str, str]] = set()
     filled = {g.name: 0 for g in gaps}
     cursor = {g.name: 0 for g in gaps}
+    # Each gap starts its rotation of methods one further along than the gap before it, so that
+    # small gaps (one or two records) do not all get the first method.
+    offset = {g.name: i for i, g in enumerate(gaps)}
     active = list(gaps)
     while active and len(plan) < budget:
         for gap in list(active):
@@ -101,7 +104,7 @@ def plan_augmentations(gaps: list[Gap], budget: int, max_per_record: int = 1) ->
             while cursor[gap.name] < len(gap.sources):
                 parent = gap.sources[cursor[gap.name]]
                 cursor[gap.name] += 1
-                method = gap.methods[filled[gap.name] % len(gap.methods)]
+                method = gap.methods[(filled[gap.name] + offset[gap.name]) % len(gap.methods)]
                 if used[parent] >= max_per_record or (parent, method) in done:
                     continue
                 plan.append(PlannedAugmentation(parent, method, gap.name))
