@@ -1,0 +1,118 @@
+"""The policy: placeholders, actions, licenses, blocked terms, and redaction that touches
+nothing but the detected spans."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from data_assets.compliance import CompliancePolicy, detect, scan_and_redact
+from data_assets.compliance.scan import policy_from_json, policy_json
+
+PII_PIECES = [
+    "anna.berg@example.com", "+41 (0)85 806 98 67", "4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32",
+    "474-49-7577", "195.206.132.199", "Dr. Cettina Fanucci", "24 Clarke Avenue", "sk-ant-api03-AbCdEfGhIjKlMnOpQrSt",
+]
+PLACEHOLDER = re.compile(r"\[[A-Z_]+(?:_\d+)?\]")
+
+
+def test_same_value_same_placeholder_across_fields():
+    outcome = scan_and_redact({
+        "instruction": "Write to Anna Berg at anna.berg@example.com.",
+        "response": "Dear Anna Berg, I wrote to ANNA.BERG@example.com and to bob@example.org.",
+    })
+    assert outcome.status == "redacted"
+    assert outcome.fields["instruction"] == "Write to [PERSON_1] at [EMAIL_1]."
+    assert outcome.fields["response"] == "Dear [PERSON_1], I wrote to [EMAIL_1] and to [EMAIL_2]."
+    assert outcome.redaction_detail == "EMAIL x3, PERSON x2"
+    assert outcome.reasons == ["redact:EMAIL", "redact:PERSON"]
+
+
+def test_unnumbered_placeholders():
+    outcome = scan_and_redact({"t": "a@example.com b@example.com"}, CompliancePolicy(number_placeholders=False))
+    assert outcome.fields["t"] == "[EMAIL] [EMAIL]"
+
+
+def test_flag_only_types_keep_the_text():
+    outcome = scan_and_redact({"t": "See https://docs.python.org/3/ while travelling to Canada."})
+    assert outcome.status == "pass"
+    assert outcome.fields["t"] == "See https://docs.python.org/3/ while travelling to Canada."
+    assert outcome.reasons == ["flag:LOCATION", "flag:URL"]
+
+
+def test_private_key_drops_the_record_and_still_redacts_it():
+    key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"
+    outcome = scan_and_redact({"t": f"my key:\n{key}\nmail a@example.com"})
+    assert outcome.status == "dropped"
+    assert outcome.reasons == ["pii_drop:PRIVATE_KEY"]
+    assert "MIIEvQ" not in outcome.fields["t"] and "a@example.com" not in outcome.fields["t"]
+
+
+def test_policy_actions_are_configurable():
+    strict = CompliancePolicy(actions={"EMAIL": "drop", "URL": "redact"})
+    assert scan_and_redact({"t": "x a@example.com"}, strict).status == "dropped"
+    assert scan_and_redact({"t": "go to https://example.org now"}, strict).fields["t"] == "go to [URL_1] now"
+    # A type the policy does not name is only flagged.
+    assert scan_and_redact({"t": "call +41 (0)85 806 98 67"}, strict).status == "pass"
+    with pytest.raises(ValueError):
+        CompliancePolicy(actions={"EMAIL": "shred"})
+
+
+def test_licenses():
+    policy = CompliancePolicy()
+    assert policy.license_reason("CC BY-NC 4.0") is None
+    assert policy.license_reason("cc-by-4.0") is None
+    assert policy.license_reason("apache_2.0") is None
+    assert policy.license_reason("proprietary") == "license_not_allowed:proprietary"
+    assert policy.license_reason(None) == "license_missing"
+    assert CompliancePolicy(allow_missing_license=True).license_reason(None) is None
+    outcome = scan_and_redact({"t": "hello"}, policy, license_="proprietary", check_license=True)
+    assert (outcome.status, outcome.reasons) == ("dropped", ["license_not_allowed:proprietary"])
+
+
+def test_blocked_terms():
+    policy = CompliancePolicy(blocked_terms=("Project Nightjar", "internal use only"))
+    outcome = scan_and_redact({"a": "About project   nightjar:", "b": "INTERNAL USE ONLY"}, policy)
+    assert outcome.status == "dropped"
+    assert outcome.reasons == ["blocked_term:Project Nightjar", "blocked_term:internal use only"]
+    assert scan_and_redact({"a": "nightjars are birds"}, policy).status == "pass"
+
+
+def test_policy_round_trips_through_json():
+    policy = CompliancePolicy(actions={"EMAIL": "drop"}, min_score=0.7, blocked_terms=("x",), allow_missing_license=True)
+    assert policy_from_json(policy_json(policy)) == policy
+
+
+def test_placeholders_do_not_retrigger_detectors():
+    text = " ".join(f"[{t}_{i}]" for t in ("EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET",
+                                           "PERSON", "STREET_ADDRESS", "URL", "LOCATION") for i in (1, 12))
+    assert [f for f in detect(text) if f.score >= 0.5] == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    parts=st.lists(
+        st.one_of(st.sampled_from(PII_PIECES), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)),
+        max_size=8,
+    )
+)
+def test_redaction_changes_nothing_outside_the_detected_spans(parts):
+    text = " ".join(parts)
+    policy = CompliancePolicy()
+    outcome = scan_and_redact({"t": text}, policy)
+    acted = [f for f in outcome.findings["t"] if policy.action(f.entity_type) != "flag"]
+    # Rebuild the output from the raw text: every gap between acted spans is verbatim, every
+    # acted span is a placeholder of its own type.
+    pieces, cursor = [], 0
+    for f in acted:
+        assert 0 <= cursor <= f.start < f.end <= len(text)
+        pieces.append(re.escape(text[cursor:f.start]))
+        pieces.append(rf"\[{f.entity_type}_\d+\]")
+        cursor = f.end
+    pieces.append(re.escape(text[cursor:]))
+    assert re.fullmatch("".join(pieces), outcome.fields["t"], flags=re.DOTALL)
+    if not acted:
+        assert outcome.fields["t"] == text
