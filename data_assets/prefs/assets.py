@@ -12,7 +12,16 @@ from data_assets.common.metadata import column_lineage, column_schema, counts_ma
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.prefs.bias import BIAS_COLUMNS, bias_by_source, bias_metrics
-from data_assets.prefs.candidates import CANDIDATE_MODES, Pair, human_pairs, respond_requests, responses_frame, sample, sft_pairs
+from data_assets.prefs.candidates import (
+    CANDIDATE_MODES,
+    Pair,
+    SftCandidates,
+    human_pairs,
+    respond_requests,
+    responses_frame,
+    sample,
+    sft_pairs,
+)
 from data_assets.prefs.export import DPO_COLUMNS, dpo_frame, write_dpo
 from data_assets.prefs.judging import judge_model_of, judge_requests, judgment_rows, pair_rows
 from data_assets.prefs.rubric import RUBRIC_VERSION
@@ -153,11 +162,11 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     )
 
 
-def _shown(value):
+def _shown(value: float | int | None) -> float | int | str:
     return round(value, 4) if isinstance(value, float) else ("n/a" if value is None else value)
 
 
-def _second_response_note(candidates, provider: str) -> str:
+def _second_response_note(candidates: SftCandidates, provider: str) -> str:
     made = Counter(p.response_b.origin for p in candidates.pairs)
     if not candidates.pairs:
         return "no SFT pairs"
