@@ -221,50 +221,18 @@ def read_inputs(
 def read_judged_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """AI-judged pairs of the prefs stage with a consistent verdict, as (prompt, chosen, rejected).
 
-    `prefs.pairs` holds ids; the texts are joined from the prefs stage's response table (any
-    `prefs` table with `response_id` and a `response` or `text` column) and, for the prompt,
-    from `dedup.documents` (instruction, then input, as the prefs stage shows it to the judge).
+    `prefs.pairs` holds the prompt and the response ids; the texts come from `prefs.responses`.
+    Pairs the judge labeled on human preference data (`source = 'human'`, for calibration) are
+    left out: their texts are the human pairs themselves, already in the human pool and eval set.
     """
-    if not table_exists(con, "prefs.pairs"):
+    if not (table_exists(con, "prefs.pairs") and table_exists(con, "prefs.responses")):
         return _empty(PREFERENCE_COLUMNS)
-    pair_columns = columns_of(con, "prefs.pairs")
-    where = "WHERE p.chosen_id IS NOT NULL AND p.rejected_id IS NOT NULL"
-    if "verdict" in pair_columns:
-        where += " AND p.verdict IN ('a', 'b')"
-    if {"prompt", "chosen", "rejected"} <= pair_columns:
-        return _sorted(con.execute(
-            f"SELECT p.pair_id AS record_id, p.prompt, p.chosen, p.rejected, 'ai_judged' AS origin FROM prefs.pairs p {where}"
-        ).df())
-    texts = _response_text_source(con)
-    if texts is None or not table_exists(con, "dedup.documents"):
-        return _empty(PREFERENCE_COLUMNS)
+    human_source = "AND p.source <> 'human'" if "source" in columns_of(con, "prefs.pairs") else ""
     frame = con.execute(
-        f"""WITH responses AS ({texts})
-            SELECT p.pair_id AS record_id,
-                   CASE WHEN coalesce(trim(d.input), '') = '' THEN trim(d.instruction)
-                        ELSE trim(d.instruction) || '\n\n' || trim(d.input) END AS prompt,
-                   c.text AS chosen, r.text AS rejected, 'ai_judged' AS origin
+        f"""SELECT p.pair_id AS record_id, p.prompt, c.text AS chosen, r.text AS rejected, 'ai_judged' AS origin
             FROM prefs.pairs p
-            JOIN dedup.documents d ON d.record_id = p.prompt_id
-            JOIN responses c ON c.response_id = p.chosen_id
-            JOIN responses r ON r.response_id = p.rejected_id
-            {where}"""
+            JOIN (SELECT DISTINCT response_id, text FROM prefs.responses) c ON c.response_id = p.chosen_id
+            JOIN (SELECT DISTINCT response_id, text FROM prefs.responses) r ON r.response_id = p.rejected_id
+            WHERE p.verdict IN ('a', 'b') {human_source}"""
     ).df()
-    return _sorted(frame)
-
-
-def _response_text_source(con: duckdb.DuckDBPyConnection) -> str | None:
-    """SQL giving (response_id, text) for every response a pair can point at: the prefs stage's
-    own responses plus the curated records (the existing response of a prompt is its record)."""
-    parts = []
-    tables = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'prefs' AND table_name NOT IN ('pairs', 'judgments') ORDER BY table_name"
-    ).fetchall()
-    for (name,) in tables:
-        columns = columns_of(con, f"prefs.{name}")
-        text = next((c for c in ("response", "text") if c in columns), None)
-        if "response_id" in columns and text:
-            parts.append(f"SELECT response_id, {text} AS text FROM prefs.{name}")
-    if table_exists(con, "dedup.documents"):
-        parts.append("SELECT record_id AS response_id, response AS text FROM dedup.documents")
-    return " UNION ".join(parts) if parts else None
+    return _sorted(frame.drop_duplicates("record_id"))

@@ -7,7 +7,7 @@ A temporary DuckDB gets the tables the curves stage reads, filled from `../share
   records, so human vs synthetic can be compared (on equal sizes, so up to 175);
 - `raw.preferences`: the 2,312 hh-rlhf harmless-base test pairs split into prompt (the shared
   dialogue prefix, up to the last "Assistant:") and the two final replies;
-- `prefs.pairs` + `prefs.candidates`: AI-side pairs from Alpaca train records whose rejected
+- `prefs.pairs` + `prefs.responses`: AI-side pairs from Alpaca train records whose rejected
   side is the prefs stage's offline degradation of the response (`data_assets.prefs.degrade`),
   standing in for AI-judged pairs (the degraded side is always the loser).
 There is no raw version of Alpaca, so curated vs raw is not measured here.
@@ -37,9 +37,9 @@ CREATE SCHEMA IF NOT EXISTS dedup; CREATE SCHEMA IF NOT EXISTS raw; CREATE SCHEM
 CREATE TABLE dedup.documents (record_id VARCHAR, source VARCHAR, role VARCHAR, origin VARCHAR, license VARCHAR,
     instruction VARCHAR, input VARCHAR, response VARCHAR);
 CREATE TABLE raw.preferences (record_id VARCHAR, origin VARCHAR, prompt VARCHAR, chosen VARCHAR, rejected VARCHAR);
-CREATE TABLE prefs.candidates (response_id VARCHAR, response VARCHAR);
-CREATE TABLE prefs.pairs (pair_id VARCHAR, prompt_id VARCHAR, response_a_id VARCHAR, response_b_id VARCHAR,
-    verdict VARCHAR, chosen_id VARCHAR, rejected_id VARCHAR);
+CREATE TABLE prefs.responses (response_id VARCHAR, prompt_id VARCHAR, text VARCHAR, origin VARCHAR, method VARCHAR);
+CREATE TABLE prefs.pairs (pair_id VARCHAR, source VARCHAR, prompt_id VARCHAR, prompt VARCHAR, response_a_id VARCHAR,
+    response_b_id VARCHAR, verdict VARCHAR, chosen_id VARCHAR, rejected_id VARCHAR);
 """
 
 
@@ -88,18 +88,21 @@ def build_database(path: str, data: Path) -> dict:
         if worse is None:
             continue
         degraded_id = _id("degraded", row.record_id)
-        candidates.append((degraded_id, worse.text))
-        judged.append((_id("pair", row.record_id), row.record_id, row.record_id, degraded_id, "a", row.record_id, degraded_id))
+        prompt = f"{row.instruction}\n\n{row.input}" if row.input else row.instruction
+        candidates.append((row.record_id, row.record_id, row.response, "existing", "dataset"))
+        candidates.append((degraded_id, row.record_id, worse.text, "degraded", worse.method))
+        judged.append((_id("pair", row.record_id), "sft", row.record_id, prompt, row.record_id, degraded_id, "a",
+                       row.record_id, degraded_id))
     con = duckdb.connect(path)
     con.execute(TABLES)
     con.register("documents_frame", frame)
     con.execute("INSERT INTO dedup.documents SELECT * FROM documents_frame")
     con.register("preferences_frame", preferences)
     con.execute("INSERT INTO raw.preferences SELECT * FROM preferences_frame")
-    con.register("candidates_frame", pd.DataFrame(candidates, columns=["response_id", "response"]))
-    con.execute("INSERT INTO prefs.candidates SELECT * FROM candidates_frame")
-    con.register("pairs_frame", pd.DataFrame(judged, columns=["pair_id", "prompt_id", "response_a_id", "response_b_id",
-                                                               "verdict", "chosen_id", "rejected_id"]))
+    con.register("candidates_frame", pd.DataFrame(candidates, columns=["response_id", "prompt_id", "text", "origin", "method"]))
+    con.execute("INSERT INTO prefs.responses SELECT * FROM candidates_frame")
+    con.register("pairs_frame", pd.DataFrame(judged, columns=["pair_id", "source", "prompt_id", "prompt", "response_a_id",
+                                                               "response_b_id", "verdict", "chosen_id", "rejected_id"]))
     con.execute("INSERT INTO prefs.pairs SELECT * FROM pairs_frame")
     con.close()
     return {"documents": len(frame), "eval": int((frame["role"] == "eval").sum()), "human_pairs": len(preferences),
