@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from data_assets.compliance.detect import detect
-from data_assets.compliance.findings import Finding
+from data_assets.compliance.findings import Finding, resolve_overlaps
 
 ACTIONS = ("redact", "drop", "flag")
 
@@ -133,6 +133,33 @@ class ScanOutcome:
         return ", ".join(f"{t} x{n}" for t, n in sorted(self.redacted.items()))
 
 
+def _propagate(fields: Mapping[str, str], findings: dict[str, list[Finding]], policy: CompliancePolicy) -> dict[str, list[Finding]]:
+    """A value found once is found everywhere in the record: "My name is Cettina Fanucci"
+    makes the bare "Cettina Fanucci" of the answer a name too, though the detector alone
+    would not have known it."""
+    known: dict[str, tuple[str, float]] = {}
+    for name, found in findings.items():
+        text = fields[name] or ""
+        for f in found:
+            if policy.action(f.entity_type) != "flag" and f.length >= 3:
+                known.setdefault(text[f.start:f.end].casefold(), (f.entity_type, f.score))
+    if not known:
+        return findings
+    pattern = re.compile(
+        "|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in sorted(known, key=len, reverse=True)), re.IGNORECASE
+    )
+    out: dict[str, list[Finding]] = {}
+    for name, found in findings.items():
+        text = fields[name] or ""
+        extra = [
+            Finding(m.start(), m.end(), known[m.group().casefold()][0], "record_propagation", known[m.group().casefold()][1])
+            for m in pattern.finditer(text)
+            if m.group().casefold() in known and not any(f.start < m.end() and m.start() < f.end for f in found)
+        ]
+        out[name] = resolve_overlaps([*found, *extra]) if extra else found
+    return out
+
+
 def _value_key(value: str) -> str:
     return " ".join(value.casefold().split())
 
@@ -155,6 +182,7 @@ def scan_and_redact(
     findings: dict[str, list[Finding]] = {}
     for name, text in fields.items():
         findings[name] = [f for f in detect(text or "") if f.score >= policy.min_score]
+    findings = _propagate(fields, findings, policy)
     reasons: list[str] = []
     if check_license:
         reason = policy.license_reason(license_)

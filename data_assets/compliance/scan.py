@@ -41,7 +41,9 @@ def scan_documents(
     drop_reasons: Counter = Counter()
     for row in raw.itertuples(index=False):
         fields = {name: getattr(row, name) or "" for name in TEXT_FIELDS}
-        outcome = scan_and_redact(fields, policy, license_=row.license, check_license=True)
+        # DuckDB's NULL arrives as NaN or None depending on the column's dtype.
+        license_ = None if pd.isna(row.license) else str(row.license)
+        outcome = scan_and_redact(fields, policy, license_=license_, check_license=True)
         record_id = row.record_id
         count = 0
         for name, found in outcome.findings.items():
