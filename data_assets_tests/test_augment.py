@@ -14,7 +14,7 @@ from data_assets.augment.profile import bucket_frame, bucket_record, detect_lang
 from data_assets.augment.prompts import RewrittenInstruction
 from data_assets.llm.resource import LLMResource
 from data_assets.llm.types import LLMResult
-from data_assets.synth.guards import NearDuplicates
+from data_assets.dedup import NearDuplicateIndex
 from data_assets_tests.fake_anthropic import FakeAnthropic, request_text
 from data_assets_tests.stage_tables import seed_documents
 
@@ -95,7 +95,7 @@ def test_rewrites_are_held_to_the_rules():
     }
     plan = [PlannedAugmentation(r, "paraphrase", "domain=science") for r in ("r_a", "r_b", "r_c")]
     plan.append(PlannedAugmentation("r_b", "noise", "domain=food"))
-    outcome = run_plan(curated, plan, "es", scripted(replies), lambda: NearDuplicates(0.7), scan=None)
+    outcome = run_plan(curated, plan, "es", scripted(replies), lambda: NearDuplicateIndex(0.7), scan=None)
     reasons = {(r["parent_id"], r["method"]): r["reason"] for r in outcome.rejected}
     assert reasons == {("r_a", "paraphrase"): "placeholder_changed", ("r_b", "paraphrase"): "near_copy_of_parent"}
     kept = {(d["parent_id"], d["method"]): d for d in outcome.documents}
@@ -111,7 +111,7 @@ def test_near_duplicates_among_augmented_records_are_dropped():
          "origin": "human"} for i in range(2)
     ])
     plan = [PlannedAugmentation("r_0", "noise", "g"), PlannedAugmentation("r_1", "noise", "g")]
-    outcome = run_plan(curated, plan, "es", scripted({}), lambda: NearDuplicates(0.5), scan=None)
+    outcome = run_plan(curated, plan, "es", scripted({}), lambda: NearDuplicateIndex(0.5), scan=None)
     assert len(outcome.documents) == 1
     assert [r["reason"] for r in outcome.rejected] == ["near_duplicate_of_augmented"]
 

@@ -55,7 +55,8 @@ def field_similarity(child: dict[str, str], parent: dict[str, str], fields: tupl
 
 def run_plan(curated: pd.DataFrame, plan: list[PlannedAugmentation], language: str, run: RunRequests,
              near_duplicate_index: Callable[[], Any], scan: Scan | None, copy_threshold: float = 0.8) -> AugmentOutcome:
-    """`near_duplicate_index()` returns an empty index with `.add(key, text)` and `.query(text)`."""
+    """`near_duplicate_index()` returns an empty `dedup.NearDuplicateIndex` (or anything with its
+    `.add(key, text)` and `.query(text) -> [(key, similarity), ...]`)."""
     parents = {r["record_id"]: r for r in curated.to_dict("records")}
     model_items = [p for p in plan if p.method in MODEL_METHODS]
     requests = [augmentation_request(p.method, parents[p.parent_id], language) for p in model_items]
@@ -114,7 +115,7 @@ def run_plan(curated: pd.DataFrame, plan: list[PlannedAugmentation], language: s
                 child.update({f: scanned.fields[f] for f in TEXT_FIELDS})
                 pii_reasons = "; ".join(scanned.reasons)[:500]
         text = "\n".join(child[f] for f in TEXT_FIELDS)
-        hits = [h for h in seen.query(text) if h != record_id]
+        hits = [key for key, _ in seen.query(text) if key != record_id]
         if hits:
             reject("near_duplicate_of_augmented", f"near-duplicate of {hits[0]}")
             continue
