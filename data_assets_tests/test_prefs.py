@@ -330,6 +330,7 @@ def test_rerun_rewrites_the_same_pairs_without_duplicates(warehouse):
         edges = con.execute("SELECT count(*), count(DISTINCT (child_id, parent_id)) FROM lineage.edges WHERE stage = 'prefs'").fetchone()
     assert before == after and judgments == 2 * len(after)
     assert runs == 2                      # one bias row per run, to compare runs
+    assert pair_metadata(second)["bias_last_runs"].count("\n| 20") == 2
     assert edges[0] == edges[1]
     # The judge answers came from llm.calls; only the declined generations were asked again.
     assert pair_metadata(second)["llm/cache_hits"] >= 2 * len(after)

@@ -108,6 +108,12 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
         replace_rows(con, "prefs.pairs", pair_frame.assign(run_id=run_id), "TRUE")
         replace_rows(con, "prefs.bias", bias_row, "run_id = ?", [run_id])
         replace_stage_edges(con, "prefs", edges_frame(_edges(pairs), "prefs", run_id))
+        history = con.execute(
+            """SELECT measured_at, judge_model, rubric_version, pairs_judged, round(consistency_rate, 3) AS consistency,
+                      round(first_position_win_rate, 3) AS first_position_wins, round(longer_response_win_rate, 3) AS longer_wins,
+                      round(human_agreement_excluding_ties, 3) AS human_agreement
+               FROM prefs.bias ORDER BY measured_at DESC LIMIT 10"""
+        ).df()
 
     check = dg.AssetCheckResult(
         check_name=CONSISTENCY_CHECK,
@@ -133,6 +139,7 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
             "judgments_by_status": counts_markdown(judgments["status"].value_counts().to_dict(), "status", "calls"),
             **{f"bias/{k}": _shown(metrics[k]) for k in BIAS_COLUMNS},
             "bias_by_source": table_markdown(bias_by_source(pair_frame, judgments)),
+            "bias_last_runs": table_markdown(history),
             "judge_model": judge_model,
             "rubric_version": RUBRIC_VERSION,
             "candidate_mode": config.candidate_mode,
