@@ -1,0 +1,218 @@
+"""The curves stage's plain functions: ROUGE-L, task types, subsets, the fit, the guard, trainers."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from data_assets.curves.data import CurveInputs, LeakageGuard, held_out_split
+from data_assets.curves.fit import fit_curve, fit_power_law, power_law, size_for_error
+from data_assets.curves.rouge import Reference, rouge_l_f, tokens
+from data_assets.curves.run import CurveSettings, fits_frame, points_frame, run_curves
+from data_assets.curves.subsets import balanced, mixed, shuffled, size_grid
+from data_assets.curves.tasks import task_type
+from data_assets.curves.trainers import CommandTrainer, PairwiseRewardModel, RetrievalResponder, Trainer
+from data_assets_tests.test_curves_asset import preference_frame, sft_frames
+
+
+def _quadratic_lcs(a: list[str], b: list[str]) -> int:
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            table[i + 1][j + 1] = table[i][j] + 1 if x == y else max(table[i][j + 1], table[i + 1][j])
+    return table[-1][-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from("abcdef"), max_size=40), st.lists(st.sampled_from("abcdef"), max_size=40))
+def test_bit_parallel_lcs_equals_the_textbook_table(a, b):
+    assert Reference(a).lcs(b) == _quadratic_lcs(a, b)
+
+
+def test_rouge_l_f_known_values():
+    # LCS "the cat on the mat" = 5 of 6 tokens on both sides.
+    assert rouge_l_f("The cat sat on the mat.", "the cat is on the mat") == pytest.approx(5 / 6)
+    assert rouge_l_f("", "anything") == 0.0
+    assert rouge_l_f("alpha beta", "gamma delta") == 0.0
+    assert tokens("It's 42 C++!") == ["it", "s", "42", "c"]
+
+
+@pytest.mark.parametrize("instruction, expected", [
+    ("Write a Python function that reverses a list.", "code"),
+    ("Calculate the area of a circle with radius 3.", "math"),
+    ("Translate this sentence into Spanish.", "translate"),
+    ("Classify the following review as positive or negative.", "classify"),
+    ("Summarize the article in two sentences.", "summarize"),
+    ("Given a sentence, remove its references to time.", "rewrite"),
+    ("List five fruits that are red.", "list"),
+    ("Write a haiku about autumn.", "write"),
+    ("Explain why the sky is blue.", "explain"),
+    ("What is the capital of France?", "open_qa"),
+    ("Recall a famous quote.", "other"),
+])
+def test_task_type_rules(instruction, expected):
+    assert task_type(instruction) == expected
+
+
+def test_size_grid_is_geometric_from_25_to_the_full_set():
+    grid = size_grid(5000, 8)
+    assert grid[0] == 25 and grid[-1] == 5000 and len(grid) == 8
+    ratios = np.diff(np.log(grid))
+    assert np.allclose(ratios, ratios.mean(), atol=0.01)
+    small = size_grid(40, 8)
+    assert small[0] < 25 and small[-1] == 40 and len(small) >= 6
+    assert size_grid(1, 8) == []
+
+
+def _pool(count: int, prefix: str = "r") -> pd.DataFrame:
+    return pd.DataFrame({"record_id": [f"{prefix}{k:04d}" for k in range(count)], "value": range(count)})
+
+
+@pytest.mark.parametrize("order", ["shuffled", "mixed", "balanced"])
+def test_orderings_are_permutations_so_prefixes_are_nested_without_replacement(order):
+    pool = _pool(300)
+    def draw(seed):
+        if order == "shuffled":
+            return shuffled(pool, seed, "v")
+        if order == "mixed":
+            return mixed(pool.iloc[:120], pool.iloc[120:], seed, "v")
+        return balanced(pool, [f"type{k % 7}" for k in range(300)], seed, "v")
+    first = draw(0)
+    assert sorted(first["record_id"]) == sorted(pool["record_id"])  # every row once: no replacement
+    pd.testing.assert_frame_equal(first, draw(0))  # same seed, same subsets
+    assert not first["record_id"].equals(draw(1)["record_id"])  # another seed, other subsets
+    sizes = size_grid(300, 6)
+    for small, large in zip(sizes, sizes[1:]):
+        assert set(first["record_id"].iloc[:small]) <= set(first["record_id"].iloc[:large])
+
+
+def test_mixed_prefix_is_half_and_half_and_balanced_prefix_spreads_over_types():
+    human, synthetic = _pool(50, "h"), _pool(80, "s")
+    order = mixed(human, synthetic, 3, "mixed")
+    for n in (10, 25, 100):
+        prefix = order["record_id"].iloc[:n]
+        assert abs(prefix.str.startswith("h").sum() - n / 2) <= 0.5 or n > 100
+    labels = ["big"] * 270 + [f"small{k}" for k in range(3) for _ in range(10)]
+    spread = balanced(_pool(300), labels, 0, "diverse")
+    first_twelve = [labels[int(rid[1:])] for rid in spread["record_id"].iloc[:12]]
+    assert first_twelve.count("big") == 3  # round-robin: 4 types, 3 rounds
+
+
+@pytest.mark.parametrize("b_true", [0.25, 0.5, 0.9])
+def test_fit_recovers_the_exponent_of_a_known_curve(b_true):
+    rng = np.random.default_rng(7)
+    sizes = np.repeat(size_grid(5000, 8), 3)
+    seeds = np.tile([0, 1, 2], 8)
+    a_true, c_true = 1.5, 0.2
+    expected = 1 - power_law(sizes, a_true, b_true, c_true)
+    scores = expected[:, None] + rng.normal(0, 0.1, (len(sizes), 400))  # noisy per-item scores around the curve
+    fit = fit_curve(sizes, seeds, scores, target=0.7, iterations=200)
+    assert fit.b == pytest.approx(b_true, rel=0.15)
+    assert fit.b_ci_low <= b_true <= fit.b_ci_high
+    assert fit.c == pytest.approx(c_true, abs=0.03)
+    n_true = (a_true / (0.3 - c_true)) ** (1 / b_true)
+    assert fit.ci_low <= n_true <= fit.ci_high and fit.reachable_share > 0.9
+
+
+def test_fit_says_not_reachable_when_the_floor_is_above_the_target():
+    sizes = np.repeat(size_grid(2000, 7), 3)
+    seeds = np.tile([0, 1, 2], 7)
+    scores = (1 - power_law(sizes, 1.0, 0.6, 0.4))[:, None] + np.random.default_rng(0).normal(0, 0.05, (len(sizes), 200))
+    fit = fit_curve(sizes, seeds, scores, target=0.8, iterations=100)
+    assert not fit.reachable and math.isinf(fit.extrapolation_factor)
+    assert fit.reachable_share < 0.05
+    assert math.isinf(fit.ci_high)
+
+
+def test_size_for_error_is_exact_and_honours_the_horizon():
+    assert size_for_error(2.0, 0.5, 0.1, 0.3) == pytest.approx(100.0)
+    assert math.isinf(size_for_error(2.0, 0.5, 0.3, 0.3))
+    assert math.isinf(size_for_error(1.0, 0.001, 0.0, 0.5, horizon=1e9))  # far beyond any data: not an answer
+    assert size_for_error(0.0, 0.0, 0.1, 0.3) == 1.0
+    assert fit_power_law(np.array([10, 100, 1000.0]), np.array([0.5, 0.5, 0.5]))[2] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_leakage_guard_removes_listed_copied_and_overlapping_items():
+    train, evaluation = sft_frames()
+    planted = pd.concat([
+        evaluation.iloc[[0]].assign(record_id="copy"),  # same text, new id
+        evaluation.iloc[[1]].assign(record_id="listed", instruction="something else entirely"),  # in the contamination table
+        evaluation.iloc[[2]].assign(record_id=evaluation["record_id"].iloc[2]),  # the eval record itself
+        pd.DataFrame([{"record_id": "span", "origin": "human", "instruction": "Quote it", "input": "",
+                       "response": "one two three four five six seven eight nine ten eleven twelve thirteen fourteen"}]),
+    ], ignore_index=True)
+    evaluation = pd.concat([evaluation, pd.DataFrame([{"record_id": "e-span", "origin": "human", "instruction": "Count",
+                            "input": "", "response": "zero one two three four five six seven eight nine ten eleven twelve thirteen"}])])
+    guard = LeakageGuard.for_sft(evaluation, {"listed"})
+    kept, removed = guard.clean(pd.concat([train, planted], ignore_index=True), "sft")
+    assert len(kept) == len(train)
+    assert removed == {"same_prompt_as_eval": 1, "dedup_contamination": 1, "eval_record_id": 1, "shares_13_words_with_eval": 1}
+
+
+def test_held_out_split_is_stable_under_row_order():
+    frame = _pool(200)
+    rest, held = held_out_split(frame, 0.2, 30, "salt")
+    rest2, held2 = held_out_split(frame.iloc[::-1], 0.2, 30, "salt")
+    assert len(held) == 30 and set(held["record_id"]) == set(held2["record_id"])
+    assert not set(rest["record_id"]) & set(held["record_id"])
+
+
+def _inputs() -> CurveInputs:
+    train, evaluation = sft_frames()
+    prefs = preference_frame()
+    empty = pd.DataFrame(columns=["record_id", "instruction", "input", "response", "origin"])
+    return CurveInputs(
+        sft_eval=evaluation, sft_eval_source="test", curated=train, raw=empty, synthetic_pairs=empty,
+        preference_eval=prefs.iloc[120:].assign(origin="human").reset_index(drop=True),
+        human_pairs=prefs.iloc[:120].assign(origin="human").reset_index(drop=True),
+        judged_pairs=pd.DataFrame(columns=["record_id", "prompt", "chosen", "rejected", "origin"]), contaminated_ids=set(),
+    )
+
+
+def test_runs_are_deterministic_for_fixed_seeds():
+    config = CurveSettings(bootstrap=40, sizes=6, variants=("curated", "human", "synthetic", "mixed", "diverse", "narrow"))
+    first = run_curves(_inputs(), [RetrievalResponder(), PairwiseRewardModel()], config)
+    second = run_curves(_inputs(), [RetrievalResponder(), PairwiseRewardModel()], config)
+    pd.testing.assert_frame_equal(points_frame(first, "x"), points_frame(second, "x"))
+    pd.testing.assert_frame_equal(fits_frame(first, "x"), fits_frame(second, "x"))
+    other = run_curves(_inputs(), [RetrievalResponder()], CurveSettings(bootstrap=40, sizes=6, seeds=(5, 6, 7), variants=("curated",)))
+    assert not np.allclose(points_frame(other, "x")["value"], points_frame(first, "x").query("trainer == 'sft' and variant == 'curated'")["value"])
+
+
+def test_reward_model_learns_a_preference_it_can_see():
+    prefs = preference_frame()
+    scores = PairwiseRewardModel().fit_and_score(prefs.iloc[:100], prefs.iloc[100:], seed=0)
+    assert scores.shape == (60,) and scores.mean() > 0.9
+    flipped = prefs.iloc[100:].rename(columns={"chosen": "rejected", "rejected": "chosen"})
+    assert PairwiseRewardModel().fit_and_score(prefs.iloc[:100], flipped, seed=0).mean() < 0.1
+
+
+def test_retrieval_responder_answers_with_the_nearest_training_response():
+    train = pd.DataFrame({"record_id": ["a", "b"], "instruction": ["name a red fruit", "name a blue bird"], "input": ["", ""],
+                          "response": ["apple cherry", "jay bluebird"]})
+    evaluation = pd.DataFrame({"record_id": ["e"], "instruction": ["which bird is blue"], "input": [""], "response": ["jay bluebird"]})
+    responder = RetrievalResponder()
+    assert responder.respond(train, evaluation) == ["jay bluebird"]
+    assert responder.fit_and_score(train, evaluation, 0).tolist() == [1.0]
+
+
+def test_command_trainer_runs_an_external_job_and_reads_its_scores(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import json, sys\n"
+        "train, evaluation, scores, seed = sys.argv[1:]\n"
+        "rows = [json.loads(line) for line in open(evaluation)]\n"
+        "size = sum(1 for _ in open(train))\n"
+        "json.dump([min(1.0, size / 100)] * len(rows), open(scores, 'w'))\n"
+    )
+    trainer = CommandTrainer("external", "size_share", "sft", [sys.executable, str(script), "{train}", "{eval}", "{scores}", "{seed}"])
+    assert isinstance(trainer, Trainer)
+    train, evaluation = sft_frames()
+    scores = trainer.fit_and_score(train.iloc[:40], evaluation.iloc[:5], seed=1)
+    assert scores.tolist() == [0.4] * 5
