@@ -20,9 +20,11 @@ def detect(text: str) -> list[Finding]:
     addresses = [(f.start, f.end) for f in found if f.entity_type == "STREET_ADDRESS"]
     if addresses:
         # A city or a street named after someone inside an address block is part of the address.
+        # So is a run of digits there that only the weakest phone rule took for a number.
         found = [
             f for f in found
-            if f.entity_type not in _INSIDE_ADDRESS or not any(s <= f.start and f.end <= e for s, e in addresses)
+            if not (f.entity_type in _INSIDE_ADDRESS or (f.entity_type == "PHONE" and f.score < 0.7))
+            or not any(s <= f.start and f.end <= e for s, e in addresses)
         ]
     return resolve_overlaps(found)
 

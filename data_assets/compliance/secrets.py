@@ -44,15 +44,23 @@ _NOT_A_VALUE = re.compile(
 )
 
 
+_ASSIGNMENT_WORDS = ("pass", "pwd", "secret", "key", "token")
+
+
 def secrets(text: str) -> list[Finding]:
     found: list[Finding] = []
-    for m in _PRIVATE_KEY.finditer(text):
-        found.append(Finding(m.start(), m.end(), "PRIVATE_KEY", "private_key_block", 0.99))
+    if "-----BEGIN" in text:
+        for m in _PRIVATE_KEY.finditer(text):
+            found.append(Finding(m.start(), m.end(), "PRIVATE_KEY", "private_key_block", 0.99))
     for m in _PROVIDER_KEYS.finditer(text):
         kind = m.lastgroup or "api_key"
         found.append(Finding(m.start(), m.end(), "SECRET", f"{kind}_key" if kind != "jwt" else "jwt", 0.95))
-    for m in _BEARER.finditer(text):
-        found.append(Finding(m.start(1), m.end(1), "SECRET", "bearer_token", 0.85))
+    lower = text.lower()
+    if "bearer" in lower:
+        for m in _BEARER.finditer(text):
+            found.append(Finding(m.start(1), m.end(1), "SECRET", "bearer_token", 0.85))
+    if not any(word in lower for word in _ASSIGNMENT_WORDS):
+        return found
     for m in _ASSIGNMENT.finditer(text):
         value = m.group("value")
         if _NOT_A_VALUE.match(value):

@@ -202,9 +202,10 @@ def us_ssns(text: str) -> list[Finding]:
 # brackets, and digit groups joined by space, dot or dash; an extension may follow.
 _PHONE = re.compile(
     r"(?<![\w+.-])"
+    r"(?:\+\d{7,15}|"
     r"(?:(?:\+|00|011)[ -]?\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?"
     r"(?:\(\d{1,5}\)[ .-]?)?"
-    r"\d{2,5}(?:[ .-]\d{2,5}){0,5}"
+    r"(?:\d{2,5}(?:[ .-]\d{2,8}){1,5}|\d{7,15}))"
     r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?"
     r"(?![\w]|[.:/-]\d)"
 )
@@ -218,7 +219,8 @@ def phones(text: str) -> list[Finding]:
     found: list[Finding] = []
     for m in _PHONE.finditer(text):
         value = m.group()
-        digits = sum(c.isdigit() for c in value)
+        main = re.split(r"\s?(?:x|ext\.?|extension)", value, maxsplit=1)[0]
+        digits = sum(c.isdigit() for c in main)
         if not 7 <= digits <= 15 or _DATE_LIKE.match(value):
             continue
         international = value.startswith("+") or value.startswith("00")
@@ -242,11 +244,18 @@ def phones(text: str) -> list[Finding]:
     return found
 
 
-DETECTORS = (emails, urls, ip_addresses, credit_cards, ibans, us_ssns, phones)
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def detect_structured(text: str) -> list[Finding]:
+    # Cheap tests first: most instruction text has no "@" and many lines have no digit, and a
+    # substring test in C costs far less than a pattern pass.
     out: list[Finding] = []
-    for detector in DETECTORS:
-        out.extend(detector(text))
+    if "@" in text:
+        out.extend(emails(text))
+    if "." in text:
+        out.extend(urls(text))
+    if _HAS_DIGIT.search(text):
+        for detector in (ip_addresses, credit_cards, ibans, us_ssns, phones):
+            out.extend(detector(text))
     return out
