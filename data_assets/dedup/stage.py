@@ -64,17 +64,17 @@ def _uint32_from_blobs(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, 
 def read_input(con: duckdb.DuckDBPyConnection, scheme_name: str) -> tuple[pd.DataFrame, list[str], Features, np.ndarray, pa.Table]:
     """Current records, the stored features and signatures still valid for them, and the text of the rest."""
     records = con.execute(f"SELECT * FROM ({_CURRENT}) ORDER BY record_id").df()
-    cached = con.execute(
+    cached = con.sql(
         f"""SELECT s.record_id, s.n_words, s.text_key, s.prompt_key, s.response_key, s.shingles, s.signature
             FROM dedup.signatures s JOIN ({_CURRENT}) c ON c.record_id = s.record_id AND c.content_hash = s.content_hash
             WHERE s.scheme = ? ORDER BY s.record_id""",
-        [scheme_name],
+        params=[scheme_name],
     ).to_arrow_table()
     stale = ~records["record_id"].isin(set(cached.column("record_id").to_pylist()))
     fresh_ids = pd.DataFrame({"record_id": records.loc[stale, "record_id"]})
     con.register("_dedup_fresh_ids", fresh_ids)
     try:
-        texts = con.execute(
+        texts = con.sql(
             """SELECT d.record_id, d.instruction, d.input, d.response FROM compliance.documents d
                JOIN _dedup_fresh_ids f USING (record_id) ORDER BY d.record_id"""
         ).to_arrow_table()

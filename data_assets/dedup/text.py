@@ -404,7 +404,7 @@ def _featurize_block(data: np.ndarray, offsets: np.ndarray, n_fields: int, size:
     remaining = record_first[1:][record_of_token] - token_index
     window = np.minimum(remaining, size)
     combined = token_hashes * np.uint64(_SLOT[0])
-    for slot in range(1, size):
+    for slot in range(1, min(size, n_tokens)):
         inside = window[: n_tokens - slot] > slot
         combined[: n_tokens - slot] += np.where(inside, token_hashes[slot:] * np.uint64(_SLOT[slot]), np.uint64(0))
     short_record_start = (record_counts[record_of_token] < size) & (position_in_record == 0)
