@@ -87,7 +87,7 @@ def people(text: str) -> list[Finding]:
     if not tokens:
         return []
     # A text with no capital letters at all gets the lowercase rules everywhere.
-    lowercase_text = not any(t.text[0].isupper() for t in tokens)
+    lowercase_text = text == text.lower()
     found: list[Finding] = []
     # Where a naming cue ends, the next word is a name whatever it looks like; found in one pass.
     named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)}

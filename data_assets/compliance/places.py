@@ -56,6 +56,7 @@ _PO_BOX = re.compile(r"(?i)\bp\.?\s?o\.?\s?box\s+\d{1,6}")
 _MILITARY = re.compile(
     r"(?i)\b(?:psc|unit|usns|usnv|uss|uscgc)\s+[\w ]{1,30}?,?\s+box\s+\d{1,6}(?:\s*\n?\s*(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5})?"
 )
+_DIGIT = re.compile(r"\d")
 _WORD_BEFORE = re.compile(rf"({_WORD})\s+\Z")
 # Street stems that are also everyday English words need a capitalized street name before them.
 _AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul".split())
@@ -129,9 +130,9 @@ def _words_before(text: str, start: int, limit: int, lowercase: bool) -> int:
 
 
 def street_addresses(text: str) -> list[Finding]:
-    if not any(c.isdigit() for c in text):
+    if _DIGIT.search(text) is None:
         return []
-    lowercase = not any(c.isupper() for c in text)
+    lowercase = text == text.lower()
     found: list[Finding] = []
 
     def add(start: int, end: int, kind: str, score: float) -> None:
