@@ -178,7 +178,8 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
     cluster_method = clusters.groupby("representative_id")["method"].agg(lambda m: "minhash" if (m == "minhash").any() else "exact")
     clusters.loc[is_rep, "method"] = clusters.loc[is_rep, "representative_id"].map(cluster_method)
     clusters["cluster_size"] = clusters.groupby("representative_id")["record_id"].transform("size").astype("int64")
-    clusters["cluster_id"] = "cluster:" + clusters["representative_id"]
+    clusters["representative_id"] = clusters["representative_id"].astype(object)
+    clusters["cluster_id"] = "cluster:" + clusters["representative_id"].astype(str)
     clusters = clusters[["record_id", "cluster_id", "representative_id", "role", "method", "similarity", "cluster_size"]]
     clusters = clusters.sort_values(["cluster_id", "record_id"]).reset_index(drop=True)
 

@@ -1,0 +1,150 @@
+"""Clustering rules: union-find, the survivor rule, decontamination, and properties of `deduplicate`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from data_assets.dedup import jaccard, normalize_text, shingles
+from data_assets.dedup.clusters import DedupSettings, UnionFind, deduplicate, survivor_order
+from data_assets.dedup.minhash import signatures
+from data_assets.dedup.text import featurize
+
+
+def frame(rows: list[tuple]) -> pd.DataFrame:
+    """rows of (record_id, role, origin, status, instruction, response)."""
+    df = pd.DataFrame(rows, columns=["record_id", "role", "origin", "status", "instruction", "response"])
+    df["input"] = ""
+    df["response_chars"] = df["response"].str.len()
+    return df
+
+
+def run(df: pd.DataFrame, threshold: float = 0.7):
+    features = featurize([df["instruction"].tolist(), df["input"].tolist(), df["response"].tolist()])
+    return deduplicate(df, features, signatures(features), DedupSettings(threshold=threshold))
+
+
+def test_union_find_merges_transitively_and_keeps_others_apart():
+    sets = UnionFind(6)
+    assert sets.union(0, 1) and sets.union(1, 2) and not sets.union(0, 2)
+    sets.union(4, 5)
+    roots = sets.roots()
+    assert roots[0] == roots[1] == roots[2] and roots[4] == roots[5]
+    assert len({roots[0], roots[3], roots[4]}) == 3
+
+
+def test_survivor_rule_prefers_human_then_unredacted_then_longer_response_then_smaller_id():
+    candidates = pd.DataFrame({
+        "record_id": ["a", "b", "c", "d", "e"],
+        "origin": ["synthetic", "human", "human", "human", "human"],
+        "status": ["pass", "redacted", "pass", "pass", "pass"],
+        "response_chars": [500, 900, 100, 300, 300],
+    })
+    assert survivor_order(candidates)["record_id"].tolist() == ["d", "e", "c", "b", "a"]
+
+
+WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon".split()
+
+
+def test_train_records_overlapping_eval_leave_and_eval_records_stay():
+    question = " ".join(WORDS)
+    df = frame([
+        ("e1", "eval", "human", "pass", question, "answer"),
+        ("t1", "train", "human", "pass", question, "answer"),                                # exact
+        ("t2", "train", "human", "pass", question + " phi", "answer"),                       # near
+        ("t3", "train", "human", "pass", "Please repeat: " + " ".join(WORDS[2:16]), "ok"),   # 14-word span
+        ("t4", "train", "human", "pass", "Please repeat: " + " ".join(WORDS[2:13]), "ok"),   # 11 words: not enough
+        ("s1", "seed", "human", "pass", question, "answer"),
+        ("e2", "eval", "synthetic", "pass", question.upper(), "ANSWER"),                     # eval duplicate of e1
+    ])
+    result = run(df)
+    decisions = result.decisions.set_index("record_id")
+    assert decisions.loc[["t1", "t2", "t3", "s1"], "decision"].eq("contaminated").all()
+    assert decisions.loc[["t1", "t2", "t3", "s1"], "other_id"].eq("e1").all()
+    assert decisions.loc[["t1", "t2", "t3"], "method"].tolist() == ["exact", "minhash", "ngram"]
+    assert decisions.loc["t3", "span_words"] == 14
+    assert decisions.loc["t4", "decision"] == "kept"
+    assert decisions.loc["e1", "decision"] == "kept"
+    assert decisions.loc["e2", "decision"] == "duplicate" and decisions.loc["e2", "other_id"] == "e1"
+
+
+def test_roles_are_deduplicated_separately():
+    text = " ".join(WORDS)
+    result = run(frame([("t1", "train", "human", "pass", text, "x"), ("s1", "seed", "human", "pass", text, "x"),
+                        ("t2", "train", "human", "pass", text, "x")]))
+    assert result.decisions.set_index("record_id")["decision"].to_dict() == {"s1": "kept", "t1": "kept", "t2": "duplicate"}
+
+
+def test_chained_near_duplicates_form_one_cluster_with_similarity_to_the_representative():
+    tokens = [f"t{i}" for i in range(80)]
+    a = " ".join(tokens)
+    b = " ".join(tokens[:70] + ["x"] * 10)
+    c = " ".join(tokens[:60] + ["x"] * 20)
+    assert jaccard(shingles(a), shingles(b)) >= 0.7 and jaccard(shingles(b), shingles(c)) >= 0.7 > jaccard(shingles(a), shingles(c))
+    result = run(frame([("a", "train", "human", "pass", a, ""), ("b", "train", "human", "pass", b, ""), ("c", "train", "human", "pass", c, "")]))
+    clusters = result.clusters.set_index("record_id")
+    assert clusters["representative_id"].eq("a").all()
+    assert clusters.loc["c", "similarity"] == jaccard(shingles(a), shingles(c))
+
+
+# Corpora of a few base texts plus copies with edits, case and punctuation changes, across roles.
+_base = st.lists(st.sampled_from(WORDS + [w.upper() for w in WORDS[:5]]), min_size=3, max_size=30).map(" ".join)
+
+
+@st.composite
+def corpora(draw):
+    bases = draw(st.lists(_base, min_size=1, max_size=5))
+    rows = []
+    for i in range(draw(st.integers(2, 14))):
+        text = draw(st.sampled_from(bases))
+        tokens = text.split()
+        edit = draw(st.sampled_from(["copy", "case", "punct", "swap", "drop", "append"]))
+        if edit == "case":
+            text = text.upper()
+        elif edit == "punct":
+            text = text.replace(" ", ", ") + "!"
+        elif edit == "swap" and tokens:
+            tokens[draw(st.integers(0, len(tokens) - 1))] = "omega"
+            text = " ".join(tokens)
+        elif edit == "drop" and len(tokens) > 1:
+            text = " ".join(tokens[1:])
+        elif edit == "append":
+            text = text + " omega psi"
+        rows.append((f"r{i:02d}", draw(st.sampled_from(["train", "train", "seed", "eval"])),
+                     draw(st.sampled_from(["human", "synthetic"])), draw(st.sampled_from(["pass", "redacted"])),
+                     text, draw(st.sampled_from(["", "yes", "a longer answer"]))))
+    return frame(rows)
+
+
+def _texts(df: pd.DataFrame) -> dict[str, set[str]]:
+    return {r.record_id: shingles(f"{r.instruction}\n{r.input}\n{r.response}") for r in df.itertuples()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(corpora(), st.randoms(use_true_random=False))
+def test_dedup_is_order_independent_idempotent_and_only_drops_records_with_a_verified_partner(df, rng):
+    result = run(df)
+    shuffled = df.sample(frac=1.0, random_state=rng.randint(0, 10_000)).reset_index(drop=True)
+    again = run(shuffled)
+    pd.testing.assert_frame_equal(result.decisions, again.decisions)
+    pd.testing.assert_frame_equal(result.clusters, again.clusters)
+    pd.testing.assert_frame_equal(result.contamination, again.contamination)
+
+    kept = df[df["record_id"].isin(result.kept_ids)].reset_index(drop=True)
+    assert run(kept).decisions["decision"].eq("kept").all()
+
+    sets = _texts(df)
+    normalized = {r.record_id: normalize_text(f"{r.instruction}\n{r.input}\n{r.response}") for r in df.itertuples()}
+    roles = df.set_index("record_id")["role"]
+    for record_id, decision, other in result.decisions[["record_id", "decision", "other_id"]].itertuples(index=False):
+        if decision == "kept":
+            continue
+        if decision == "contaminated":
+            assert roles[other] == "eval" and roles[record_id] in ("train", "seed")
+            continue
+        members = result.clusters.loc[result.clusters["representative_id"] == other, "record_id"]
+        partners = [m for m in members if m != record_id]
+        assert any(normalized[m] == normalized[record_id] or jaccard(sets[m], sets[record_id]) >= 0.7 for m in partners)
+        assert roles[other] == roles[record_id]
