@@ -17,7 +17,16 @@ from data_assets.compliance.lexicons import phrases, words
 from data_assets.compliance.tokens import Token, sentence_start, tokenize
 
 FIRST_NAMES = words("first_names")
-SURNAMES = words("surnames")
+# Particles of compound surnames (van der Meer, de la Cruz) are not names on their own.
+SURNAMES = words("surnames") - frozenset("van von der den de la le da di du des del della y".split())
+# Words that make a capitalized phrase an organization, event or thing, never a person.
+NOT_PERSON_WORDS = frozenset(
+    "empire wall university college school company inc ltd llc gmbh corp corporation logistics supply supplies care "
+    "customer support team group bank church museum river mountain ocean sea lake war revolution republic kingdom "
+    "council ministry department hospital hotel restaurant cafe center centre foundation institute association society "
+    "club project service services systems software solutions technologies labs conseil airlines airport station "
+    "bridge tower palace castle cathedral galaxy prize award act treaty".split()
+)
 COMMON = words("common_words")
 PLACES = phrases("places")
 
@@ -28,7 +37,7 @@ _SURNAME_SHAPE = re.compile(
 )
 # Cues whose next words are a name whatever they look like ("my name is frank freud").
 _NAMING_CUE = re.compile(
-    r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\bcalled|\bnamed|"
+    r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\bnamed|"
     r"\bmaiden name is|\bname on the account is)\s*$"
 )
 # Cues that make a name-like word a name with high confidence.
@@ -112,6 +121,8 @@ def people(text: str) -> list[Finding]:
                 found.append(Finding(run[0].start, run[-1].end, "PERSON", "name_title", 0.9))
                 i = j + 1
                 continue
+        # After a naming cue any word is a name in lowercase text; in cased text it must look like one.
+        naming = naming and (lowercase_text or token.text[0].isupper())
         if not (_name_like(token, lowercase_text) or (naming and not _kind(token.lower, False)[2])):
             i += 1
             continue
@@ -143,6 +154,10 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         return None
     if len(run) == 1 and len(run[0].text) == 1:
         return None
+    if any(t.lower in NOT_PERSON_WORDS for t in run):
+        return None
+    if not any(k[0] for k in kinds) and any(t.lower in PLACES for t in run):
+        return None  # "Berlin Wall"
     joined = " ".join(t.lower for t in run)
     if joined in PLACES and not strong:
         return None  # the place detector owns it

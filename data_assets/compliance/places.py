@@ -98,7 +98,7 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
                 for w in re.finditer(r"\S+", words_.group()):
                     word = w.group()
                     # Ordinary words end the address ("..., and 75 Auerstrasse", "... after the concert").
-                    if word.lower().strip(".,()") in COMMON or (not lowercase and not word[0].isupper() and word[0] != "("):
+                    if word.lower().strip(".,:;()") in COMMON or (not lowercase and not word[0].isupper() and word[0] != "("):
                         break
                     stop = at + w.end()
             if stop is None:
@@ -165,6 +165,8 @@ def street_addresses(text: str) -> list[Finding]:
         previous = _words_before(text, m.start(), 3, lowercase)
         if not compound and lower in _AMBIGUOUS_STEMS and previous == m.start():
             continue  # "gate 12" alone is a boarding gate
+        if lower in ("ul", "str") and not m.group(2):
+            continue  # abbreviations are written with their dot: "ul. Długa 5"
         add(previous, m.end(), "stem", 0.8)
     for m in _LEAD_WORD.finditer(text):
         add(m.start(), m.end(), "lead", 0.8)
@@ -181,7 +183,7 @@ def street_addresses(text: str) -> list[Finding]:
         if any(w.lower().strip(".,") in COMMON and w.lower() not in _PARTICLES for w in street):
             continue
         capitalized = all(w[0].isupper() or w.lower() in _PARTICLES for w in street) and street[0][0].isupper()
-        if not capitalized and not lowercase:
+        if not capitalized and not (lowercase and all(len(w) >= 3 for w in street)):
             continue
         add(m.start(), m.end(), "number_words", 0.75 if capitalized else 0.6)
     return _merge(found)
