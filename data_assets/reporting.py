@@ -7,54 +7,24 @@ import pandas as pd
 from data_assets import settings
 from data_assets.warehouse import WarehouseResource, read_sql
 
-# Tables whose rows say why something was dropped, and the column that says it.
-REASON_COLUMNS = ("reason", "reasons", "error", "status", "method", "verdict")
-
 
 def summary_text(warehouse: WarehouseResource) -> str:
-    lines: list[str] = []
+    """Rows per stage, drops by reason, and where the database, reports and exports are."""
     with warehouse.connect() as con:
-        tables = con.execute(read_sql("reports/rows_per_table")).fetchall()
-        lines.append("rows per table:")
-        for schema, table in tables:
-            count = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
-            lines.append(f"  {schema + '.' + table:<32} {count:>9,}")
-        rejects = con.execute(read_sql("reports/raw_rejects_by_reason")).df()
-        lines.append("\ndrops and rejects by reason:")
-        if len(rejects):
-            for row in rejects.itertuples(index=False):
-                lines.append(f"  {'raw.rejects':<24} {row.source}: {row.reason}: {row.rows}")
-        for schema, table in tables:
-            if (schema, table) in {("raw", "rejects"), ("raw", "documents"), ("raw", "preferences"), ("raw", "files"), ("lineage", "edges")}:
-                continue
-            for line in _reason_lines(con, schema, table):
-                lines.append(line)
-    lines.append("")
-    lines.append(f"database: {warehouse.database}")
-    lines.append(f"reports:  {settings.reports_dir()}")
-    lines.append(f"exports:  {settings.exports_dir()}")
-    lines.append("trace a record: python -m data_assets trace RECORD_ID")
+        stages = con.execute(read_sql("reports/rows_per_stage")).fetchall()
+        drops = con.execute(read_sql("reports/drops_by_reason")).fetchall()
+    lines = ["rows per stage:"]
+    lines += [f"  {stage:<36} {rows:>8,}" for _, stage, rows in stages]
+    lines.append("\ndrops and rejects by reason (each kept, with its reason, in the table named):")
+    lines += [f"  {stage:<11} {reason:<48} {rows:>6,}  {kept_in}" for stage, kept_in, reason, rows in drops]
+    lines += [
+        "",
+        f"database: {warehouse.database}",
+        f"reports:  {settings.reports_dir()}",
+        f"exports:  {settings.exports_dir()}",
+        "trace a record: python -m data_assets trace RECORD_ID",
+    ]
     return "\n".join(lines)
-
-
-def _reason_lines(con, schema: str, table: str) -> list[str]:
-    columns = {r[0]: r[1] for r in con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [schema, table]).fetchall()}
-    for column in REASON_COLUMNS:
-        if column not in columns:
-            continue
-        expression = f'unnest("{column}")' if columns[column].endswith("[]") else f'"{column}"'
-        if column in ("status", "method", "verdict"):
-            # Only a breakdown of the table's own categories; not reasons of a drop.
-            rows = con.execute(f'SELECT {expression} AS k, count(*) FROM "{schema}"."{table}" GROUP BY ALL ORDER BY 2 DESC LIMIT 8').fetchall()
-        else:
-            rows = con.execute(
-                f'SELECT regexp_replace(CAST({expression} AS VARCHAR), \'(:| \\(| at ).*$\', \'\') AS k, count(*) '
-                f'FROM "{schema}"."{table}" GROUP BY ALL ORDER BY 2 DESC LIMIT 8').fetchall()
-        rows = [(k, n) for k, n in rows if k is not None]
-        return [f"  {schema + '.' + table:<24} {column}={k}: {n}" for k, n in rows]
-    return []
 
 
 def trace_text(warehouse: WarehouseResource, record_id: str) -> tuple[str, bool]:

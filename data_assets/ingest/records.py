@@ -59,7 +59,7 @@ def _as_text(name: str, column: str, raw: Any) -> str:
     if isinstance(raw, str):
         return raw
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise RowError(f"field {name!r} (column {column!r}) must be text, got {type(raw).__name__}")
+        raise RowError(f"wrong type: field {name!r} (column {column!r}) must be text, got {type(raw).__name__}")
     # A bare number is a legitimate answer ("42"); lists and objects are not text.
     return str(raw)
 
