@@ -51,6 +51,10 @@ def test_file_names_and_abbreviations_are_not_urls():
     ("Office (602)272-9781", "(602)272-9781"),
     ("ring 345-899-3560x4587 ext", "345-899-3560x4587"),
     ("+447700 208 815 is my number", "+447700 208 815"),
+    ("You can reach us at 1-800-555-0175, Monday to Friday", "1-800-555-0175"),
+    ("phone +81 3-1234-5678, email", "+81 3-1234-5678"),
+    ("Fax: 9498777106", "9498777106"),
+    ("Desk: 001-420-335-7509x38548", "001-420-335-7509x38548"),
 ])
 def test_phone(text, value):
     assert ("PHONE", value) in found(text)
@@ -134,6 +138,7 @@ def test_private_key_block():
     ("Have you been to a Ravil G Yefimov concert before?", "Ravil G Yefimov"),
     ("Dear Magdalena,\nthanks for the call.", "Magdalena"),
     ("I'm Naomi Ryan, originally from Leeds", "Naomi Ryan"),
+    ("Landlord: Robert Hughes.\n\nDear Mr. Hughes, the boiler", "Hughes"),
     ("The form was signed by Iva D. Grusová yesterday", "Iva D. Grusová"),
 ])
 def test_person(text, value):
@@ -160,6 +165,10 @@ def test_person_traps(text):
     ("The Avalara office is at PSC 0413, Box 8144\nAPO AA 42323", "PSC 0413, Box 8144\nAPO AA 42323"),
     ("Tomomi lives at 86036 Rua do Arenque 1634, Goiânia", "86036 Rua do Arenque 1634, Goiânia"),
     ("Mail it to P.O. Box 1234, Springfield", "P.O. Box 1234, Springfield"),
+    ("Account holder: Oliver Bennett, 221B Baker Street, London NW1 6XE.", "221B Baker Street, London NW1 6XE"),
+    ("Customer: Lukas Becker, Lindenstraße 14, 10969 Berlin.", "Lindenstraße 14, 10969 Berlin"),
+    ("Company: Dupont SARL, 12 rue de Rivoli, 75004 Paris. Contact: Camille", "12 rue de Rivoli, 75004 Paris"),
+    ("contact me: 55 Elm Road, Leeds LS6 2AB, 0113 496 0721", "55 Elm Road, Leeds LS6 2AB"),
 ])
 def test_street_address(text, value):
     assert ("STREET_ADDRESS", value) in found(text)

@@ -131,6 +131,7 @@ def people(text: str) -> list[Finding]:
             j + 1 < n
             and j - i + 1 < _MAX_RUN
             and _joinable(text, tokens[j], tokens[j + 1])
+            and tokens[j + 1].lower not in TITLES
             and (_name_like(tokens[j + 1], lowercase_text) or (naming and not _kind(tokens[j + 1].lower, False)[2]))
         ):
             j += 1

@@ -30,7 +30,7 @@ _STREET_TYPES = (
 )
 # Street words of other languages, as whole words or as the end of a compound (Friedhofstrasse).
 _STREET_STEMS = (
-    r"stra(?:ss|ß)e|str|straat|steeg|laan|plein|gracht|kade|dijk|weg|gasse|platz|allee|ring|damm|ufer|vej|gade|"
+    r"strasse|straße|str|straat|steeg|laan|plein|gracht|kade|dijk|weg|gasse|platz|allee|ring|damm|ufer|vej|gade|"
     r"gata|gatan|vägen|väg|veien|vegen|gate|katu|tie|kuja|polku|tee|iela|gatve|utca|útja|út|ulica|ulice|ul|"
     r"cesta|náměstí|nábřeží|třída|rue|via|viale|vicolo|corso|calle|carrer|avenida|rua|travessa|largo|strada|"
     r"piazza|plaza|plac|aleja|chemin|allée|boulevard|odos|οδός|λεωφόρος|πλατεία|ulitsa|prospekt|pereulok|sokak|cadde|caddesi"
@@ -57,6 +57,7 @@ _MILITARY = re.compile(
     r"(?i)\b(?:psc|unit|usns|usnv|uss|uscgc)\s+[\w ]{1,30}?,?\s+box\s+\d{1,6}(?:\s*\n?\s*(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5})?"
 )
 _DIGIT = re.compile(r"\d")
+_LEAD_WORDS = frozenset("rue via viale calle carrer avenida rua travessa strada piazza plaza plac aleja ulica chemin odos".split())
 _WORD_BEFORE = re.compile(rf"({_WORD})\s+\Z")
 # Street stems that are also everyday English words need a capitalized street name before them.
 _AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul".split())
@@ -83,12 +84,17 @@ _PLACE_CUE = re.compile(r"(?i)(?:\bfrom|\bin|\bto|\bnear|\bat)\s*$")
 
 def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
     """Extend an address that ends at `end` over unit, city, region, postal code and country."""
+    postal_seen = False
     for _ in range(limit):
         sep = _SEPARATOR.match(text, end)
         at = sep.end() if sep else end
         if at >= len(text):
             break
-        piece = _UNIT.match(text, at) or _POSTAL.match(text, at)
+        piece = _UNIT.match(text, at)
+        if piece is None and not postal_seen:
+            # One postal code per address: a second number is a phone or the next thing.
+            piece = _POSTAL.match(text, at)
+            postal_seen = piece is not None
         if piece is None and not lowercase:
             piece = _REGION_CODE.match(text, at)
         if piece is None:
@@ -101,6 +107,9 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
                     if word.lower().strip(".,:;()") in COMMON or (not lowercase and not word[0].isupper() and word[0] != "("):
                         break
                     stop = at + w.end()
+                    if word.endswith(".") and len(word) > 4:
+                        stop -= 1  # "Paris." ends the sentence and the address
+                        break
             if stop is None:
                 break
             end = stop
@@ -150,8 +159,24 @@ def street_addresses(text: str) -> list[Finding]:
                 end = offset + w.end() - (len(word) - len(word.rstrip(",")))
                 add(m.start(), end, "us", 0.85)
                 break
-            if bare in COMMON and bare not in _PARTICLES:
-                break  # "3 apples in the park"
+            if not street and bare in _LEAD_WORDS:
+                # "12 rue de Rivoli": the street word leads, the name follows.
+                tail = [x for x in re.finditer(r"\S+", m.group("words"))][1:4]
+                last = None
+                for x in tail:
+                    w = x.group().rstrip(",")
+                    if not (w[0].isupper() or w.lower() in _PARTICLES):
+                        break
+                    last = x
+                    if x.group().endswith(","):
+                        break
+                if last is not None and last.group()[0].isupper():
+                    add(m.start(), offset + last.end() - (len(last.group()) - len(last.group().rstrip(","))), "lead", 0.8)
+                break
+            # Ordinary lowercase words end the street ("3 apples in the park"); capitalized ones
+            # (Baker, Queen) are street names.
+            if bare in COMMON and bare not in _PARTICLES and (lowercase or not word[0].isupper()):
+                break
             street.append(word)
     for m in _WORD_NUMBER.finditer(text):
         word = m.group(1)

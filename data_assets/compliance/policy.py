@@ -59,11 +59,18 @@ DEFAULT_LICENSES: tuple[str, ...] = (
     "CDLA-Permissive-1.0", "CDLA-Permissive-2.0", "CDLA-Sharing-1.0", "Public-Domain",
 )
 
-# Markings that say a document was never meant to leave its owner.
+# Markings that say a document was never meant to leave its owner, and requests for weapons or
+# drug synthesis that a training set should not carry even with a refusal attached (the
+# refusal data a team wants is curated deliberately, not scraped). Phrases, not single words,
+# so chemistry and history questions stay.
 DEFAULT_BLOCKED_TERMS: tuple[str, ...] = (
     "confidential and proprietary",
     "internal use only",
     "do not distribute",
+    "pipe bomb",
+    "ghost gun",
+    "synthesize methamphetamine",
+    "cook meth",
 )
 
 
