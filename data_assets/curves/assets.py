@@ -20,9 +20,10 @@ from data_assets.warehouse.resource import replace_rows
 
 
 class CurvesConfig(dg.Config):
-    targets: dict[str, float] = {"sft": 0.3, "reward": 0.65}
+    targets: dict[str, float] = {"sft": 0.15, "reward": 0.65}
     """Target score per trainer (ROUGE-L F for `sft`, pairwise accuracy for `reward`); the report
-    says how many examples reach it. Trainers not listed use `default_target`."""
+    says how many examples reach it. Trainers not listed use `default_target`. The retrieval proxy's
+    ROUGE-L is low in absolute terms (about 0.13 on 4,600 Alpaca records), so its default target is too."""
     default_target: float = 0.5
     trainers: list[str] = ["sft", "reward"]
     """Registered trainers to run (`data_assets.curves.trainers.register_trainer` adds your own)."""

@@ -18,7 +18,7 @@ _METRIC_LABEL = {"rouge_l_f": "ROUGE-L F on eval references", "pairwise_accuracy
 def plot_trainer(curves: list[Curve], trainer: str) -> plt.Figure:
     """Every variant's points (one per seed), fitted curve and 95% band, on a log size axis.
     The fitted line is drawn solid over the measured sizes and dashed beyond them."""
-    figure, axis = plt.subplots(figsize=(8, 5))
+    figure, axis = plt.subplots(figsize=(10, 5))
     colors = plt.get_cmap("tab10")
     target = None
     for k, curve in enumerate(c for c in curves if c.trainer == trainer):
@@ -43,7 +43,7 @@ def plot_trainer(curves: list[Curve], trainer: str) -> plt.Figure:
     axis.set_ylabel(_METRIC_LABEL.get(metric, metric))
     axis.set_title(f"{trainer}: score against training-set size")
     axis.grid(True, which="both", alpha=0.3)
-    axis.legend(fontsize=7, loc="lower right")
+    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never hides points
     figure.tight_layout()
     return figure
 
@@ -67,8 +67,13 @@ def answer(curve: Curve) -> str:
         return (f"{head}: {curve.metric} {f.target:g} is **not reachable** with more of this data ({reason}; "
                 f"{measured:.3f} measured at n = {f.largest_n:,}); {share} of bootstrap fits reach it at all.")
     factor = f.extrapolation_factor
-    where = (f"within the measured range (≤ {f.largest_n:,})" if factor <= 1
-             else f"**{factor:.1f}× beyond the largest measured size** ({f.largest_n:,}), an extrapolation")
+    if factor <= 1:
+        where = f"within the measured range (≤ {f.largest_n:,})"
+    elif factor <= 10:
+        where = f"**{factor:.1f}× beyond the largest measured size** ({f.largest_n:,}), an extrapolation"
+    else:
+        where = (f"**{factor:,.0f}× beyond the largest measured size** ({f.largest_n:,}): far outside the data, "
+                 f"read it as a direction, not a number")
     return (f"{head}: {curve.metric} {f.target:g} needs about **{_count(f.n_for_target)} examples** "
             f"(95% CI {_count(f.ci_low)} to {_count(f.ci_high)}; reached in {share} of bootstrap fits), {where}. "
             f"Exponent b = {f.b:.2f} (CI {f.b_ci_low:.2f} to {f.b_ci_high:.2f}), ceiling {ceiling:.3f}; "

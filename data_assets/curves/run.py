@@ -49,7 +49,7 @@ class CurveSettings:
     narrow_task_types: int = 2
     bootstrap: int = 200
     horizon: float = DEFAULT_HORIZON
-    targets: dict[str, float] = field(default_factory=lambda: {"sft": 0.3, "reward": 0.65})
+    targets: dict[str, float] = field(default_factory=lambda: {"sft": 0.15, "reward": 0.65})
     default_target: float = 0.5
 
 

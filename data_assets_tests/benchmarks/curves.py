@@ -11,7 +11,8 @@ A temporary DuckDB gets the tables the curves stage reads, filled from `../share
   side is the prefs stage's offline degradation of the response (`data_assets.prefs.degrade`),
   standing in for AI-judged pairs (the degraded side is always the loser).
 There is no raw version of Alpaca, so curated vs raw is not measured here.
-The baseline in the same run is a size-1 "model" (`n = 25`, the smallest subset) against the full pool.
+Baselines in the same run, with no training at all: for SFT, echoing the instruction and input
+as the answer (ROUGE-L against the reference); for the reward proxy, "the longer reply wins".
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from data_assets.curves.data import read_inputs
 from data_assets.curves.report import answer, comparison, plot_trainer
+from data_assets.curves.rouge import rouge_l_f
 from data_assets.curves.run import CurveSettings, fits_frame, run_curves
 from data_assets.curves.trainers import PairwiseRewardModel, RetrievalResponder
 from data_assets_tests.conftest import SHARED_DATA
@@ -119,7 +122,7 @@ def main() -> dict:
     if not SHARED_DATA.is_dir():
         print(f"shared data not found at {SHARED_DATA}; nothing to measure")
         return {}
-    settings = CurveSettings(sizes=8, seeds=(0, 1, 2), bootstrap=200, targets={"sft": 0.3, "reward": 0.65})
+    settings = CurveSettings(sizes=8, seeds=(0, 1, 2), bootstrap=200, targets={"sft": 0.15, "reward": 0.65})
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "curves.duckdb")
         started = time.perf_counter()
@@ -132,11 +135,18 @@ def main() -> dict:
         result = run_curves(inputs, [RetrievalResponder(), PairwiseRewardModel()], settings)
         seconds = time.perf_counter() - started
     fits = fits_frame(result, "benchmark")
+    echo = float(np.mean([rouge_l_f(f"{i} {x}", r) for i, x, r in zip(inputs.sft_eval["instruction"], inputs.sft_eval["input"],
+                                                                         inputs.sft_eval["response"])]))
+    longer = float(np.mean([1.0 if len(c) > len(r) else 0.5 if len(c) == len(r) else 0.0
+                            for c, r in zip(inputs.preference_eval["chosen"], inputs.preference_eval["rejected"])]))
+    print(f"baselines without training: SFT echo-the-prompt ROUGE-L {echo:.3f}; reward longer-wins accuracy {longer:.3f}")
     print(f"inputs: {counts}; loaded in {loaded:.1f}s; curves in {seconds:.1f}s")
     print(f"eval items: {result.eval_items}; leakage removed: { {t: dict(c) for t, c in result.leakage_removed.items()} }")
+    print(f"median seconds per curve (24 trainings each): {np.median([c.seconds for c in result.curves]):.1f}")
     header = f"{'trainer':8} {'variant':10} {'largest_n':>9} {'score@max':>9} {'score@25':>8} {'b':>6} {'ceiling':>7} {'n_target':>9} {'CI':>19} {'reach':>6} {'extrap':>7} {'secs':>5}"
     print(header)
-    numbers: dict = {"seconds": round(seconds, 1), "inputs": counts, "curves": {}}
+    numbers: dict = {"seconds": round(seconds, 1), "inputs": counts, "curves": {},
+                     "baselines": {"sft_echo_rouge_l": round(echo, 4), "reward_longer_wins": round(longer, 4)}}
     for curve in result.curves:
         f = curve.fit
         small = float(curve.item_scores[curve.sizes == curve.sizes.min()].mean())
@@ -148,7 +158,9 @@ def main() -> dict:
         extrap = "-" if math.isinf(f.extrapolation_factor) else f"{f.extrapolation_factor:.2f}x"
         print(f"{curve.trainer:8} {curve.variant:10} {f.largest_n:>9} {large:9.3f} {small:8.3f} {f.b:6.3f} {1 - f.c:7.3f} "
               f"{_fmt(f.n_for_target):>9} {ci:>19} {f.reachable_share:6.0%} {extrap:>7} {curve.seconds:5.1f}")
+        baseline = echo if curve.trainer == "sft" else longer
         numbers["curves"][f"{curve.trainer}/{curve.variant}"] = {
+            "ratio_to_baseline_at_largest": round(large / baseline, 3) if baseline else None,
             "largest_n": f.largest_n, "score_at_largest": round(large, 4), "score_at_smallest": round(small, 4),
             "a": f.a, "b": f.b, "c": f.c, "b_ci": [f.b_ci_low, f.b_ci_high], "target": f.target,
             "n_for_target": f.n_for_target, "ci": [f.ci_low, f.ci_high], "reachable_share": f.reachable_share,
