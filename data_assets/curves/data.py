@@ -15,8 +15,6 @@ Preference pairs are cleaned the same way on the prompt and both responses.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -24,18 +22,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from data_assets.dedup import normalize_text
+
 SFT_COLUMNS = ["record_id", "instruction", "input", "response", "origin"]
 PREFERENCE_COLUMNS = ["record_id", "prompt", "chosen", "rejected", "origin"]
 SPAN_WORDS = 13
 
-_PUNCTUATION = re.compile(r"[^\w\s]+")
-_SPACE = re.compile(r"\s+")
-
 
 def normalize(text: str) -> str:
-    """NFKC, case-folded, punctuation dropped, whitespace collapsed (the dedup stage's notion of equal)."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    return _SPACE.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
+    """The dedup stage's notion of equal text, so the guard and decontamination agree."""
+    return normalize_text(text or "")
 
 
 def stable_fraction(key: str) -> float:
