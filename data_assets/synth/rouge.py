@@ -11,8 +11,10 @@ bound can still beat the best score found, so the maximum it returns is exact.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
+
+import numpy as np
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -54,14 +56,33 @@ class Match:
     score: float
 
 
+class _Postings:
+    """Ids and token counts of the instructions holding one token, in growable numpy arrays."""
+
+    __slots__ = ("ids", "counts", "size")
+
+    def __init__(self) -> None:
+        self.ids = np.empty(4, dtype=np.int64)
+        self.counts = np.empty(4, dtype=np.int64)
+        self.size = 0
+
+    def append(self, position: int, count: int) -> None:
+        if self.size == len(self.ids):
+            self.ids = np.resize(self.ids, 2 * self.size)
+            self.counts = np.resize(self.counts, 2 * self.size)
+        self.ids[self.size] = position
+        self.counts[self.size] = count
+        self.size += 1
+
+
 class RougeIndex:
     """Instructions added so far, queried for the one with the highest ROUGE-L F to a new text."""
 
     def __init__(self) -> None:
         self._tokens: list[list[str]] = []
-        self._counts: list[Counter[str]] = []
         self._keys: list[str] = []
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._lengths = np.empty(64, dtype=np.int64)
+        self._postings: dict[str, _Postings] = {}
         self.exact_computations = 0
 
     def __len__(self) -> int:
@@ -72,33 +93,36 @@ class RougeIndex:
         position = len(self._keys)
         self._keys.append(key)
         self._tokens.append(tokens)
-        counts = Counter(tokens)
-        self._counts.append(counts)
-        for token in counts:
-            self._postings[token].append(position)
+        if position == len(self._lengths):
+            self._lengths = np.resize(self._lengths, 2 * position)
+        self._lengths[position] = len(tokens)
+        for token, count in Counter(tokens).items():
+            self._postings.setdefault(token, _Postings()).append(position, count)
 
     def best(self, text: str, floor: float = 0.0) -> Match | None:
         """The indexed instruction with the highest ROUGE-L F to `text`, if any scores above `floor`."""
         tokens = rouge_tokens(text)
-        if not tokens:
+        n = len(self._keys)
+        if not tokens or n == 0:
             return None
-        counts = Counter(tokens)
-        overlap: dict[int, int] = defaultdict(int)
-        for token, n in counts.items():
-            for position in self._postings.get(token, ()):
-                overlap[position] += min(n, self._counts[position][token])
-        bounds = sorted(
-            ((2.0 * shared / (len(tokens) + len(self._tokens[p])), p) for p, shared in overlap.items()),
-            key=lambda item: (-item[0], item[1]),
-        )
+        overlap = np.zeros(n, dtype=np.int64)
+        for token, count in Counter(tokens).items():
+            postings = self._postings.get(token)
+            if postings is not None:
+                ids = postings.ids[:postings.size]
+                overlap[ids] += np.minimum(postings.counts[:postings.size], count)
+        bounds = 2.0 * overlap / (len(tokens) + self._lengths[:n])
+        candidates = np.flatnonzero(bounds > floor)
+        # Highest bound first, ties by insertion order, so the reported match is stable.
+        order = candidates[np.lexsort((candidates, -bounds[candidates]))]
         best_score, best_position = floor, -1
-        for bound, position in bounds:
-            if bound <= best_score:
+        for position in order:
+            if bounds[position] <= best_score:
                 break
             self.exact_computations += 1
             score = rouge_l_f(tokens, self._tokens[position])
             if score > best_score:
-                best_score, best_position = score, position
+                best_score, best_position = score, int(position)
         if best_position < 0:
             return None
         return Match(self._keys[best_position], best_score)
