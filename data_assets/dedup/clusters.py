@@ -114,8 +114,9 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
         raise ValueError("ngram_words must be at least the shingle size")
     order = np.argsort(records["record_id"].to_numpy(dtype=object), kind="stable")
     records = records.iloc[order].reset_index(drop=True)
-    features = features.take(order)
-    sigs = sigs[order]
+    if not np.array_equal(order, np.arange(len(order))):
+        features = features.take(order)
+        sigs = sigs[order]
     ids = records["record_id"].to_numpy(dtype=object)
     roles = records["role"].to_numpy(dtype=object)
     n = len(records)

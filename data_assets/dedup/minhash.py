@@ -206,18 +206,21 @@ def shingle_sets(features: Features, rows: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((data, indices, indptr), shape=(len(rows), 1 << 32))
 
 
-def verified_jaccard(features: Features, pairs: np.ndarray, chunk: int = 200_000) -> np.ndarray:
-    """True Jaccard similarity of the shingle sets of each pair (i, j) of record positions."""
+def verified_jaccard(features: Features, pairs: np.ndarray, chunk: int = 32_768) -> np.ndarray:
+    """True Jaccard similarity of the shingle sets of each pair (i, j) of record positions.
+
+    Pairs go in chunks, each with the distinct shingles of only its own records, so memory stays
+    bounded however many candidates LSH returns.
+    """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    if len(pairs) == 0:
-        return np.zeros(0, dtype=np.float64)
-    involved = sorted_unique(pairs.ravel())
-    local = np.searchsorted(involved, pairs)
-    matrix = shingle_sets(features, involved)
-    sizes = np.diff(matrix.indptr)
     result = np.empty(len(pairs), dtype=np.float64)
     for lo in range(0, len(pairs), chunk):
-        left, right = local[lo: lo + chunk, 0], local[lo: lo + chunk, 1]
+        part = pairs[lo: lo + chunk]
+        involved = sorted_unique(part.ravel())
+        local = np.searchsorted(involved, part)
+        matrix = shingle_sets(features, involved)
+        sizes = np.diff(matrix.indptr)
+        left, right = local[:, 0], local[:, 1]
         inter = np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1)).ravel()
         union = sizes[left] + sizes[right] - inter
         result[lo: lo + chunk] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)

@@ -234,7 +234,7 @@ class _Powers:
 
 
 _POWERS = _Powers()
-_BLOCK_BYTES = 1 << 20
+_BLOCK_BYTES = 1 << 18
 
 
 def _as_large_string(values: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
@@ -255,7 +255,7 @@ def _interleave(fields: Sequence[Sequence[str] | pa.Array]) -> tuple[np.ndarray,
     n_fields = len(arrays)
     n = len(arrays[0])
     if n_fields == 1:
-        merged = arrays[0]
+        merged = arrays[0] if arrays[0].offset == 0 else pa.concat_arrays([arrays[0]])
     else:
         order = (np.arange(n_fields, dtype=np.int64)[None, :] * n + np.arange(n, dtype=np.int64)[:, None]).ravel()
         merged = pa.concat_arrays(arrays).take(pa.array(order))
@@ -321,28 +321,35 @@ def _normalize_non_ascii(data: np.ndarray, offsets: np.ndarray, merged: pa.Large
     return np.concatenate(pieces), new_offsets
 
 
-def featurize(fields: Sequence[Sequence[str] | pa.Array], size: int = SHINGLE_WORDS) -> Features:
+def featurize(fields: Sequence[Sequence[str] | pa.Array], size: int = SHINGLE_WORDS, chunk_records: int = 4096) -> Features:
     """Words, keys and ordered shingle hashes of many records at once.
 
     `fields` holds one sequence per field (e.g. instructions, inputs, responses), all of the same
     length. A record's words are its fields' words in order; words never run across fields.
-    The prompt key covers every field but the last, the response key the last one.
+    The prompt key covers every field but the last, the response key the last one. Records go
+    through in chunks, so temporary arrays stay a few MB whatever the corpus size.
     """
-    n_fields = len(fields)
-    data, offsets, merged = _interleave(fields)
+    arrays = [_as_large_string(f) for f in fields]
+    n_records = len(arrays[0]) if arrays else 0
+    parts = [_featurize_chunk([a.slice(lo, chunk_records) for a in arrays], size) for lo in range(0, n_records, chunk_records)]
+    return Features.concat(parts) if parts else Features.empty()
+
+
+def _featurize_chunk(arrays: list[pa.LargeStringArray], size: int) -> Features:
+    n_fields = len(arrays)
+    data, offsets, merged = _interleave(arrays)
     data, offsets = _normalize_non_ascii(data, offsets, merged)
-    n_records = len(offsets[:-1]) // n_fields
+    n_records = (len(offsets) - 1) // n_fields
     record_offsets = offsets[::n_fields]
     parts: list[Features] = []
     start = 0
     while start < n_records:
-        # Blocks of about 1 MB of text keep every temporary array small.
         end = int(np.searchsorted(record_offsets, record_offsets[start] + _BLOCK_BYTES, side="right")) - 1
         end = min(max(end, start + 1), n_records)
         lo, hi = offsets[start * n_fields], offsets[end * n_fields]
         parts.append(_featurize_block(data[lo:hi], offsets[start * n_fields: end * n_fields + 1] - lo, n_fields, size))
         start = end
-    return Features.concat(parts) if parts else Features.empty()
+    return Features.concat(parts)
 
 
 def _segment_sums(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
