@@ -65,7 +65,10 @@ def test_export_files_hold_curated_augmented_and_verified_synthetic(warehouse):
                               run_config={"ops": {"sft_export": {"config": {"max_augmented_share": 0.3, "max_synthetic_share": 0.3}}}})
     assert exported.success
     directory = os.environ["DATA_ASSETS_EXPORTS"]
-    lines = [json.loads(line) for line in open(os.path.join(directory, "sft.jsonl"), encoding="utf-8")]
+    def strict(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    lines = [json.loads(line, parse_constant=strict) for line in open(os.path.join(directory, "sft.jsonl"), encoding="utf-8")]
     assert sorted(os.listdir(directory)) == ["sft.jsonl", "sft.parquet"]   # no temporary files left
     ids = [line["record_id"] for line in lines]
     assert len(ids) == len(set(ids))
@@ -73,6 +76,7 @@ def test_export_files_hold_curated_augmented_and_verified_synthetic(warehouse):
         assert [m["role"] for m in line["messages"]] == ["user", "assistant"]
         assert all(isinstance(m["content"], str) and m["content"] for m in line["messages"])
         assert line["origin"] in {"human", "augmented", "synthetic"}
+        assert line["method"] is None if line["subset"] == "curated" else isinstance(line["method"], str)
     by_subset = pd.Series([line["subset"] for line in lines]).value_counts().to_dict()
     assert by_subset["curated"] == len(curated) and by_subset["synthetic"] >= 1
     assert by_subset.get("augmented", 0) == len(augmented & set(ids)) and augmented & set(ids)

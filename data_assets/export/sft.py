@@ -96,12 +96,17 @@ def write_sft(frame: pd.DataFrame, directory: Path) -> dict[str, Path]:
     return paths
 
 
+def _text_or_none(value) -> str | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else str(value)
+
+
 def _write_jsonl(frame: pd.DataFrame, path: Path) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for row in frame.itertuples(index=False):
             line = {"messages": row.messages, "record_id": row.record_id, "origin": row.origin, "subset": row.subset,
-                    "source": row.source, "method": row.method}
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+                    "source": _text_or_none(row.source), "method": _text_or_none(row.method)}
+            # allow_nan=False: a NaN would make the line invalid JSON for strict readers.
+            handle.write(json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> None:
