@@ -58,6 +58,8 @@ def test_train_records_overlapping_eval_leave_and_eval_records_stay():
         ("t4", "train", "human", "pass", "Please repeat: " + " ".join(WORDS[2:13]), "ok"),   # 11 words: not enough
         ("s1", "seed", "human", "pass", question, "answer"),
         ("e2", "eval", "synthetic", "pass", question.upper(), "ANSWER"),                     # eval duplicate of e1
+        ("e3", "eval", "human", "pass", "Solve for x: 3x + 7 = 22.", "x = 5"),
+        ("t5", "train", "human", "pass", "solve for X: 3x+7=22", "3x = 22 - 7 = 15, so x = 15 / 3 = 5"),  # same prompt
     ])
     result = run(df)
     decisions = result.decisions.set_index("record_id")
@@ -66,6 +68,7 @@ def test_train_records_overlapping_eval_leave_and_eval_records_stay():
     assert decisions.loc[["t1", "t2", "t3"], "method"].tolist() == ["exact", "minhash", "ngram"]
     assert decisions.loc["t3", "span_words"] == 14
     assert decisions.loc["t4", "decision"] == "kept"
+    assert decisions.loc["t5", ["decision", "other_id", "method"]].tolist() == ["contaminated", "e3", "prompt"]
     assert decisions.loc["e1", "decision"] == "kept"
     assert decisions.loc["e2", "decision"] == "duplicate" and decisions.loc["e2", "other_id"] == "e1"
 

@@ -145,3 +145,36 @@ def test_human_record_survives_over_synthetic_copy_whatever_its_id(warehouse, st
     seed(warehouse, [_row("r1", BASE, "Approved.", origin="synthetic"), _row("r2", BASE, "Approved.", status=status)])
     run_dedup(warehouse, DedupSettings(), "run")
     assert _tables(warehouse)["documents"]["record_id"].tolist() == ["r2"]
+
+
+def test_bundled_sample_planted_duplicates_and_eval_leaks_are_removed(warehouse):
+    """raw ingest -> compliance -> dedup on the bundled sample: every planted exact copy and every
+    train record behind the five contaminated eval items leaves the curated set."""
+    import json
+    from pathlib import Path
+
+    from data_assets.compliance import assets as compliance_assets
+    from data_assets.ingest import assets as ingest_assets
+
+    result = dg.materialize([ingest_assets.raw_documents, compliance_assets.compliance_documents, dedup_assets.dedup_documents,
+                             *dedup_assets.CHECKS], resources={"warehouse": warehouse})
+    assert result.success
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    planted = json.loads((Path(dedup_assets.__file__).parents[1] / "sample_data" / "planted.json").read_text())
+    with warehouse.connect() as con:
+        where = con.execute("""SELECT c.record_id, c.source_uri, c.source_row, c.status,
+                                      d.record_id IS NOT NULL AS kept, x.record_id IS NOT NULL AS contaminated
+                               FROM compliance.documents c LEFT JOIN dedup.documents d USING (record_id)
+                               LEFT JOIN dedup.contamination x USING (record_id)""").df()
+        contaminated_evals = con.execute("SELECT DISTINCT eval_record_id FROM dedup.contamination").df()
+    rows = where.set_index(["source_uri", "source_row"])
+    copies = [p for p in planted if "exact_dup" in p["plants"]]
+    assert copies
+    for plant in copies:
+        copy = rows.loc[(plant["source_uri"], plant["source_row"])]
+        original = rows.loc[(plant["copy_of"]["source_uri"], plant["copy_of"]["source_row"])]
+        if "dropped" in (copy["status"], original["status"]):
+            continue
+        # One of the two leaves; which one is the survivor rule's choice.
+        assert not (copy["kept"] and original["kept"]), plant
+    assert len(contaminated_evals) == 5

@@ -3,9 +3,13 @@
 Roles are separate sets. Duplicates are clustered within a role (train with train, seed with seed,
 eval with eval): a seed that also appears in train is not a duplicate, the seed set feeds generation
 and the train set feeds training. The one cross-role rule is decontamination: a train or seed
-record that matches an eval record (same normalized text, true Jaccard at or above the threshold,
-or a shared span of `ngram_words` words) leaves its set and is listed with the eval record it
-matches; eval records never leave for matching anything. Contaminated records are taken out before
+record that matches an eval record leaves its set and is listed with the eval record it matches;
+eval records never leave for matching anything. A match is, strongest first:
+  exact   - the same normalized instruction + input + response;
+  prompt  - the same normalized instruction + input (the eval question is in training, whatever
+            the answer; short questions like "Solve 3x + 7 = 22" never reach the other two rules);
+  minhash - true shingle Jaccard at or above the threshold;
+  ngram   - a shared run of `ngram_words` (13) consecutive normalized words. Contaminated records are taken out before
 clustering, so a train record is never dropped as the duplicate of a record that itself left.
 
 Survivor rule, within a cluster, first difference wins:
@@ -131,8 +135,9 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
     np.minimum.at(group_first, group, np.arange(n, dtype=np.int64))
     has_shingles = np.diff(features.shingle_offsets)[group_first] > 0
     bands, rows = settings.banding
-    candidates = lsh_candidates(sigs[group_first], bands, rows, eligible=has_shingles)
-    similarity = verified_jaccard(features, group_first[candidates]) if len(candidates) else np.zeros(0)
+    row_candidates = lsh_candidates(sigs, bands, rows, eligible=group_first[has_shingles])
+    candidates = group[row_candidates]
+    similarity = verified_jaccard(features, row_candidates) if len(row_candidates) else np.zeros(0)
     keep = similarity >= settings.threshold
     near = candidates[keep]
     near_similarity = similarity[keep]
@@ -176,8 +181,8 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
         clusters.loc[~same_text, "similarity"] = verified_jaccard(features, pair_rows)
     is_rep = clusters["record_id"] == clusters["representative_id"]
     # A representative's row says how its cluster was formed: minhash if any member joined by near-duplication.
-    cluster_method = clusters.groupby("representative_id")["method"].agg(lambda m: "minhash" if (m == "minhash").any() else "exact")
-    clusters.loc[is_rep, "method"] = clusters.loc[is_rep, "representative_id"].map(cluster_method)
+    any_minhash = (clusters["method"] == "minhash").groupby(clusters["representative_id"]).transform("any").to_numpy(dtype=bool)
+    clusters.loc[is_rep, "method"] = np.where(any_minhash[is_rep.to_numpy()], "minhash", "exact")
     clusters["cluster_size"] = clusters.groupby("representative_id")["record_id"].transform("size").astype("int64")
     clusters["representative_id"] = clusters["representative_id"].astype(object)
     clusters["cluster_id"] = "cluster:" + clusters["representative_id"].astype(str)
@@ -220,8 +225,9 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
 
 def _contamination(records: pd.DataFrame, features: Features, group: np.ndarray, group_first: np.ndarray,
                    near: np.ndarray, near_similarity: np.ndarray, settings: DedupSettings) -> pd.DataFrame:
-    """One row per train/seed record that matches an eval record: the strongest match (exact, then the
-    highest Jaccard, then the longest shared span; ties to the smaller eval id) and how many eval records it matches."""
+    """One row per train/seed record that matches an eval record: the strongest match (same text, then
+    same prompt, then the highest Jaccard, then the longest shared span; ties to the smaller eval id)
+    and how many eval records it matches."""
     columns = ["record_id", "eval_record_id", "role", "method", "similarity", "span_words", "eval_matches"]
     roles = records["role"].to_numpy(dtype=object)
     is_eval = roles == EVAL_ROLE
@@ -238,13 +244,21 @@ def _contamination(records: pd.DataFrame, features: Features, group: np.ndarray,
     if len(exact):
         matches.append(exact.assign(method="exact", rank=0, similarity=1.0, span_words=features.n_words[exact["row"].to_numpy()]))
 
+    prompts = pd.DataFrame({"row": np.arange(len(ids)), "prompt": features.prompt_key})
+    prompts = prompts[prompts["prompt"] != _EMPTY_KEY]
+    eval_prompts = evals.merge(prompts, left_on="eval_row", right_on="row", suffixes=("", "_p"))[["eval_record_id", "eval_row", "prompt"]]
+    same_prompt = training.merge(prompts, on="row").merge(eval_prompts, on="prompt")
+    if len(same_prompt):
+        rows = np.stack([same_prompt["row"].to_numpy(), same_prompt["eval_row"].to_numpy()], axis=1)
+        matches.append(same_prompt.assign(method="prompt", rank=1, similarity=verified_jaccard(features, rows), span_words=pd.NA))
+
     if len(near):
         both = np.concatenate([near, near[:, ::-1]])
         sims = np.concatenate([near_similarity, near_similarity])
         pairs = pd.DataFrame({"group": both[:, 0], "eval_group": both[:, 1], "similarity": sims})
         near_matches = training.merge(pairs, on="group").merge(evals, on="eval_group")
         if len(near_matches):
-            matches.append(near_matches.assign(method="minhash", rank=1, span_words=pd.NA))
+            matches.append(near_matches.assign(method="minhash", rank=2, span_words=pd.NA))
 
     spans = _shared_spans(features, group_first, np.unique(training["group"].to_numpy()), np.unique(evals["eval_group"].to_numpy()),
                           settings.ngram_words, settings.scheme.shingle_words)
@@ -253,7 +267,7 @@ def _contamination(records: pd.DataFrame, features: Features, group: np.ndarray,
         if len(span_matches):
             rows = np.stack([span_matches["row"].to_numpy(), span_matches["eval_row"].to_numpy()], axis=1)
             span_matches["similarity"] = verified_jaccard(features, rows)
-            matches.append(span_matches.assign(method="ngram", rank=2))
+            matches.append(span_matches.assign(method="ngram", rank=3))
     if not matches:
         return pd.DataFrame(columns=columns)
     every = pd.concat(matches, ignore_index=True)

@@ -114,11 +114,10 @@ def signatures(features: Features, scheme: MinHashScheme = DEFAULT_SCHEME, block
     a, b = scheme.permutations
     counts = np.diff(features.shingle_offsets)
     n = len(counts)
-    result = np.full((scheme.num_perm, n), _EMPTY, dtype=np.uint32)
+    result = np.full((n, scheme.num_perm), _EMPTY, dtype=np.uint32)
     filled = np.flatnonzero(counts > 0)
     if len(filled) == 0:
-        return np.ascontiguousarray(result.T)
-    mixed = fmix32(features.shingle_values)
+        return result
     starts = features.shingle_offsets[filled]
     ends = features.shingle_offsets[filled + 1]
     buffer = np.empty(block + int(counts.max()), dtype=np.uint32)
@@ -127,16 +126,17 @@ def signatures(features: Features, scheme: MinHashScheme = DEFAULT_SCHEME, block
         last = int(np.searchsorted(starts, starts[first] + block, side="right"))
         last = max(last, first + 1)
         lo, hi = starts[first], ends[last - 1]
-        values = mixed[lo:hi]
+        values = fmix32(features.shingle_values[lo:hi])
         out = buffer[: hi - lo]
         segment_starts = starts[first:last] - lo
-        columns = filled[first:last]
+        block_result = np.empty((scheme.num_perm, last - first), dtype=np.uint32)
         for k in range(scheme.num_perm):
             np.multiply(values, a[k], out=out)
             np.add(out, b[k], out=out)
-            result[k, columns] = np.minimum.reduceat(out, segment_starts)
+            block_result[k] = np.minimum.reduceat(out, segment_starts)
+        result[filled[first:last]] = block_result.T
         first = last
-    return np.ascontiguousarray(result.T)
+    return result
 
 
 def _band_keys(signature_band: np.ndarray) -> np.ndarray:
@@ -165,10 +165,15 @@ def _pairs_within_groups(order: np.ndarray, group_end: np.ndarray) -> np.ndarray
 def lsh_candidates(sigs: np.ndarray, bands: int, rows: int, eligible: np.ndarray | None = None) -> np.ndarray:
     """Candidate pairs (i < j, unique, sorted) of rows whose signatures agree on at least one band.
 
-    `eligible` (bool per row) leaves out records without shingles, whose empty signatures would all collide.
+    `eligible` (bool per row, or the row numbers) picks the rows that take part: records without
+    shingles would all collide on their empty signatures, and exact copies need only one row.
     """
     n = len(sigs)
-    index = np.arange(n, dtype=np.int64) if eligible is None else np.flatnonzero(eligible)
+    if eligible is None:
+        index = np.arange(n, dtype=np.int64)
+    else:
+        eligible = np.asarray(eligible)
+        index = np.flatnonzero(eligible) if eligible.dtype == bool else eligible.astype(np.int64)
     if len(index) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     found = []
@@ -196,21 +201,23 @@ def shingle_sets(features: Features, rows: np.ndarray) -> sp.csr_matrix:
     rows = np.asarray(rows, dtype=np.int64)
     counts = np.diff(features.shingle_offsets)[rows]
     values = features.shingle_values[gather_ranges(features.shingle_offsets[rows], counts)]
-    owner = np.repeat(np.arange(len(rows), dtype=np.uint64), counts)
-    keys = sorted_unique((owner << np.uint64(32)) | values.astype(np.uint64))
-    row_of = (keys >> np.uint64(32)).astype(np.int64)
+    keys = np.repeat(np.arange(len(rows), dtype=np.uint64), counts)
+    keys <<= np.uint64(32)
+    keys |= values
+    del values
+    keys = sorted_unique(keys)
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of, minlength=len(rows)), out=indptr[1:])
-    indices = (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    data = np.ones(len(indices), dtype=np.int32)
-    return sp.csr_matrix((data, indices, indptr), shape=(len(rows), 1 << 32))
+    np.cumsum(np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=len(rows)), out=indptr[1:])
+    keys &= np.uint64(0xFFFFFFFF)
+    indices = keys.view(np.int64)
+    return sp.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(len(rows), 1 << 32))
 
 
-def verified_jaccard(features: Features, pairs: np.ndarray, chunk: int = 32_768) -> np.ndarray:
+def verified_jaccard(features: Features, pairs: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """True Jaccard similarity of the shingle sets of each pair (i, j) of record positions.
 
     Pairs go in chunks, each with the distinct shingles of only its own records, so memory stays
-    bounded however many candidates LSH returns.
+    bounded (a few tens of MB) however many candidates LSH returns.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     result = np.empty(len(pairs), dtype=np.float64)
@@ -221,7 +228,7 @@ def verified_jaccard(features: Features, pairs: np.ndarray, chunk: int = 32_768)
         matrix = shingle_sets(features, involved)
         sizes = np.diff(matrix.indptr)
         left, right = local[:, 0], local[:, 1]
-        inter = np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1)).ravel()
+        inter = np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1, dtype=np.int64)).ravel()
         union = sizes[left] + sizes[right] - inter
         result[lo: lo + chunk] = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
     return result

@@ -113,7 +113,7 @@ def build_corpus(n: int, seed: int = 7) -> pd.DataFrame:
     rows: list[tuple[str, str, str]] = []
     n_base = int(n * 0.7)
     for _ in range(n_base):
-        target = rng.randint(50, 230)
+        target = rng.randint(30, 200)
         parts, count = [], 0
         while count < target:
             sentence = rng.choice(sentences)
@@ -164,7 +164,7 @@ def true_pairs(features, threshold: float) -> pd.DataFrame:
     for lo in range(0, n, 5000):
         block = (prefix_matrix[lo: lo + 5000] @ prefix_matrix.T).tocoo()
         mask = block.row + lo < block.col
-        found.append(np.stack([block.row[mask] + lo, block.col[mask]], axis=1))
+        found.append(np.stack([block.row[mask].astype(np.int64) + lo, block.col[mask].astype(np.int64)], axis=1))
     candidates = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
     similarity = verified_jaccard(features, candidates)
     ok = similarity >= threshold
@@ -177,6 +177,8 @@ def _components(n: int, pairs: np.ndarray) -> np.ndarray:
 
 
 def score(n: int, truth: np.ndarray, predicted_pairs: np.ndarray, removed: np.ndarray) -> dict:
+    truth = truth.astype(np.int64)
+    predicted_pairs = predicted_pairs.astype(np.int64)
     truth_codes = set((truth[:, 0] * n + truth[:, 1]).tolist())
     predicted = np.sort(predicted_pairs, axis=1) if len(predicted_pairs) else predicted_pairs
     predicted_codes = set((predicted[:, 0] * n + predicted[:, 1]).tolist()) if len(predicted) else set()
