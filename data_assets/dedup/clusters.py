@@ -149,8 +149,9 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
 
     # Role-groups (one exact group within one role) are the nodes of the within-role clustering.
     alive = ~records["record_id"].isin(contaminated["record_id"]).to_numpy()
-    role_code = pd.Categorical(roles).codes.astype(np.int64)
-    node_key = group * 8 + role_code
+    role_categories = pd.Categorical(roles)
+    role_code = role_categories.codes.astype(np.int64)
+    node_key = group * max(len(role_categories.categories), 1) + role_code
     node, _ = pd.factorize(np.where(alive, node_key, -1))
     node = node.astype(np.int64)
     alive_nodes = pd.DataFrame({"group": group[alive], "role": role_code[alive], "node": node[alive]}).drop_duplicates()

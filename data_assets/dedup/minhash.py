@@ -213,14 +213,17 @@ def shingle_sets(features: Features, rows: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(len(rows), 1 << 32))
 
 
-def verified_jaccard(features: Features, pairs: np.ndarray, chunk: int = 8192) -> np.ndarray:
+def verified_jaccard(features: Features, pairs: np.ndarray, shingles_per_chunk: int = 1 << 18) -> np.ndarray:
     """True Jaccard similarity of the shingle sets of each pair (i, j) of record positions.
 
-    Pairs go in chunks, each with the distinct shingles of only its own records, so memory stays
-    bounded (a few tens of MB) however many candidates LSH returns.
+    Pairs go in chunks of about `shingles_per_chunk` shingles, each chunk with the distinct
+    shingles of only its own records, so memory stays bounded (~10 MB) however many candidates
+    LSH returns.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     result = np.empty(len(pairs), dtype=np.float64)
+    mean_shingles = max(float(np.diff(features.shingle_offsets).mean()) if len(features) else 1.0, 1.0)
+    chunk = max(64, int(shingles_per_chunk / (2 * mean_shingles)))
     for lo in range(0, len(pairs), chunk):
         part = pairs[lo: lo + chunk]
         involved = sorted_unique(part.ravel())

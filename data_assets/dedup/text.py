@@ -329,9 +329,11 @@ def featurize(fields: Sequence[Sequence[str] | pa.Array], size: int = SHINGLE_WO
     The prompt key covers every field but the last, the response key the last one. Records go
     through in chunks, so temporary arrays stay a few MB whatever the corpus size.
     """
-    arrays = [_as_large_string(f) for f in fields]
-    n_records = len(arrays[0]) if arrays else 0
-    parts = [_featurize_chunk([a.slice(lo, chunk_records) for a in arrays], size) for lo in range(0, n_records, chunk_records)]
+    # Slices are zero-copy; converting each slice (not the whole column) keeps Arrow's copies small.
+    columns = [f if isinstance(f, (pa.Array, pa.ChunkedArray)) else pa.array(f, type=pa.large_string()) for f in fields]
+    n_records = len(columns[0]) if columns else 0
+    parts = [_featurize_chunk([_as_large_string(c.slice(lo, chunk_records)) for c in columns], size)
+             for lo in range(0, n_records, chunk_records)]
     return Features.concat(parts) if parts else Features.empty()
 
 
@@ -379,7 +381,7 @@ def _featurize_block(data: np.ndarray, offsets: np.ndarray, n_fields: int, size:
     token_starts = np.flatnonzero(starts_mask)
     token_ends = np.flatnonzero(ends_mask) + 1
 
-    _POWERS.ensure(length + 1)
+    _POWERS.ensure(max(length, _BLOCK_BYTES) + 1)
     weighted = _LOWER_BYTE[data].astype(np.uint64) * _POWERS.forward[:length]
     raw = _segment_sums(weighted, token_starts, token_ends) * _POWERS.inverse[token_starts]
     token_hashes = fmix64(raw + (token_ends - token_starts).astype(np.uint64) * np.uint64(_TOKEN_LENGTH))
