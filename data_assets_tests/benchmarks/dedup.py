@@ -41,9 +41,9 @@ import scipy.sparse as sp
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 THRESHOLD = 0.7
 SIZES = tuple(int(x) for x in os.environ.get("DEDUP_BENCH_SIZES", "10000,100000").split(","))
-# The plain loop needs about 6 ms per record here: past this many records it runs on the first N
-# records of the corpus and its time for the whole corpus is extrapolated (labelled as such).
-BASELINE_MAX = int(os.environ.get("DEDUP_BENCH_BASELINE_MAX", "20000"))
+# The plain loop needs about 2 ms per record here (about 3.5 minutes for 100,000). Set this lower to
+# run it on the first N records only; its time for the whole corpus is then extrapolated (labelled).
+BASELINE_MAX = int(os.environ.get("DEDUP_BENCH_BASELINE_MAX", "100000"))
 BOILERPLATE = [
     "Sure! Here is a detailed answer to your question.",
     "As an AI language model, I am happy to help you with this request.",
