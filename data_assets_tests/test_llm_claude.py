@@ -8,6 +8,7 @@ import dagster as dg
 import pytest
 from pydantic import BaseModel
 
+from data_assets.llm import claude as claude_module
 from data_assets.llm import pricing
 from data_assets.llm.resource import LLMResource, SpendCapReached, estimate_cost
 from data_assets.llm.types import LLMRequest
@@ -135,16 +136,31 @@ def test_reply_that_never_validates_is_failed_with_its_raw_text(fake, warehouse,
     assert rows.status.tolist() == ["ok"]
 
 
-def test_rows_are_written_as_requests_finish(fake, warehouse):
-    seen: list[int] = []
+def test_killed_run_keeps_the_requests_that_finished(fake, warehouse, monkeypatch):
+    real_call = claude_module.call
+    calls_started = []
 
-    def reply(body):
-        seen.append(int(warehouse.query_df("SELECT count(*) AS n FROM llm.calls").n[0]))
-        return {"winner": "A", "reason": "r", "confidence": 1}
+    def call_then_die(client, request, model, **kwargs):
+        calls_started.append(request)
+        if len(calls_started) == 6:
+            raise KeyboardInterrupt  # the process is told to stop while requests are in flight
+        return real_call(client, request, model, **kwargs)
 
-    fake.reply = reply
-    claude(max_in_flight=1).run([judge_request(i) for i in range(5)])
-    assert seen == [0, 1, 2, 3, 4]
+    monkeypatch.setattr(claude_module, "call", call_then_die)
+    fake.latency_s = 0.05
+    with pytest.raises(KeyboardInterrupt):
+        claude(max_in_flight=3).run([judge_request(i) for i in range(10)])
+    # every reply the server sent, including those in flight at the interrupt, is in the ledger
+    answered = len(fake.message_requests())
+    rows = warehouse.query_df("SELECT status FROM llm.calls")
+    assert answered >= 5 and rows.status.tolist() == ["ok"] * answered
+
+    monkeypatch.setattr(claude_module, "call", real_call)
+    fake.reset_log()
+    llm = claude()
+    assert all(r.ok for r in llm.run([judge_request(i) for i in range(10)]))
+    assert len(fake.message_requests()) == 10 - answered
+    assert llm.usage_metadata()["llm/cache_hits"] == answered
 
 
 def test_outage_keeps_what_was_paid_for_and_rerun_sends_only_the_rest(fake, warehouse):

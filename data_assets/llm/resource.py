@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
 from collections import Counter
@@ -288,16 +289,18 @@ class LLMResource(dg.ConfigurableResource):
             log.info(f"llm: {len(keys)} requests, {len(results)} answered from llm.calls, "
                      f"{progress_total} to ask {provider} ({self.model_for('generate')}/{self.model_for('judge')})")
         recorder = _Recorder(self, ledger, usage, spend, provider, run_id, results, log, progress_total)
-
-        if provider == OFFLINE_PROVIDER:
-            self._run_offline(todo, recorder)
-        elif self.mode == "batch" or pending_batches:
-            self._run_batches(todo if self.mode == "batch" else [], pending_batches, recorder)
-            if self.mode != "batch":
+        try:
+            if provider == OFFLINE_PROVIDER:
+                self._run_offline(todo, recorder)
+            elif self.mode == "batch" or pending_batches:
+                self._run_batches(todo if self.mode == "batch" else [], pending_batches, recorder)
+                if self.mode != "batch":
+                    self._run_sync(todo, recorder)
+            else:
                 self._run_sync(todo, recorder)
-        else:
-            self._run_sync(todo, recorder)
-        recorder.flush()
+        finally:
+            # Also on the way out of an interrupted run: whatever finished is written before we go.
+            recorder.close()
 
         out = [results[key] for key in keys]
         if progress_total:
@@ -378,37 +381,51 @@ class LLMResource(dg.ConfigurableResource):
         queue = list(reversed(todo))
         in_flight: dict[Future, tuple[_Pending, float]] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.max_in_flight), thread_name_prefix="llm") as pool:
-            while queue or in_flight:
-                while queue and len(in_flight) < max(1, self.max_in_flight):
-                    item = queue.pop()
-                    estimate = estimate_cost(item.request, item.model)
-                    reason = self._cap_reason(recorder.spend, estimate)
-                    if reason:
-                        recorder.skip(item, reason)
-                        for rest in reversed(queue):
-                            recorder.skip(rest, reason)
-                        queue.clear()
-                        break
-                    with self._lock:
-                        recorder.spend.requests += 1
-                        recorder.spend.reserved_usd += estimate
-                    future = pool.submit(claude.call, client, item.request, item.model,
-                                         max_validation_retries=self.max_validation_retries, secret=secret)
-                    in_flight[future] = (item, estimate)
-                if not in_flight:
-                    continue
-                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            try:
+                self._sync_loop(pool, client, secret, queue, in_flight, recorder)
+            except BaseException:
+                # Interrupted: requests already sent are paid for, so wait for them and keep their answers.
+                for future in in_flight:
+                    future.cancel()
+                done, _ = wait(list(in_flight), timeout=self.timeout_s * (self.max_retries + 1))
                 for future in done:
-                    item, estimate = in_flight.pop(future)
-                    with self._lock:
-                        recorder.spend.reserved_usd -= estimate
-                    try:
-                        outcome = future.result()
-                    except Exception as error:  # noqa: BLE001 - one bad request never sinks the others
-                        outcome = CallOutcome(status="failed", failure_type=type(error).__name__, attempts=1,
-                                              error=claude.scrub(f"{type(error).__name__}: {error}", secret))
-                    recorder.finish(item, outcome, mode="sync", write=False)
-                recorder.flush()
+                    if not future.cancelled() and future.exception() is None:
+                        recorder.finish(in_flight[future][0], future.result(), mode="sync", write=False)
+                raise
+
+    def _sync_loop(self, pool: ThreadPoolExecutor, client: Any, secret: str | None, queue: list[_Pending],
+                   in_flight: dict[Future, tuple[_Pending, float]], recorder: _Recorder) -> None:
+        while queue or in_flight:
+            while queue and len(in_flight) < max(1, self.max_in_flight):
+                item = queue.pop()
+                estimate = estimate_cost(item.request, item.model)
+                reason = self._cap_reason(recorder.spend, estimate)
+                if reason:
+                    recorder.skip(item, reason)
+                    for rest in reversed(queue):
+                        recorder.skip(rest, reason)
+                    queue.clear()
+                    break
+                with self._lock:
+                    recorder.spend.requests += 1
+                    recorder.spend.reserved_usd += estimate
+                future = pool.submit(claude.call, client, item.request, item.model,
+                                     max_validation_retries=self.max_validation_retries, secret=secret)
+                in_flight[future] = (item, estimate)
+            if not in_flight:
+                continue
+            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            for future in done:
+                item, estimate = in_flight.pop(future)
+                with self._lock:
+                    recorder.spend.reserved_usd -= estimate
+                try:
+                    outcome = future.result()
+                except Exception as error:  # noqa: BLE001 - one bad request never sinks the others
+                    outcome = CallOutcome(status="failed", failure_type=type(error).__name__, attempts=1,
+                                          error=claude.scrub(f"{type(error).__name__}: {error}", secret))
+                recorder.finish(item, outcome, mode="sync", write=False)
+            recorder.flush()
 
     def _run_batches(self, todo: list[_Pending], pending: dict[str, list[_Pending]], recorder: _Recorder) -> None:
         client = self._claude()
@@ -511,6 +528,12 @@ class _Recorder:
         self.log = log
         self.buffer: list[dict[str, Any]] = []
         self.last_flush = time.monotonic()
+        # Opening DuckDB costs tens of milliseconds; a writer thread takes that off the thread that
+        # keeps requests in flight, and groups whatever finished meanwhile into one write.
+        self._queue: queue.Queue[list[dict[str, Any]] | None] = queue.Queue()
+        self._write_error: BaseException | None = None
+        self._writer = threading.Thread(target=self._write_loop, name="llm-ledger-writer", daemon=True)
+        self._writer.start()
         self.secret = resource._key()
         from data_assets.common.progress import Progress
 
@@ -570,7 +593,36 @@ class _Recorder:
         self.progress.advance()
 
     def flush(self) -> None:
+        """Hand the finished rows to the writer; they reach `llm.calls` within one write's time."""
         if self.buffer:
-            self.ledger.record(self.buffer)
+            self._queue.put(self.buffer)
             self.buffer = []
         self.last_flush = time.monotonic()
+
+    def close(self) -> None:
+        """Write everything still buffered or queued, then stop the writer; a failed write raises here."""
+        self.flush()
+        self._queue.put(None)
+        self._writer.join()
+        if self._write_error is not None:
+            raise self._write_error
+
+    def _write_loop(self) -> None:
+        stopping = False
+        while not stopping:
+            rows = self._queue.get()
+            if rows is None:
+                break
+            while True:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                rows.extend(more)
+            try:
+                self.ledger.record(rows)
+            except BaseException as error:  # noqa: BLE001 - reported by close(), on the caller's thread
+                self._write_error = self._write_error or error
