@@ -9,7 +9,6 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from data_assets import settings
 from data_assets.compliance import CompliancePolicy, detect
 from data_assets.definitions import all_assets, all_checks, build_resources
 
@@ -36,6 +35,7 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory):
            "DATA_ASSETS_REPORTS": str(root / "reports"), "DATA_ASSETS_LLM": "offline"}
     saved = {k: os.environ.get(k) for k in [*env, "DATA_ASSETS_SOURCES", "ANTHROPIC_API_KEY"]}
     os.environ.update(env)
+    _DATABASE["path"] = env["DATA_ASSETS_DB"]
     os.environ.pop("DATA_ASSETS_SOURCES", None)
     os.environ.pop("ANTHROPIC_API_KEY", None)
     try:
@@ -57,10 +57,14 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory):
                 os.environ[key] = value
 
 
+_DATABASE: dict[str, str] = {}
+
+
 def _connect():
+    """The module's warehouse; each test's own temporary one (conftest) is not the one the runs wrote."""
     from data_assets.warehouse import WarehouseResource
 
-    return WarehouseResource().connect()
+    return WarehouseResource(path=_DATABASE["path"]).connect()
 
 
 def _scalar(sql: str):
@@ -94,7 +98,7 @@ def test_every_stage_materializes_and_every_check_passes(two_runs):
     assert 0 < counts["dedup.documents"] < counts["compliance.documents"]
     for table in ("synth.pairs", "prefs.pairs", "curves.points", "augment.documents"):
         assert counts[table] > 0, table
-    exports = settings.exports_dir()
+    exports = two_runs["root"] / "exports"
     for name in ("sft.jsonl", "sft.parquet", "dpo.jsonl", "dpo.parquet"):
         assert (exports / name).stat().st_size > 0, name
 
@@ -136,7 +140,7 @@ def test_no_raw_pii_leaves_duckdb(two_runs):
                 if len(value) >= 6 and finding.score >= policy.min_score and policy.actions.get(finding.entity_type) in {"redact", "drop"}:
                     values.add(value)
     assert len(values) > 20  # the sample plants dozens
-    exports = "".join(p.read_text(errors="ignore") for p in settings.exports_dir().glob("*.jsonl"))
+    exports = "".join(p.read_text(errors="ignore") for p in (two_runs["root"] / "exports").glob("*.jsonl"))
     for where, text in (("metadata", two_runs["metadata_text"]), ("logs", two_runs["logs"]), ("exports", exports)):
         leaked = sorted(v for v in values if v in text)
         assert not leaked, f"raw PII in {where}: {len(leaked)} values"
