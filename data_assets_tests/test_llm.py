@@ -148,6 +148,8 @@ def test_offline_answers_validates_and_records(warehouse):
     meta = llm.usage_metadata()
     assert meta["llm/provider"] == "offline"
     assert meta["llm/requests"] == 5 and meta["llm/calls_made"] == 4 and meta["llm/cache_hits"] == 0
+    llm.reset_usage()
+    assert llm.usage_metadata()["llm/requests"] == 0
 
 
 def test_rerun_is_answered_from_the_cache(warehouse):

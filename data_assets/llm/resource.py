@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import dagster as dg
-from pydantic import PrivateAttr, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
 from data_assets.llm import claude, offline
 from data_assets.llm.ledger import CallOutcome, Ledger, request_hash
@@ -142,22 +142,23 @@ class LLMResource(dg.ConfigurableResource):
     without a key is an error, never a silent fall back to offline.
     """
 
-    provider: str = ""
-    api_key: str | None = None
-    base_url: str | None = None
-    generate_model: str = DEFAULT_GENERATE_MODEL
-    judge_model: str = DEFAULT_JUDGE_MODEL
-    mode: str = "sync"
-    max_in_flight: int = 8
-    max_retries: int = 4
-    timeout_s: float = 120.0
-    max_validation_retries: int = 2
-    max_requests_per_run: int | None = None
-    max_usd_per_run: float | None = 10.0
-    fail_on_spend_cap: bool = False
-    batch_poll_interval_s: float = 30.0
-    batch_max_wait_s: float = 24 * 3600.0
-    database: str = ""
+    provider: str = Field(default="", description="offline | anthropic | auto; empty: env DATA_ASSETS_LLM, else auto")
+    api_key: str | None = Field(default=None, description="Claude API key; set through dg.EnvVar('ANTHROPIC_API_KEY')")
+    base_url: str | None = Field(default=None, description="Anthropic-compatible server; empty: env ANTHROPIC_BASE_URL")
+    generate_model: str = Field(default=DEFAULT_GENERATE_MODEL, description="model for generation tasks")
+    judge_model: str = Field(default=DEFAULT_JUDGE_MODEL, description="model for judging tasks")
+    mode: str = Field(default="sync", description="sync | batch (Message Batches API, half price, slow)")
+    max_in_flight: int = Field(default=8, description="requests sent concurrently in sync mode")
+    max_retries: int = Field(default=4, description="SDK retries of 429/5xx/529/timeouts, honouring retry-after")
+    timeout_s: float = Field(default=120.0, description="timeout of one HTTP attempt")
+    max_validation_retries: int = Field(default=2, description="re-asks of a reply that fails the output schema")
+    max_requests_per_run: int | None = Field(default=None, description="stop sending after this many requests")
+    max_usd_per_run: float | None = Field(default=10.0, description="stop sending before this many dollars")
+    fail_on_spend_cap: bool = Field(default=False, description="fail the asset when a cap is reached")
+    batch_poll_interval_s: float = Field(default=30.0, description="seconds between polls of a pending batch")
+    batch_max_wait_s: float = Field(default=24 * 3600.0,
+                                    description="stop waiting for a batch; it stays pending for the next run")
+    database: str = Field(default="", description="DuckDB holding llm.calls; empty: the warehouse (DATA_ASSETS_DB)")
 
     _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
     _client: Any = PrivateAttr(default=None)
@@ -232,6 +233,11 @@ class LLMResource(dg.ConfigurableResource):
             usage = self._usage.setdefault(scope, Usage())
             spend = self._spend.setdefault(run_id or "default", _RunSpend())
         return usage, spend, run_id
+
+    def reset_usage(self) -> None:
+        """Forget the counts of the current step (a plain script that calls `run` for several jobs)."""
+        with self._lock:
+            self._usage.pop(self._scope, None)
 
     def usage_metadata(self, context: Any = None) -> dict[str, Any]:
         """Calls made, cache hits, tokens, dollars, failures by type, declines and spend-cap state of
