@@ -87,7 +87,7 @@ def dedup_documents(context: dg.AssetExecutionContext, config: DedupConfig, ware
         "dedup_by_source": table_markdown(_by_source(outcome)),
         "cluster_sizes": counts_markdown({int(k): int(v) for k, v in sizes.items()}, "cluster size", "clusters"),
         "example_clusters": preview_markdown(_example_clusters(outcome, texts), max_rows=25, max_chars=80),
-        "contamination": preview_markdown(result.contamination.merge(texts, on="record_id", how="left"), max_rows=10, max_chars=80)
+        "contamination": preview_markdown(result.contamination.round({"similarity": 3}).merge(texts, on="record_id", how="left"), max_rows=10, max_chars=80)
         if has_eval else dg.MetadataValue.md("_no eval records: nothing to decontaminate. The curves stage holds out a "
                                              "deterministic split of train as its eval set._"),
         "contamination_by_method": counts_markdown(result.contamination["method"].value_counts().to_dict(), "method", "records"),

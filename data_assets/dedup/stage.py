@@ -98,6 +98,7 @@ def run_dedup(warehouse: WarehouseResource, settings: DedupSettings, run_id: str
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     with warehouse.connect() as con:
+        con.execute("SET enable_progress_bar = false")
         records, cached_ids, cached, cached_sig_values, texts = read_input(con, scheme.name)
     seconds["read"] = time.perf_counter() - started
     cached_sigs = cached_sig_values.reshape(len(cached_ids), scheme.num_perm) if len(cached_ids) else np.zeros((0, scheme.num_perm), dtype=np.uint32)
@@ -121,6 +122,7 @@ def run_dedup(warehouse: WarehouseResource, settings: DedupSettings, run_id: str
 
     started = time.perf_counter()
     with warehouse.connect() as con:
+        con.execute("SET enable_progress_bar = false")
         _write_signatures(con, records, fresh_ids, fresh, fresh_sigs, scheme.name, run_id)
         _write_results(con, result, run_id)
     seconds["write"] = time.perf_counter() - started
