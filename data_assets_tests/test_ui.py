@@ -118,9 +118,8 @@ def test_graphql_lists_the_asset_graph_and_runs_the_nightly_job(webserver):
 def test_browser_shows_the_asset_graph(webserver):
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright (dev extra) is not installed")
     base, root = webserver
-    from data_assets import settings
-
-    screenshots = settings.reports_dir()
+    # Under the project's own .data/reports (not the test's temporary one): a person looks there.
+    screenshots = PROJECT / ".data" / "reports"
     screenshots.mkdir(parents=True, exist_ok=True)
     graph = defs.resolve_asset_graph()
     groups: dict[str, set[str]] = {}
