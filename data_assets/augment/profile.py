@@ -8,12 +8,13 @@ Augmentation augments the records of the thin buckets; synthesis steers generati
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+
+from data_assets.profile.language import guess_language
 
 DIMENSIONS = ("domain", "task_type", "style", "length", "language")
 
@@ -80,15 +81,6 @@ SHORT_MAX_WORDS = 25
 MEDIUM_MAX_WORDS = 100
 
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "ru", "zh", "ja", "ar", "hi", "other")
-_STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("the a an and of to is in that it for you with on are this be as what how i".split()),
-    "es": frozenset("el la los las de que y en un una es por para con no se del al como".split()),
-    "fr": frozenset("le la les de des et en un une est que pour dans ne pas sur qui au du".split()),
-    "de": frozenset("der die das und ist nicht ein eine zu den mit von sie es ich auf für dem".split()),
-    "pt": frozenset("o a os as de que e em um uma é para com não do da dos das por".split()),
-    "it": frozenset("il lo la gli le di che e è un una per con non del della sono da nel".split()),
-}
-_SCRIPTS = (("ru", "CYRILLIC"), ("zh", "CJK"), ("ja", "HIRAGANA"), ("ja", "KATAKANA"), ("ar", "ARABIC"), ("hi", "DEVANAGARI"))
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -147,29 +139,9 @@ def length_bucket(response: str) -> str:
 
 
 def detect_language(text: str) -> str:
-    """Script first (any letters of a non-Latin script decide), then the Latin language whose
-    stopwords cover the most words; 'other' when neither says anything."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return "other"
-    scripts: Counter[str] = Counter()
-    for char in letters[:2000]:
-        name = unicodedata.name(char, "")
-        for language, marker in _SCRIPTS:
-            if marker in name:
-                scripts[language] += 1
-                break
-    if scripts and sum(scripts.values()) >= 0.3 * min(len(letters), 2000):
-        # Japanese text mixes kana and kanji; any kana makes it Japanese rather than Chinese.
-        if scripts.get("ja"):
-            return "ja"
-        return scripts.most_common(1)[0][0]
-    words = _words(text)[:400]
-    if not words:
-        return "other"
-    hits = {language: sum(1 for w in words if w in stop) for language, stop in _STOPWORDS.items()}
-    language, count = max(hits.items(), key=lambda item: (item[1], item[0] == "en"))
-    return language if count > 0 else "other"
+    """The profile stage's language guess, folded into this module's LANGUAGES ('other' for the rest)."""
+    language = guess_language(text[:4000])
+    return language if language in LANGUAGES else "other"
 
 
 def bucket_record(instruction: str, input_text: str, response: str) -> Buckets:

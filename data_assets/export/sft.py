@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data_assets.warehouse.sql import read_sql
+from data_assets.common.files import write_atomically
 
 SUBSETS = ("curated", "augmented", "synthetic")
 PARQUET_SCHEMA = pa.schema([
@@ -90,8 +89,8 @@ def with_messages(frame: pd.DataFrame) -> pd.DataFrame:
 def write_sft(frame: pd.DataFrame, directory: Path) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"jsonl": directory / "sft.jsonl", "parquet": directory / "sft.parquet"}
-    _atomic(paths["jsonl"], lambda tmp: _write_jsonl(frame, tmp))
-    _atomic(paths["parquet"], lambda tmp: pq.write_table(
+    write_atomically(paths["jsonl"], lambda tmp: _write_jsonl(frame, tmp))
+    write_atomically(paths["parquet"], lambda tmp: pq.write_table(
         pa.Table.from_pandas(frame[PARQUET_SCHEMA.names], schema=PARQUET_SCHEMA, preserve_index=False), tmp))
     return paths
 
@@ -108,11 +107,3 @@ def _write_jsonl(frame: pd.DataFrame, path: Path) -> None:
             # allow_nan=False: a NaN would make the line invalid JSON for strict readers.
             handle.write(json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n")
 
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -7,11 +7,12 @@ renamed, so a reader never sees half a file and a failed run leaves the previous
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from data_assets.common.files import write_atomically
 
 DPO_COLUMNS = ["prompt", "chosen", "rejected", "pair_id"]
 
@@ -34,8 +35,8 @@ def dpo_frame(con: duckdb.DuckDBPyConnection, include_human: bool = False) -> pd
 def write_dpo(frame: pd.DataFrame, directory: Path) -> dict[str, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"jsonl": directory / "dpo.jsonl", "parquet": directory / "dpo.parquet"}
-    _atomic(paths["jsonl"], lambda tmp: _write_jsonl(frame, tmp))
-    _atomic(paths["parquet"], lambda tmp: frame.to_parquet(tmp, index=False))
+    write_atomically(paths["jsonl"], lambda tmp: _write_jsonl(frame, tmp))
+    write_atomically(paths["parquet"], lambda tmp: frame.to_parquet(tmp, index=False))
     return paths
 
 
@@ -44,11 +45,3 @@ def _write_jsonl(frame: pd.DataFrame, path: Path) -> None:
         for row in frame[DPO_COLUMNS].itertuples(index=False):
             handle.write(json.dumps(dict(zip(DPO_COLUMNS, row)), ensure_ascii=False) + "\n")
 
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
