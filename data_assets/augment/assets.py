@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from data_assets.augment.apply import TEXT_FIELDS, run_plan
-from data_assets.augment.plan import METHODS, MODEL_METHODS, find_gaps, plan_augmentations
+from data_assets.augment.plan import METHODS, find_gaps, plan_augmentations
 from data_assets.augment.profile import DIMENSIONS, bucket_frame, distribution, distribution_frame
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown

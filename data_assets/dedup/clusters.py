@@ -31,7 +31,6 @@ from data_assets.dedup.minhash import (
     MinHashScheme,
     choose_banding,
     lsh_candidates,
-    sorted_unique,
     verified_jaccard,
 )
 from data_assets.dedup.text import Features, gather_ranges, text_key

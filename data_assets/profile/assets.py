@@ -4,7 +4,6 @@ from datetime import datetime, timezone
 
 import dagster as dg
 import matplotlib.pyplot as plt
-import pandas as pd
 
 from data_assets import settings
 from data_assets.common.metadata import counts_markdown, figure_markdown, table_markdown
