@@ -4,7 +4,6 @@ from collections import Counter
 
 import dagster as dg
 import pandas as pd
-import pytest
 
 from data_assets.augment.apply import run_plan
 from data_assets.augment.assets import CHECKS, augmented_documents

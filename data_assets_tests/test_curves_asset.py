@@ -9,7 +9,6 @@ import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
-import pytest
 
 from data_assets.curves import assets as curves_assets
 from data_assets.curves.trainers import RetrievalResponder, register_trainer

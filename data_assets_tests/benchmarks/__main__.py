@@ -7,7 +7,6 @@ import json
 import pkgutil
 import sys
 import time
-from pathlib import Path
 
 from data_assets import settings
 

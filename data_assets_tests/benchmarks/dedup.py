@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import glob
 import json
-import math
 import multiprocessing as mp
 import os
 import random
