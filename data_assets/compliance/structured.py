@@ -223,6 +223,8 @@ def phones(text: str) -> list[Finding]:
         digits = sum(c.isdigit() for c in main)
         if not 7 <= digits <= 15 or _DATE_LIKE.match(value):
             continue
+        if set(re.sub(r"\D", "", main)) <= {"0", "1"}:
+            continue  # bits ("01101110 01100001", common in coding answers), never a phone number
         international = value.startswith("+") or value.startswith("00")
         bracketed = "(" in value
         parts = re.findall(r"\d+", value)
