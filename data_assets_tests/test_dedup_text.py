@@ -126,3 +126,13 @@ def test_near_duplicate_index_returns_verified_matches_only():
     assert index.query("nothing like it at all in this index") == []
     with pytest.raises(ValueError):
         index.add("a", "duplicate key")
+
+
+def test_chunked_single_field_features_equal_one_chunk():
+    """Regression: a chunk of one field is an Arrow slice sharing its parent's buffer; non-ASCII
+    text in later records once sent normalization past the chunk (IndexError on Alpaca)."""
+    texts = [f"record {i} plain ascii words here" for i in range(30)] + ["café naïve déjà vu — “quoted” text"] * 5
+    chunked = featurize([texts], chunk_records=7)
+    whole = featurize([texts], chunk_records=10_000)
+    for name in ("n_words", "text_key", "shingle_offsets", "shingle_values"):
+        assert np.array_equal(getattr(chunked, name), getattr(whole, name)), name

@@ -255,13 +255,17 @@ def _interleave(fields: Sequence[Sequence[str] | pa.Array]) -> tuple[np.ndarray,
     n_fields = len(arrays)
     n = len(arrays[0])
     if n_fields == 1:
-        merged = arrays[0] if arrays[0].offset == 0 else pa.concat_arrays([arrays[0]])
+        merged = arrays[0]
     else:
         order = (np.arange(n_fields, dtype=np.int64)[None, :] * n + np.arange(n, dtype=np.int64)[:, None]).ravel()
         merged = pa.concat_arrays(arrays).take(pa.array(order))
     offsets_buffer, data_buffer = merged.buffers()[1], merged.buffers()[2]
     offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=len(merged) + 1, offset=merged.offset * 8)
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
+    # A slice shares its parent's data buffer: keep only its own bytes (zero-copy views), or the
+    # bytes of other records would be read as this chunk's.
+    data = data[offsets[0]: offsets[-1]]
+    offsets = offsets - offsets[0]
     return data, offsets, merged
 
 
