@@ -48,6 +48,8 @@ def trace_text(warehouse: WarehouseResource, record_id: str) -> tuple[str, bool]
     lines = [f"record {record_id}"]
     if appears:
         lines.append("  appears in: " + "; ".join(appears))
+    # A parent reached by two paths (a pair's prompt and its responses share one) is shown once.
+    steps = steps.drop_duplicates(subset=["child_id", "parent_id", "stage", "operation"], keep="first")
     for step in steps.itertuples(index=False):
         indent = "  " * (int(step.depth) + 1)
         if step.child_id == step.parent_id:
@@ -61,17 +63,18 @@ def trace_text(warehouse: WarehouseResource, record_id: str) -> tuple[str, bool]
 
 
 def _tables_holding(con, record_id: str) -> list[str]:
-    """Tables with a record_id column that hold this id, with their status-like columns."""
+    """Tables keyed by record_id or pair_id that hold this id, with their status-like columns."""
     found = []
     tables = con.execute(
-        "SELECT table_schema, table_name FROM information_schema.columns WHERE column_name = 'record_id' ORDER BY ALL"
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE column_name IN ('record_id', 'pair_id') AND table_schema <> 'lineage' ORDER BY ALL"
     ).fetchall()
-    for schema, table in tables:
+    for schema, table, key in tables:
         columns = {r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?", [schema, table]).fetchall()}
-        shown = [c for c in ("status", "reasons", "method", "cluster_id", "representative_id", "verified") if c in columns]
+        shown = [c for c in ("status", "reasons", "method", "representative_id", "verified", "verdict") if c in columns]
         select = ", ".join(f'"{c}"' for c in shown) or "1"
-        row = con.execute(f'SELECT {select} FROM "{schema}"."{table}" WHERE record_id = ? LIMIT 1', [record_id]).fetchone()
+        row = con.execute(f'SELECT {select} FROM "{schema}"."{table}" WHERE "{key}" = ? LIMIT 1', [record_id]).fetchone()
         if row is not None:
             details = ", ".join(f"{c}={v}" for c, v in zip(shown, row))
             found.append(f"{schema}.{table}" + (f" ({details})" if details else ""))
