@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from data_assets.common.progress import Progress
 from data_assets.curves.data import CurveInputs, LeakageGuard
 from data_assets.curves.fit import DEFAULT_HORIZON, CurveFit, fit_curve
 from data_assets.curves.subsets import balanced, mixed, shuffled, size_grid
@@ -215,7 +216,8 @@ def plan_preferences(inputs: CurveInputs, settings: CurveSettings) -> tuple[list
     return plans, skips + not_applicable, removed
 
 
-def measure(trainer: Trainer, plan: CurvePlan, evaluation: pd.DataFrame, log: logging.Logger | None = None) -> Curve:
+def measure(trainer: Trainer, plan: CurvePlan, evaluation: pd.DataFrame, log: logging.Logger | None = None,
+            progress: Progress | None = None) -> Curve:
     columns = TRAIN_COLUMNS[trainer.data]
     eval_frame = evaluation[columns].reset_index(drop=True)
     sizes, seeds, rows = [], [], []
@@ -228,6 +230,8 @@ def measure(trainer: Trainer, plan: CurvePlan, evaluation: pd.DataFrame, log: lo
             sizes.append(n)
             seeds.append(seed)
             rows.append(scores)
+            if progress is not None:
+                progress.advance()
     seconds = time.monotonic() - started
     if log:
         log.info(f"{trainer.name}/{plan.variant}: {len(rows)} trainings in {seconds:.1f}s")
@@ -252,6 +256,7 @@ def run_curves(inputs: CurveInputs, trainers: Sequence[Trainer], settings: Curve
     skipped: dict[str, list[Skip]] = {}
     removed: dict[str, Counter] = {}
     eval_items: dict[str, int] = {}
+    work: list[tuple[Trainer, CurvePlan, pd.DataFrame, float]] = []
     for trainer in trainers:
         if trainer.data == "sft":
             plans, skips, why = plan_sft(inputs, settings)
@@ -260,9 +265,11 @@ def run_curves(inputs: CurveInputs, trainers: Sequence[Trainer], settings: Curve
             plans, skips, why = plan_preferences(inputs, settings)
             evaluation = inputs.preference_eval
         skipped[trainer.name], removed[trainer.name], eval_items[trainer.name] = skips, why, len(evaluation)
-        target = settings.targets.get(trainer.name, settings.default_target)
-        for plan in plans:
-            curves.append(fit(measure(trainer, plan, evaluation, log), settings, target))
+        work.extend((trainer, plan, evaluation, settings.targets.get(trainer.name, settings.default_target)) for plan in plans)
+    # One progress line per 10% of all trainings, across every trainer and variant.
+    progress = Progress(log, sum(len(plan.orderings) * len(plan.sizes) for _, plan, _, _ in work), "curve trainings")
+    for trainer, plan, evaluation, target in work:
+        curves.append(fit(measure(trainer, plan, evaluation, log, progress), settings, target))
     return CurvesResult(curves, skipped, removed, eval_items, list(inputs.notes))
 
 
