@@ -230,3 +230,41 @@ def test_gold_span_validator_flags_the_off_by_one_span(shared_data):
     problems = validate_spans(items)
     assert [(p.index, p.label, p.expected, p.found) for p in problems] == [(56, "PERSON", "Ayers", "yers,")]
     assert validate_spans(load_labeled(shared_data / "pii" / "presidio_synth_dataset_v2.json")) == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Who wrote 1984? George Orwell", "George Orwell"),
+    ("Explain Einstein's theory of relativity in a few sentences.", "Einstein"),
+    ("B. Albert Einstein", "Albert Einstein"),
+    ("Summarize the plot of Alice in Wonderland.", "Alice in Wonderland"),
+    ("Name a president: Ronald Reagan", "Ronald Reagan"),
+    ("The Old Man and the Sea was written by Hemingway.", "Hemingway"),
+    ("Who was John Adams? Later, Adams became president.", "Adams"),
+])
+def test_public_figures_are_their_own_type(text, value):
+    found_here = found(text)
+    assert ("PUBLIC_FIGURE", value) in found_here
+    assert "PERSON" not in {t for t, _ in found_here}
+
+
+@pytest.mark.parametrize("text, value", [
+    ("My name is Maria Gonzalez", "Maria Gonzalez"),
+    # Someone named after a famous person, or a common surname alone, is still a person.
+    ("Please invite Cleopatra Mordvinova to the review.", "Cleopatra Mordvinova"),
+    ("I met Hinton at the bakery yesterday.", "Hinton"),
+    ("Contact Mr. Newton about the invoice.", "Newton"),
+])
+def test_private_people_with_famous_names_stay_person(text, value):
+    assert ("PERSON", value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "State Boyle's law in one sentence.",
+    "Newton's laws of motion describe forces.",
+    "Apply Occam's razor to this argument.",
+    "Spain won the Davis Cup that year.",
+    "Write a summary of a TED Talk about sleep.",
+    "He joined the Southern Christian Leadership Conference in 1957.",
+])
+def test_eponyms_and_named_events_are_not_people(text):
+    assert not {"PERSON", "PUBLIC_FIGURE"} & types_in(text)

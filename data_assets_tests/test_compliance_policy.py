@@ -116,3 +116,13 @@ def test_redaction_changes_nothing_outside_the_detected_spans(parts):
     assert re.fullmatch("".join(pieces), outcome.fields["t"], flags=re.DOTALL)
     if not acted:
         assert outcome.fields["t"] == text
+
+
+def test_public_figures_are_flagged_not_redacted():
+    record = {"instruction": "Who wrote 1984?", "output": "George Orwell wrote it; my editor Maria Gonzalez agrees."}
+    outcome = scan_and_redact(record)
+    assert outcome.fields["output"] == "George Orwell wrote it; my editor [PERSON_1] agrees."
+    assert "flag:PUBLIC_FIGURE" in outcome.reasons
+    assert [f.entity_type for f in outcome.findings["output"]] == ["PUBLIC_FIGURE", "PERSON"]
+    strict = scan_and_redact(record, CompliancePolicy(actions={"PERSON": "redact", "PUBLIC_FIGURE": "redact"}))
+    assert strict.fields["output"] == "[PUBLIC_FIGURE_1] wrote it; my editor [PERSON_1] agrees."

@@ -25,7 +25,17 @@ NOT_PERSON_WORDS = frozenset(
     "customer support team group bank church museum river mountain ocean sea lake war revolution republic kingdom "
     "council ministry department hospital hotel restaurant cafe center centre foundation institute association society "
     "club project service services systems software solutions technologies labs conseil airlines airport station "
-    "bridge tower palace castle cathedral galaxy prize award act treaty".split()
+    "bridge tower palace castle cathedral galaxy prize award act treaty "
+    # Events, honours and talks named after someone: "Davis Cup", "TED Talk", "Nobel Prize".
+    "cup trophy prizes awards medal talk talks lecture lectures conference summit symposium festival tournament "
+    "championship championships league olympics academy zoo dam alert".split()
+)
+# A name followed by one of these is the name of a law, a theorem or a disease, not a person:
+# "Boyle's law", "Newton's laws", "Doppler effect", "Occam's razor", "Down syndrome".
+_EPONYM = re.compile(
+    r"(?i)^(?:['’]s)?\s+(?:laws?|theorems?|principles?|effects?|constants?|equations?|paradox|razor|syndrome|"
+    r"disease|conjecture|hypothesis|lemma|inequality|postulates?|sequence|triangle|"
+    r"distribution|algorithm)\b(?!\s+(?:firm|school|office|practice|degree|student|partner|enforcement))"
 )
 COMMON = words("common_words")
 PLACES = phrases("places")
@@ -157,6 +167,8 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         return None
     if any(t.lower in NOT_PERSON_WORDS for t in run):
         return None
+    if not strong and not any(k[0] for k in kinds) and _EPONYM.match(text[run[-1].end:run[-1].end + 32]):
+        return None  # "Boyle's law"; with a given name in the run ("Anna's equation") it stays a person
     if not any(k[0] for k in kinds) and any(t.lower in PLACES for t in run):
         return None  # "Berlin Wall"
     joined = " ".join(t.lower for t in run)

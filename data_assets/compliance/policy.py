@@ -10,6 +10,13 @@ Default policy, and why:
   sites and the names of cities and countries are what a great deal of instruction data is
   about ("What is the capital of France?"); redacting them would destroy that content while
   adding little privacy. A stricter policy sets them to "redact".
+- Flag only: PUBLIC_FIGURE, a name the person detector found that is on the list of well-known
+  people and characters (`lexicons/public_figures.txt`: "George Orwell", "Marie Curie", "Harry
+  Potter", see `public_figures.py`). Named as the subject of the content ("Who wrote 1984?
+  George Orwell") they are not private data, and redacting them destroys the example. A
+  private person who shares a famous name keeps it in the text: that is the accepted cost,
+  kept small by leaving names that are common among private people off the list. A stricter
+  policy sets PUBLIC_FIGURE to "redact".
 - Findings scoring under `min_score` (0.5) are ignored: that is where the name and place
   heuristics stop being right more often than wrong on the labeled benchmark.
 
@@ -48,6 +55,7 @@ DEFAULT_ACTIONS: dict[str, str] = {
     "SECRET": "redact",
     "PRIVATE_KEY": "drop",
     "PERSON": "redact",
+    "PUBLIC_FIGURE": "flag",
     "STREET_ADDRESS": "redact",
     "URL": "flag",
     "LOCATION": "flag",
