@@ -43,7 +43,8 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory):
             snapshot = _snapshot()
             calls_after_first = _scalar("SELECT count(*) FROM llm.calls")
             second = dg.materialize(all_assets + all_checks, resources=build_resources(), instance=instance, raise_on_error=False)
-            records = instance.get_event_records(dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_MATERIALIZATION), limit=10_000)
+            records = [record for asset in all_assets for key in asset.keys
+                       for record in instance.fetch_materializations(key, limit=100).records]
             metadata_text = json.dumps([{k: str(v.value) for k, v in r.asset_materialization.metadata.items()} for r in records])
             logs = "\n".join(str(e.user_message) for r in (first, second) for e in instance.all_logs(r.run_id))
             yield {"first": first, "second": second, "snapshot": snapshot, "calls_after_first": calls_after_first,
@@ -139,6 +140,7 @@ def test_no_raw_pii_leaves_duckdb(two_runs):
                 if len(value) >= 6 and finding.score >= policy.min_score and policy.actions.get(finding.entity_type) in {"redact", "drop"}:
                     values.add(value)
     assert len(values) > 20  # the sample plants dozens
+    assert two_runs["metadata_text"].count("dagster/row_count") >= 10 and len(two_runs["logs"]) > 1000  # really scanned
     exports = "".join(p.read_text(errors="ignore") for p in (two_runs["root"] / "exports").glob("*.jsonl"))
     for where, text in (("metadata", two_runs["metadata_text"]), ("logs", two_runs["logs"]), ("exports", exports)):
         leaked = sorted(v for v in values if v in text)
