@@ -216,3 +216,22 @@ def test_command_trainer_runs_an_external_job_and_reads_its_scores(tmp_path):
     train, evaluation = sft_frames()
     scores = trainer.fit_and_score(train.iloc[:40], evaluation.iloc[:5], seed=1)
     assert scores.tolist() == [0.4] * 5
+
+
+def test_comparison_uses_a_size_every_curve_measured():
+    """Regression: curated and raw pools have different size grids; comparing at a size one of
+    them never measured printed `raw nan`."""
+    import numpy as np
+
+    from data_assets.curves.report import comparison
+    from data_assets.curves.run import Curve
+
+    def curve(variant: str, sizes: list[int], score: float) -> Curve:
+        sizes_array = np.repeat(sizes, 3)
+        return Curve("sft", "rouge_l_f", variant, sizes_array, np.tile([0, 1, 2], len(sizes)),
+                     np.full((len(sizes_array), 4), score), "")
+
+    shared = comparison([curve("curated", [25, 50, 100, 204], 0.07), curve("raw", [25, 50, 100, 200, 311], 0.05)], "sft", ("curated", "raw"))
+    assert shared == "sft, curated vs raw at n = 100: curated 0.070 ± 0.000, raw 0.050 ± 0.000 (mean ± sd over seeds)."
+    apart = comparison([curve("curated", [30, 204], 0.07), curve("raw", [25, 311], 0.05)], "sft", ("curated", "raw"))
+    assert "nan" not in apart and "curated (n = 204)" in apart and "raw (n = 25)" in apart

@@ -85,11 +85,17 @@ def comparison(curves: list[Curve], trainer: str, variants: tuple[str, ...]) -> 
     chosen = [c for c in curves if c.trainer == trainer and c.variant in variants]
     if len(chosen) < 2:
         return None
-    shared = min(int(c.sizes.max()) for c in chosen)
+    # Grids differ when pools differ in size (raw is larger than curated), so compare at the largest
+    # size every curve measured; without one, each at its largest size up to the smallest maximum.
+    common = set.intersection(*(set(c.sizes.tolist()) for c in chosen))
+    ceiling = min(int(c.sizes.max()) for c in chosen)
+    shared = max(common) if common else ceiling
     parts = []
     for c in chosen:
-        at = c.item_scores[c.sizes == shared].mean(axis=1) if (c.sizes == shared).any() else np.array([np.nan])
-        parts.append((c.variant, float(np.mean(at)), float(np.std(at))))
-    parts.sort(key=lambda p: -p[1] if not math.isnan(p[1]) else math.inf)
+        n = shared if common else int(c.sizes[c.sizes <= ceiling].max())
+        at = c.item_scores[c.sizes == n].mean(axis=1)
+        parts.append((c.variant if common else f"{c.variant} (n = {n:,})", float(np.mean(at)), float(np.std(at))))
+    parts.sort(key=lambda p: -p[1])
     listed = ", ".join(f"{v} {m:.3f} ± {s:.3f}" for v, m, s in parts)
-    return f"{trainer}, {' vs '.join(variants)} at n = {shared:,}: {listed} (mean ± sd over seeds)."
+    where = f"at n = {shared:,}" if common else f"each at its largest size up to {ceiling:,}"
+    return f"{trainer}, {' vs '.join(variants)} {where}: {listed} (mean ± sd over seeds)."
