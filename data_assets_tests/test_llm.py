@@ -178,8 +178,11 @@ def test_decline_is_recorded_with_its_reason_and_never_invented(warehouse):
     meta = llm.usage_metadata()
     assert meta["llm/declined"] == 2
     assert meta["llm/declined_reasons"]["offline provider cannot do llmtest.translate honestly"] == 1
-    # asked again (offline answers are free, and a handler may exist by now): still one row each
-    LLMResource().run([add_request(1, 1, task="llmtest.refuse"), no_handler])
+    # A decline is an answer: the re-run reads it from llm.calls and makes no call, still one row each.
+    again = LLMResource()
+    rerun = again.run([add_request(1, 1, task="llmtest.refuse"), no_handler])
+    assert [(r.status, r.cached) for r in rerun] == [("declined", True), ("declined", True)]
+    assert again.usage_metadata()["llm/calls_made"] == 0
     assert warehouse.query_df("SELECT count(*) AS n FROM llm.calls").n[0] == 2
 
 

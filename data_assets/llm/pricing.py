@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Bump the version when an offline handler changes what it answers: the model name is part of
+# every request hash, so cached offline answers and declines are then asked again.
 OFFLINE_MODEL = "offline-v1"
 OFFLINE_PROVIDER = "offline"
 ANTHROPIC_PROVIDER = "anthropic"
