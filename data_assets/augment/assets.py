@@ -10,7 +10,7 @@ from data_assets.augment.apply import TEXT_FIELDS, run_plan
 from data_assets.augment.plan import METHODS, find_gaps, plan_augmentations
 from data_assets.augment.profile import DIMENSIONS, bucket_frame, distribution, distribution_frame
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
-from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown
+from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.guards import near_duplicate_index, rescan
@@ -121,7 +121,7 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
             "distribution_before_after": table_markdown(shift[shift["before"] != shift["after"]] if len(documents) else shift),
             "preview": preview_markdown(documents[["record_id", "parent_id", "method", "gap", "instruction"]]),
             **llm.usage_metadata(),
-            "dagster/column_schema": column_schema({c: "DOUBLE" if c == "parent_similarity" else "VARCHAR" for c in DOCUMENT_COLUMNS}),
+            "dagster/column_schema": table_schema("augment.documents"),
             "dagster/column_lineage": column_lineage({
                 "parent_id": [("dedup_documents", "record_id")],
                 **{f: [("dedup_documents", f)] for f in TEXT_FIELDS},

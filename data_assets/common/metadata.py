@@ -11,6 +11,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from data_assets.warehouse.sql import table_columns
+
 
 def preview_markdown(frame: pd.DataFrame, max_rows: int = 5, max_chars: int = 120) -> dg.MarkdownMetadataValue:
     """A few rows as a markdown table, long text cut. Callers pass redacted text only."""
@@ -42,7 +44,18 @@ def figure_markdown(figure, save_to: Path | None = None, alt: str = "plot") -> d
 
 
 def column_schema(columns: Mapping[str, str]) -> dg.TableSchema:
+    """A schema for output that has no DDL (export files): column name -> type."""
     return dg.TableSchema(columns=[dg.TableColumn(name, type_) for name, type_ in columns.items()])
+
+
+def table_schema(table: str) -> dg.TableSchema:
+    """The schema of a warehouse table as its DDL in `sql/` declares it, with each column's comment
+    as its description: the UI shows the same contract the SQL file holds."""
+    return dg.TableSchema(columns=[
+        dg.TableColumn(name, type_, description=description or None,
+                       constraints=dg.TableColumnConstraints(nullable=not required))
+        for name, type_, required, description in table_columns(table)
+    ])
 
 
 def column_lineage(deps: Mapping[str, list[tuple[dg.AssetKey | str, str]]]) -> dg.TableColumnLineage:

@@ -7,7 +7,7 @@ import dagster as dg
 import pandas as pd
 
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
-from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown
+from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.common.progress import Progress
 from data_assets.compliance.policy import DEFAULT_ACTIONS, DEFAULT_BLOCKED_TERMS, DEFAULT_LICENSES, CompliancePolicy
 from data_assets.compliance.scan import TEXT_FIELDS, policy_from_json, policy_json, residual_findings, scan_documents
@@ -106,12 +106,7 @@ def compliance_documents(context: dg.AssetExecutionContext, config: ComplianceCo
                 {"actions": dict(policy.actions), "min_score": policy.min_score, "allowed_licenses": list(policy.allowed_licenses),
                  "allow_missing_license": policy.allow_missing_license, "blocked_terms": list(policy.blocked_terms)}
             ),
-            "dagster/column_schema": column_schema({
-                "record_id": "VARCHAR", "source": "VARCHAR", "source_uri": "VARCHAR", "source_row": "BIGINT",
-                "role": "VARCHAR", "origin": "VARCHAR", "license": "VARCHAR", "instruction": "VARCHAR",
-                "input": "VARCHAR", "response": "VARCHAR", "status": "VARCHAR", "reasons": "VARCHAR[]",
-                "findings": "INTEGER", "redactions": "INTEGER", "run_id": "VARCHAR",
-            }),
+            "dagster/column_schema": table_schema("compliance.documents"),
             "dagster/column_lineage": column_lineage({
                 **{c: [("raw_documents", c)] for c in ("record_id", "source", "source_uri", "source_row", "role", "origin", "license")},
                 **{c: [("raw_documents", c)] for c in TEXT_FIELDS},

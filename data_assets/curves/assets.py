@@ -9,7 +9,7 @@ import pandas as pd
 
 from data_assets import settings
 from data_assets.common.checks import not_null_check
-from data_assets.common.metadata import column_schema, counts_markdown, figure_markdown, table_markdown
+from data_assets.common.metadata import counts_markdown, figure_markdown, table_markdown, table_schema
 from data_assets.curves.data import read_inputs
 from data_assets.curves.fit import DEFAULT_HORIZON
 from data_assets.curves.report import answer, comparison, plot_trainer
@@ -112,10 +112,7 @@ def data_curves(context: dg.AssetExecutionContext, config: CurvesConfig, warehou
             plt.close(figure)
     metadata["trainings"] = len(points)
     metadata["seconds"] = round(time.monotonic() - started, 1)
-    metadata["dagster/column_schema"] = column_schema({
-        "variant": "VARCHAR", "trainer": "VARCHAR", "n": "BIGINT", "seed": "BIGINT", "metric": "VARCHAR",
-        "value": "DOUBLE", "run_id": "VARCHAR",
-    })
+    metadata["dagster/column_schema"] = table_schema("curves.points")
     return dg.MaterializeResult(metadata=metadata)
 
 

@@ -4,7 +4,7 @@ import dagster as dg
 import pandas as pd
 
 from data_assets.common.checks import not_null_check, unique_key_check
-from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown
+from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.dedup.clusters import DedupSettings
 from data_assets.dedup.minhash import MinHashScheme, candidate_probability
 from data_assets.dedup.stage import DOCUMENT_COLUMNS, STAGE, StageOutcome, run_dedup
@@ -102,9 +102,7 @@ def dedup_documents(context: dg.AssetExecutionContext, config: DedupConfig, ware
         "records_hashed": outcome.hashed,
         "records_reused_from_signatures": outcome.reused,
         "seconds": dg.MetadataValue.json({k: round(v, 3) for k, v in outcome.seconds.items()}),
-        "dagster/column_schema": column_schema({
-            "record_id": "VARCHAR", "source": "VARCHAR", "source_uri": "VARCHAR", "source_row": "BIGINT", "role": "VARCHAR",
-            "origin": "VARCHAR", "license": "VARCHAR", "instruction": "VARCHAR", "input": "VARCHAR", "response": "VARCHAR"}),
+        "dagster/column_schema": table_schema("dedup.documents"),
         "dagster/column_lineage": column_lineage({c: [("compliance_documents", c)] for c in DOCUMENT_COLUMNS}),
     }
     return dg.MaterializeResult(metadata=metadata)

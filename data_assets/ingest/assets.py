@@ -6,7 +6,7 @@ import pandas as pd
 
 from data_assets import settings
 from data_assets.common.checks import not_null_check, unique_key_check
-from data_assets.common.metadata import column_schema, counts_markdown, preview_markdown
+from data_assets.common.metadata import counts_markdown, preview_markdown, table_schema
 from data_assets.ingest.load import IngestResult, ingest_sources
 from data_assets.ingest.sources import Source, load_sources
 from data_assets.warehouse import WarehouseResource
@@ -55,7 +55,6 @@ def _materialize(context: dg.AssetExecutionContext, config: IngestConfig, wareho
     removed = _write(warehouse, table, result, sources, [s.name for s in all_sources])
     frame = result.documents
     roles = frame["role"].value_counts().to_dict() if len(frame) else {}
-    text_columns = ["prompt", "chosen", "rejected"] if preference else ["instruction", "input", "response"]
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),
@@ -68,11 +67,7 @@ def _materialize(context: dg.AssetExecutionContext, config: IngestConfig, wareho
             "sources_file": config.resolved(),
             # Raw text may hold PII that compliance has not redacted yet: preview ids and places only.
             "preview": preview_markdown(frame[["record_id", "source", "source_uri", "source_row", "role"]] if len(frame) else pd.DataFrame()),
-            "dagster/column_schema": column_schema({
-                "record_id": "VARCHAR", "source": "VARCHAR", "source_uri": "VARCHAR", "source_row": "BIGINT",
-                "role": "VARCHAR", "origin": "VARCHAR", "license": "VARCHAR",
-                **{c: "VARCHAR" for c in text_columns}, "ingested_at": "TIMESTAMP",
-            }),
+            "dagster/column_schema": table_schema(table),
         }
     )
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from data_assets import settings
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
-from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown
+from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.prefs.bias import BIAS_COLUMNS, bias_by_source, bias_metrics
@@ -151,13 +151,7 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
             # SFT prompts are compliance-redacted; human pairs are raw text and are not previewed.
             "preview": preview_markdown(sft_preview),
             **llm.usage_metadata(),
-            "dagster/column_schema": column_schema({
-                "pair_id": "VARCHAR", "source": "VARCHAR", "prompt_id": "VARCHAR", "prompt": "VARCHAR",
-                "reference": "VARCHAR", "response_a_id": "VARCHAR", "response_b_id": "VARCHAR", "verdict": "VARCHAR",
-                "chosen_id": "VARCHAR", "rejected_id": "VARCHAR", "len_a": "INTEGER", "len_b": "INTEGER",
-                "same_model_family": "BOOLEAN", "human_label": "VARCHAR", "judge_model": "VARCHAR",
-                "rubric_version": "VARCHAR", "run_id": "VARCHAR",
-            }),
+            "dagster/column_schema": table_schema("prefs.pairs"),
             "dagster/column_lineage": column_lineage({
                 "prompt_id": [("dedup_documents", "record_id"), ("raw_preferences", "record_id")],
                 "prompt": [("dedup_documents", "instruction"), ("dedup_documents", "input"), ("raw_preferences", "prompt")],

@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
-from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown
+from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.filters import FilterLimits
@@ -165,12 +165,7 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
             "rouge_l_of_kept": table_markdown(pairs["max_rouge_l"].describe().round(3).reset_index()) if len(pairs) else "_none_",
             "preview": preview_markdown(pairs[["record_id", "task_type", "domain", "verified", "instruction", "response"]]),
             **llm.usage_metadata(),
-            "dagster/column_schema": column_schema({
-                "record_id": "VARCHAR", "instruction": "VARCHAR", "input": "VARCHAR", "response": "VARCHAR",
-                "task_type": "VARCHAR", "domain": "VARCHAR", "seed_ids": "VARCHAR[]", "max_rouge_l": "DOUBLE",
-                "verified": "BOOLEAN", "verification_reason": "VARCHAR", "verified_by": "VARCHAR",
-                "provider": "VARCHAR", "model": "VARCHAR", "prompt_version": "VARCHAR", "request_hash": "VARCHAR", "run_id": "VARCHAR",
-            }),
+            "dagster/column_schema": table_schema("synth.pairs"),
             "dagster/column_lineage": column_lineage({
                 "seed_ids": [("dedup_documents", "record_id")],
                 "max_rouge_l": [("dedup_documents", "instruction")],

@@ -7,6 +7,7 @@ read by name and never run at start-up.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -38,3 +39,38 @@ def schema_statements() -> list[str]:
 def ddl_fingerprint() -> tuple[tuple[str, float], ...]:
     """Changes when any SQL file changes, so a long-lived process re-applies new DDL."""
     return tuple(sorted((str(p), p.stat().st_mtime) for p in Path(SQL_DIR).glob("**/*.sql")))
+
+
+_COLUMN = re.compile(
+    r"^\s*\"?(?P<name>\w+)\"?\s+(?P<type>[A-Z]+(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?)(?P<rest>[^-]*)(?:--\s*(?P<comment>.*))?$"
+)
+# Column names every record table shares; their meaning is written once, in raw.documents.
+_GLOSSARY_TABLE = "raw.documents"
+
+
+@cache
+def table_columns(table: str) -> tuple[tuple[str, str, bool, str], ...]:
+    """(name, type, required, description) of each column of `schema.table`, read from its DDL file.
+
+    The DDL's trailing `-- comment` is the description; a column without one borrows the comment
+    of the same column in raw.documents, so `record_id` means the same thing in every table.
+    """
+    schema, name = table.split(".", 1)
+    columns = []
+    inside = False
+    for line in read_sql(f"{schema}/{name}").splitlines():
+        if line.lstrip().upper().startswith("CREATE TABLE"):
+            inside = True
+            continue
+        if not inside:
+            continue
+        if line.strip().startswith(")"):
+            break
+        match = _COLUMN.match(line)
+        if match and match["name"].upper() not in {"PRIMARY", "UNIQUE", "CONSTRAINT", "CHECK"}:
+            required = any(word in match["rest"].upper() for word in ("NOT NULL", "PRIMARY KEY"))
+            columns.append((match["name"], match["type"], required, (match["comment"] or "").strip()))
+    if table != _GLOSSARY_TABLE:
+        glossary = {c[0]: c[3] for c in table_columns(_GLOSSARY_TABLE)}
+        columns = [(n, t, r, d or glossary.get(n, "")) for n, t, r, d in columns]
+    return tuple(columns)
