@@ -6,20 +6,21 @@ import pandas as pd
 from data_assets.common.checks import not_null_check, unique_key_check
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.dedup.clusters import DedupSettings
-from data_assets.dedup.minhash import MinHashScheme, candidate_probability
+from data_assets.dedup.minhash import DEFAULT_SCHEME, MinHashScheme, candidate_probability
 from data_assets.dedup.stage import DOCUMENT_COLUMNS, STAGE, StageOutcome, run_dedup
 from data_assets.warehouse import WarehouseResource
 
 
 class DedupConfig(dg.Config):
-    threshold: float = 0.7
+    # Defaults are the stage's own (DedupSettings, DEFAULT_SCHEME), so the Launchpad and plain calls agree.
+    threshold: float = DedupSettings.threshold
     """True word-shingle Jaccard at or above which two records are near-duplicates."""
-    ngram_words: int = 13
+    ngram_words: int = DedupSettings.ngram_words
     """A train or seed record sharing this many consecutive normalized words with an eval record is contaminated."""
-    num_perm: int = 128
+    num_perm: int = DEFAULT_SCHEME.num_perm
     """MinHash permutations; changing it (or seed, shingle_words) re-hashes every record once."""
-    seed: int = 1
-    shingle_words: int = 5
+    seed: int = DEFAULT_SCHEME.seed
+    shingle_words: int = DEFAULT_SCHEME.shingle_words
 
     def settings(self) -> DedupSettings:
         scheme = MinHashScheme(num_perm=self.num_perm, seed=self.seed, shingle_words=self.shingle_words)

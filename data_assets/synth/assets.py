@@ -29,31 +29,32 @@ NOT_A_TASK = {"failed_request", "declined_request", "target_reached"}
 
 
 class SynthConfig(dg.Config):
-    target_pairs: int = 60
+    # Defaults come from the loop's own settings, so the Launchpad and plain calls agree.
+    target_pairs: int = LoopSettings.target_pairs
     """Stop once this many pairs passed every filter."""
-    batch_size: int = 5
+    batch_size: int = LoopSettings.batch_size
     """Tasks asked for per request."""
-    requests_per_round: int = 4
+    requests_per_round: int = LoopSettings.requests_per_round
     """Requests sent together each round (in flight at once); examples and targets are drawn per request."""
-    max_generation_requests: int = 80
+    max_generation_requests: int = LoopSettings.max_generation_requests
     """Hard cap on generation requests per run, whatever the yield."""
-    max_spend_usd: float = 5.0
+    max_spend_usd: float = LoopSettings.max_spend_usd
     """Stop sending generation requests once this run spent this much on them (cache hits cost nothing)."""
-    max_stalled_rounds: int = 4
+    max_stalled_rounds: int = LoopSettings.max_stalled_rounds
     """Stop after this many rounds in a row that kept nothing: the generator has run out of new tasks."""
-    seed_examples: int = 3
+    seed_examples: int = LoopSettings.seed_examples
     """In-context examples per request drawn from the seed-role tasks."""
-    generated_examples: int = 2
+    generated_examples: int = LoopSettings.generated_examples
     """In-context examples per request drawn from the pairs kept so far."""
-    seed: int = 0
+    seed: int = LoopSettings.seed
     """Seed of every random draw of the loop; the same seed and tables replay the same requests."""
-    rouge_threshold: float = 0.7
+    rouge_threshold: float = FilterLimits.rouge_threshold
     """A task whose instruction has a ROUGE-L F above this with any seed or kept instruction is not novel."""
     near_duplicate_threshold: float = 0.7
     """Jaccard above which a task counts as a near-duplicate of a curated record."""
-    min_instruction_words: int = 3
-    max_instruction_words: int = 150
-    max_response_words: int = 1000
+    min_instruction_words: int = FilterLimits.min_instruction_words
+    max_instruction_words: int = FilterLimits.max_instruction_words
+    max_response_words: int = FilterLimits.max_response_words
     verify: bool = True
     """Verify every kept pair (recomputation or judge); off, every pair is stored unverified."""
 
