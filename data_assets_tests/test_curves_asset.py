@@ -186,6 +186,10 @@ def test_data_curves_materializes_every_variant_in_seconds(warehouse: WarehouseR
     assert set(fits[fits["status"] == "skipped"]["variant"]) == {"raw", "diverse", "narrow"}  # not questions for preferences
     curated = points[(points["trainer"] == "sft") & (points["variant"] == "curated")]
     assert curated["n"].nunique() >= 6 and curated["n"].min() == 25 and curated["seed"].nunique() == 3
+    # Raw is measured at every curated size (plus its own full size): the curves meet at equal n.
+    raw_sizes = set(points[(points["trainer"] == "sft") & (points["variant"] == "raw")]["n"])
+    assert set(curated["n"]) <= raw_sizes and max(raw_sizes) > curated["n"].max()
+    assert f"curated vs raw at n = {curated['n'].max():,}" in materialization.metadata["comparisons"].value
     # The task is learnable: the biggest subsets beat the smallest.
     by_size = curated.groupby("n")["value"].mean()
     assert by_size.iloc[-1] > by_size.iloc[0] + 0.1

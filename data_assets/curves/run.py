@@ -118,8 +118,8 @@ def plan_sft(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePl
     curated = clean(inputs.curated, "curated")
     seeds = settings.seeds
 
-    def add(variant: str, full: int, orderings: dict[int, pd.DataFrame], detail: str) -> None:
-        sizes = _grid(full, settings)
+    def add(variant: str, full: int, orderings: dict[int, pd.DataFrame], detail: str, sizes: list[int] | None = None) -> None:
+        sizes = sizes or _grid(full, settings)
         if full < MIN_POOL or not sizes:
             skips.append(Skip(variant, f"only {full} training records (needs {MIN_POOL})"))
         else:
@@ -132,7 +132,11 @@ def plan_sft(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePl
             skips.append(Skip("raw", "raw.documents has no train records"))
         else:
             raw = clean(inputs.raw, "raw")
-            add("raw", len(raw), _ordered(raw, seeds, "raw"), f"{len(raw)} raw train records (decontaminated, nothing else)")
+            # Raw is measured at the curated grid's sizes (plus its own full size), so the two
+            # curves meet at equal n: what compliance and dedup bought per example, not per pool.
+            shared = [n for n in _grid(len(curated), settings) if n <= len(raw)] if len(curated) >= MIN_POOL else []
+            sizes = sorted({*shared, min(len(raw), settings.max_train_size)}) if shared else None
+            add("raw", len(raw), _ordered(raw, seeds, "raw"), f"{len(raw)} raw train records (decontaminated, nothing else)", sizes)
 
     origin_variants = [v for v in ("human", "synthetic", "mixed") if v in wanted]
     if origin_variants:
