@@ -31,7 +31,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -363,3 +364,14 @@ class FakeAnthropic:
                                          "result": {"type": "succeeded", "message": message}}))
             batch["results"] = ("\n".join(lines) + "\n").encode()
         self._send_bytes(http, 200, batch["results"], "application/binary")
+
+
+@contextmanager
+def serving_claude(monkeypatch, api_key: str, **options: Any) -> Iterator[FakeAnthropic]:
+    """A running fake server with the environment pointing the real SDK at it, as a user's would
+    point at a proxy: ANTHROPIC_BASE_URL, a dummy key, and DATA_ASSETS_LLM=anthropic."""
+    with FakeAnthropic(**options) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", api_key)
+        monkeypatch.setenv("DATA_ASSETS_LLM", "anthropic")
+        yield server

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from data_assets.llm import pricing
 from data_assets.llm.resource import LLMResource
 from data_assets.llm.types import LLMRequest
-from data_assets_tests.fake_anthropic import FakeAnthropic
+from data_assets_tests.fake_anthropic import serving_claude
 
 SECRET = "sk-ant-test-SECRET123"
 
@@ -19,10 +19,7 @@ class Pair(BaseModel):
 
 @pytest.fixture
 def fake(monkeypatch):
-    with FakeAnthropic() as server:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
-        monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
-        monkeypatch.setenv("DATA_ASSETS_LLM", "anthropic")
+    with serving_claude(monkeypatch, SECRET) as server:
         yield server
 
 

@@ -12,7 +12,7 @@ from data_assets.llm import claude as claude_module
 from data_assets.llm import pricing
 from data_assets.llm.resource import LLMResource, SpendCapReached, estimate_cost
 from data_assets.llm.types import LLMRequest
-from data_assets_tests.fake_anthropic import FakeAnthropic, request_text
+from data_assets_tests.fake_anthropic import FakeAnthropic, request_text, serving_claude
 
 SECRET = "sk-ant-test-SECRET123"
 
@@ -25,10 +25,7 @@ class Verdict(BaseModel):
 
 @pytest.fixture
 def fake(monkeypatch):
-    with FakeAnthropic(slow_s=1.0, retry_after_s=0.05) as server:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
-        monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
-        monkeypatch.setenv("DATA_ASSETS_LLM", "anthropic")
+    with serving_claude(monkeypatch, SECRET, slow_s=1.0, retry_after_s=0.05) as server:
         yield server
 
 

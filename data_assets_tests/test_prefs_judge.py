@@ -15,7 +15,7 @@ from data_assets.ingest.assets import raw_preferences
 from data_assets.llm.resource import LLMResource
 from data_assets.prefs import heuristic
 from data_assets.prefs.rubric import RESPONDER_SYSTEMS
-from data_assets_tests.fake_anthropic import FakeAnthropic, request_text
+from data_assets_tests.fake_anthropic import FakeAnthropic, request_text, serving_claude
 from data_assets_tests.test_prefs import (
     SFT_RECORDS,
     consistency_evaluation,
@@ -30,10 +30,7 @@ SECRET = "sk-ant-test-prefs-SECRET"
 
 @pytest.fixture
 def fake(monkeypatch):
-    with FakeAnthropic() as server:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
-        monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
-        monkeypatch.setenv("DATA_ASSETS_LLM", "anthropic")
+    with serving_claude(monkeypatch, SECRET) as server:
         yield server
 
 

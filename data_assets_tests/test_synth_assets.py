@@ -5,7 +5,7 @@ import pytest
 
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.assets import CHECKS, synthetic_pairs
-from data_assets_tests.fake_anthropic import FakeAnthropic
+from data_assets_tests.fake_anthropic import serving_claude
 from data_assets_tests.stage_tables import SEED_TASKS, seed_documents
 
 CURATED = [
@@ -91,10 +91,7 @@ def scripted_reply(body):
 
 @pytest.fixture
 def fake(monkeypatch):
-    with FakeAnthropic(reply=scripted_reply) as server:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
-        monkeypatch.setenv("DATA_ASSETS_LLM", "anthropic")
+    with serving_claude(monkeypatch, "sk-ant-test-key", reply=scripted_reply) as server:
         yield server
 
 
