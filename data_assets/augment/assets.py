@@ -15,7 +15,7 @@ from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.guards import near_duplicate_index, rescan
 from data_assets.warehouse import WarehouseResource
-from data_assets.warehouse.resource import replace_rows
+from data_assets.warehouse.resource import replace_rows, rows_frame
 
 DOCUMENT_COLUMNS = [
     "record_id", "parent_id", "method", "gap", "language", "instruction", "input", "response", "source", "license",
@@ -43,15 +43,6 @@ class AugmentConfig(dg.Config):
     parent_copy_threshold: float = 0.8
     """Word Jaccard with the parent, on the rewritten fields, at which a model rewrite counts as a copy."""
     seed: int = 0
-
-
-def _frame(rows: list[dict], columns: list[str], run_id: str) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    for column in columns:
-        if column not in frame.columns:
-            frame[column] = None
-    frame["run_id"] = run_id
-    return frame[columns]
 
 
 @dg.asset(
@@ -84,8 +75,8 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
         curated, plan, config.language, lambda requests: llm.run(requests, context=context),
         lambda: near_duplicate_index((), config.near_duplicate_threshold), rescan, config.parent_copy_threshold,
     )
-    documents = _frame(outcome.documents, DOCUMENT_COLUMNS, run_id)
-    rejected = _frame(outcome.rejected, REJECTED_COLUMNS, run_id)
+    documents = rows_frame(outcome.documents, DOCUMENT_COLUMNS, run_id=run_id)
+    rejected = rows_frame(outcome.rejected, REJECTED_COLUMNS, run_id=run_id)
     edges = edges_frame(((d["record_id"], d["parent_id"], d["method"], d["gap"]) for d in outcome.documents), "augment", run_id)
     with warehouse.connect() as con:
         replace_rows(con, "augment.documents", documents, "TRUE")

@@ -14,7 +14,7 @@ from data_assets.synth.guards import curated_near_duplicates, rescan
 from data_assets.synth.loop import LoopSettings, distribution, run_loop, verify_pairs
 from data_assets.synth.prompts import GENERATE_PROMPT_VERSION
 from data_assets.warehouse import WarehouseResource
-from data_assets.warehouse.resource import replace_rows
+from data_assets.warehouse.resource import replace_rows, rows_frame
 
 PAIR_COLUMNS = [
     "record_id", "instruction", "input", "response", "task_type", "domain", "seed_ids", "max_rouge_l", "verified",
@@ -60,15 +60,10 @@ class SynthConfig(dg.Config):
 
 
 def _frame(rows: list[dict], columns: list[str], run_id: str) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    for column in columns:
-        if column not in frame.columns:
-            frame[column] = None
-    frame["run_id"] = run_id
-    frame["prompt_version"] = GENERATE_PROMPT_VERSION
+    frame = rows_frame(rows, columns, run_id=run_id, prompt_version=GENERATE_PROMPT_VERSION)
     for column in ("instruction", "input", "response"):
         frame[column] = frame[column].fillna("")
-    return frame[columns]
+    return frame
 
 
 def _recorded_cost(warehouse: WarehouseResource, hashes: list[str]) -> float:

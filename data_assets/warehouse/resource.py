@@ -100,6 +100,16 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
         raise
 
 
+def rows_frame(rows: list[dict], columns: list[str], **constants) -> pd.DataFrame:
+    """`rows` as a frame with exactly `columns`, in that order: keys a row lacks become NULL, and
+    `constants` (a run id, a prompt version) fill those of `columns` they name. Ready for `insert_frame`."""
+    frame = pd.DataFrame(rows).reindex(columns=columns)
+    for column, value in constants.items():
+        if column in frame.columns:
+            frame[column] = value
+    return frame
+
+
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
