@@ -100,6 +100,19 @@ def _grid(full: int, settings: CurveSettings) -> list[int]:
     return size_grid(min(full, settings.max_train_size), settings.sizes, settings.smallest)
 
 
+def _cleaner(guard: LeakageGuard, kind: str, removed: Counter):
+    """`clean(frame, label)`: the frame without what leaks into the eval set, counting each
+    removal in `removed` under `label: reason`."""
+
+    def clean(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+        kept, why = guard.clean(frame, kind)
+        for reason, count in why.items():
+            removed[f"{label}: {reason}"] += count
+        return kept
+
+    return clean
+
+
 def plan_sft(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePlan], list[Skip], Counter]:
     plans: list[CurvePlan] = []
     skips: list[Skip] = []
@@ -109,11 +122,7 @@ def plan_sft(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePl
         return [], [Skip(v, "no SFT eval set (no eval-role or train records in dedup.documents)") for v in VARIANTS if v in wanted], removed
     guard = LeakageGuard.for_sft(inputs.sft_eval, inputs.contaminated_ids)
 
-    def clean(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-        kept, why = guard.clean(frame, "sft")
-        for reason, count in why.items():
-            removed[f"{label}: {reason}"] += count
-        return kept
+    clean = _cleaner(guard, "sft", removed)
 
     curated = clean(inputs.curated, "curated")
     seeds = settings.seeds
@@ -185,11 +194,7 @@ def plan_preferences(inputs: CurveInputs, settings: CurveSettings) -> tuple[list
         return [], [Skip(v, "no human-labeled preference pairs to evaluate on (raw.preferences is empty)") for v in wanted] + not_applicable, removed
     guard = LeakageGuard.for_preferences(inputs.preference_eval, inputs.contaminated_ids)
 
-    def clean(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-        kept, why = guard.clean(frame, "preference")
-        for reason, count in why.items():
-            removed[f"{label}: {reason}"] += count
-        return kept
+    clean = _cleaner(guard, "preference", removed)
 
     human = clean(inputs.human_pairs, "human pairs")
     judged = clean(inputs.judged_pairs, "AI-judged pairs")
