@@ -178,3 +178,44 @@ def test_bundled_sample_planted_duplicates_and_eval_leaks_are_removed(warehouse)
         # One of the two leaves; which one is the survivor rule's choice.
         assert not (copy["kept"] and original["kept"]), plant
     assert len(contaminated_evals) == 5
+
+
+def test_an_eval_record_compliance_dropped_still_decontaminates_and_is_never_kept(warehouse):
+    dropped_eval = _row("r04", QUESTION, "Because of administrative pressure.", role="eval", source="evalset", status="dropped")
+    dropped_eval["reasons"] = ["license_not_allowed:proprietary"]
+    rows = [r for r in corpus() if r["record_id"] != "r04"] + [dropped_eval]
+    seed(warehouse, rows)
+    result = _materialize(warehouse)
+    assert result.success
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    t = _tables(warehouse)
+    contamination = t["contamination"].set_index("record_id")
+    assert contamination["eval_record_id"].to_dict() == {"r05": "r04", "r06": "r04", "r07": "r04"}
+    assert set(contamination["stage"]) == {"dedup"}
+    assert "r04" not in set(t["documents"]["record_id"])
+    metadata = result.asset_materializations_for_node("dedup_documents")[0].metadata
+    assert metadata["eval_records_dropped_by_compliance"].value == 1
+    with warehouse.connect() as con:
+        assert con.execute("SELECT clustering FROM dedup.settings").fetchall() == [("representative",)]
+
+
+def test_shingle_sizes_past_eight_run_and_bad_values_fail_at_config_validation_naming_the_field(warehouse):
+    seed(warehouse, corpus())
+    config = {"shingle_words": 9, "ngram_words": 13}
+    result = dg.materialize([dedup_assets.dedup_documents], resources={"warehouse": warehouse},
+                            run_config={"ops": {"dedup_documents": {"config": config}}})
+    assert result.success
+    assert set(_tables(warehouse)["contamination"]["record_id"]) >= {"r05", "r06"}
+
+    for bad, field in (({"shingle_words": 14}, "ngram_words"), ({"threshold": 1.5}, "threshold"),
+                       ({"seed": -1}, "seed")):
+        failed = dg.materialize([dedup_assets.dedup_documents], resources={"warehouse": warehouse}, raise_on_error=False,
+                                run_config={"ops": {"dedup_documents": {"config": bad}}})
+        assert not failed.success
+        errors = [str(e.event_specific_data.error) for e in failed.all_events if e.event_type_value == "STEP_FAILURE"]
+        assert errors and "DedupConfig" in errors[0] and field in errors[0], errors
+
+    # A choice among names is part of the config schema: Dagster refuses it before the run starts.
+    with pytest.raises(dg.DagsterInvalidConfigError, match="clustering"):
+        dg.materialize([dedup_assets.dedup_documents], resources={"warehouse": warehouse},
+                       run_config={"ops": {"dedup_documents": {"config": {"clustering": "chained"}}}})

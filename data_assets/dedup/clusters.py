@@ -2,15 +2,20 @@
 
 Roles are separate sets. Duplicates are clustered within a role (train with train, seed with seed,
 eval with eval): a seed that also appears in train is not a duplicate, the seed set feeds generation
-and the train set feeds training. The one cross-role rule is decontamination: a train or seed
-record that matches an eval record leaves its set and is listed with the eval record it matches;
-eval records never leave for matching anything. A match is, strongest first:
-  exact   - the same normalized instruction + input + response;
-  prompt  - the same normalized instruction + input (the eval question is in training, whatever
-            the answer; short questions like "Solve 3x + 7 = 22" never reach the other two rules);
-  minhash - true shingle Jaccard at or above the threshold;
-  ngram   - a shared run of `ngram_words` (13) consecutive normalized words. Contaminated records are taken out before
-clustering, so a train record is never dropped as the duplicate of a record that itself left.
+and the train set feeds training. The one cross-role rule is decontamination (`contamination.py`):
+a train or seed record that overlaps an eval record (exact, same prompt, near-duplicate, or a
+shared 13-word span) leaves its set and is listed with the eval record it overlaps; eval records
+never leave for matching anything. Contaminated records are taken out before clustering, so a
+train record is never dropped as the duplicate of a record that itself left. Eval records that
+compliance dropped come in as references only: they decontaminate, and are never kept.
+
+Clustering (`DedupSettings.clustering`):
+  representative (default) - records are visited in survivor order; each joins the kept record
+      it is most similar to among those already kept, if their verified Jaccard reaches the
+      threshold, and otherwise is kept itself. Every removed record is verified at or above the
+      threshold against the record kept for it, and no two kept records are verified near-duplicates.
+  transitive - connected components of verified pairs (union-find). Chains: a~b and b~c put c
+      with a however far apart a and c are (a chain of 0.88 steps once removed a record at 0.37).
 
 Survivor rule, within a cluster, first difference wins:
   1. human origin before synthetic (a person wrote it);
@@ -26,14 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from data_assets.dedup.minhash import (
-    DEFAULT_SCHEME,
-    MinHashScheme,
-    choose_banding,
-    lsh_candidates,
-    verified_jaccard,
-)
-from data_assets.dedup.text import Features, gather_ranges, text_key
+from data_assets.dedup.contamination import EvalIndex
+from data_assets.dedup.minhash import lsh_candidates, verified_jaccard
+from data_assets.dedup.settings import DedupSettings
+from data_assets.dedup.text import Features, text_key
 
 TRAINING_ROLES = ("train", "seed")
 EVAL_ROLE = "eval"
@@ -69,21 +70,9 @@ class UnionFind:
 
 
 @dataclass
-class DedupSettings:
-    threshold: float = 0.7
-    ngram_words: int = 13
-    scheme: MinHashScheme = DEFAULT_SCHEME
-    min_candidate_recall: float = 0.999
-
-    @property
-    def banding(self) -> tuple[int, int]:
-        return choose_banding(self.threshold, self.scheme.num_perm, self.min_candidate_recall)
-
-
-@dataclass
 class DedupResult:
-    decisions: pd.DataFrame       # record_id, decision (kept|duplicate|contaminated), other_id, method, similarity, span_words
-    clusters: pd.DataFrame        # record_id, cluster_id, representative_id, role, method, similarity, cluster_size
+    decisions: pd.DataFrame       # record_id, decision (kept|duplicate|contaminated|dropped_eval), other_id, method, similarity, span_words
+    clusters: pd.DataFrame        # CLUSTER_COLUMNS
     contamination: pd.DataFrame   # record_id, eval_record_id, role, method, similarity, span_words, eval_matches
     conflicts: pd.DataFrame       # conflict_id, record_id, role, records, distinct_responses
     near_pairs: pd.DataFrame      # verified pairs of exact groups: record_a, record_b (their first records), group_a, group_b, similarity
@@ -95,7 +84,40 @@ class DedupResult:
         return self.decisions.loc[self.decisions["decision"] == "kept", "record_id"].tolist()
 
 
+def representatives(n_nodes: int, rank: np.ndarray, a: np.ndarray, b: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+    """The kept node of each node under greedy representative clustering.
+
+    Nodes are visited in `rank` order (best first). A node joins, among its verified neighbours
+    (pairs a-b with `similarity`, all at or above the threshold) that are already kept, the most
+    similar one (ties: the better ranked); with none, it is kept itself. So every node that is not
+    kept has a verified pair with the node kept for it, and kept nodes are never verified pairs.
+    """
+    kept_as = np.arange(n_nodes, dtype=np.int64)
+    if len(a) == 0:
+        return kept_as
+    # Each pair in both directions, neighbours of a node together, most similar (then best ranked) first.
+    source = np.concatenate([a, b]).astype(np.int64)
+    target = np.concatenate([b, a]).astype(np.int64)
+    weight = np.concatenate([similarity, similarity])
+    order = np.lexsort((rank[target], -weight, source))
+    source, target = source[order], target[order]
+    starts = np.searchsorted(source, np.arange(n_nodes + 1))
+    visited = np.zeros(n_nodes, dtype=bool)
+    targets = target.tolist()
+    kept = kept_as.tolist()
+    seen = visited.tolist()
+    for current in np.unique(source)[np.argsort(rank[np.unique(source)], kind="stable")].tolist():
+        for position in range(starts[current], starts[current + 1]):
+            neighbour = targets[position]
+            if seen[neighbour] and kept[neighbour] == neighbour:
+                kept[current] = neighbour
+                break
+        seen[current] = True
+    return np.asarray(kept, dtype=np.int64)
+
+
 RECORD_COLUMNS = ["record_id", "role", "origin", "status", "response_chars"]
+CLUSTER_COLUMNS = ["record_id", "cluster_id", "representative_id", "role", "method", "similarity", "cluster_size", "clustering"]
 
 
 def survivor_order(frame: pd.DataFrame) -> pd.DataFrame:
@@ -113,8 +135,6 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
     """Clusters, survivors and contamination for `records` (columns `RECORD_COLUMNS`), whose features and
     signatures are row-aligned with it. The result does not depend on the order of the rows."""
     settings = settings or DedupSettings()
-    if settings.ngram_words < settings.scheme.shingle_words:
-        raise ValueError("ngram_words must be at least the shingle size")
     order = np.argsort(records["record_id"].to_numpy(dtype=object), kind="stable")
     records = records.iloc[order].reset_index(drop=True)
     if not np.array_equal(order, np.arange(len(order))):
@@ -122,8 +142,12 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
         sigs = sigs[order]
     ids = records["record_id"].to_numpy(dtype=object)
     roles = records["role"].to_numpy(dtype=object)
+    reference = (records["status"] == "dropped").to_numpy()
+    if (reference & (roles != EVAL_ROLE)).any():
+        raise ValueError("only eval records may come in with status 'dropped' (as references for decontamination); "
+                         f"got {sorted(set(roles[reference & (roles != EVAL_ROLE)]))}")
     n = len(records)
-    stats: dict = {"records": n}
+    stats: dict = {"records": n, "dropped_eval_references": int(reference.sum()), "clustering": settings.clustering}
 
     # Exact groups: one per normalized text. Identical normalized text means identical shingle sets,
     # so near-duplicate search only needs each group's first record.
@@ -143,11 +167,15 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
     stats.update(exact_groups=n_groups, lsh_bands=bands, lsh_rows=rows, candidate_pairs=len(candidates),
                  verified_pairs=int(keep.sum()), rejected_candidates=int((~keep).sum()))
 
-    contaminated = _contamination(records, features, group, group_first, near, near_similarity, settings)
+    is_eval = np.flatnonzero(roles == EVAL_ROLE)
+    training = np.flatnonzero(np.isin(roles, TRAINING_ROLES))
+    index = EvalIndex(ids[is_eval], features.take(is_eval), sigs[is_eval], settings)
+    contaminated = index.match(ids[training], features.take(training), sigs[training])
+    contaminated.insert(2, "role", contaminated["record_id"].map(dict(zip(ids, roles))))
     stats["contaminated"] = len(contaminated)
 
     # Role-groups (one exact group within one role) are the nodes of the within-role clustering.
-    alive = ~records["record_id"].isin(contaminated["record_id"]).to_numpy()
+    alive = ~records["record_id"].isin(contaminated["record_id"]).to_numpy() & ~reference
     role_categories = pd.Categorical(roles)
     role_code = role_categories.codes.astype(np.int64)
     node_key = group * max(len(role_categories.categories), 1) + role_code
@@ -155,14 +183,25 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
     node = node.astype(np.int64)
     alive_nodes = pd.DataFrame({"group": group[alive], "role": role_code[alive], "node": node[alive]}).drop_duplicates()
     n_nodes = int(node.max()) + 1 if n else 0
-    finder = UnionFind(n_nodes)
+    linked = pd.DataFrame({"node_1": pd.Series(dtype="int64"), "node_2": pd.Series(dtype="int64"), "similarity": pd.Series(dtype=float)})
     if len(near):
-        pairs = pd.DataFrame({"g1": near[:, 0], "g2": near[:, 1]})
+        pairs = pd.DataFrame({"g1": near[:, 0], "g2": near[:, 1], "similarity": near_similarity})
         linked = pairs.merge(alive_nodes, left_on="g1", right_on="group").merge(
             alive_nodes, left_on=["g2", "role"], right_on=["group", "role"], suffixes=("_1", "_2"))
+    if settings.clustering == "transitive":
+        finder = UnionFind(n_nodes)
         for a, b in zip(linked["node_1"].tolist(), linked["node_2"].tolist()):
             finder.union(a, b)
-    node_root = finder.roots()
+        node_root = finder.roots()
+    else:
+        # A node's place in survivor order is that of its best record.
+        ranked_alive = survivor_order(records[alive])
+        record_rank = np.empty(n, dtype=np.int64)
+        record_rank[ranked_alive.index.to_numpy()] = np.arange(len(ranked_alive))
+        node_rank = np.full(n_nodes, n, dtype=np.int64)
+        np.minimum.at(node_rank, node[alive], record_rank[alive])
+        node_root = representatives(n_nodes, node_rank, linked["node_1"].to_numpy(), linked["node_2"].to_numpy(),
+                                    linked["similarity"].to_numpy(dtype=float))
     component = np.where(alive, node_root[np.maximum(node, 0)], -1)
 
     members = records.assign(_component=component, _group=group)[alive]
@@ -186,7 +225,8 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
     clusters["cluster_size"] = clusters.groupby("representative_id")["record_id"].transform("size").astype("int64")
     clusters["representative_id"] = clusters["representative_id"].astype(object)
     clusters["cluster_id"] = "cluster:" + clusters["representative_id"].astype(str)
-    clusters = clusters[["record_id", "cluster_id", "representative_id", "role", "method", "similarity", "cluster_size"]]
+    clusters["clustering"] = settings.clustering
+    clusters = clusters[CLUSTER_COLUMNS]
     clusters = clusters.sort_values(["cluster_id", "record_id"]).reset_index(drop=True)
 
     decisions = pd.DataFrame({"record_id": ids, "decision": "kept", "other_id": None, "method": None,
@@ -203,6 +243,7 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
         decisions.loc[c.index, "method"] = c["method"]
         decisions.loc[c.index, "similarity"] = c["similarity"]
         decisions.loc[c.index, "span_words"] = c["span_words"]
+    decisions.loc[ids[reference], "decision"] = "dropped_eval"
     decisions = decisions.reset_index()
     decisions["similarity"] = decisions["similarity"].astype(float)
 
@@ -221,112 +262,6 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
     result = DedupResult(decisions=decisions, clusters=clusters, contamination=contaminated, conflicts=conflicts,
                          near_pairs=near_pairs, groups=pd.DataFrame({"record_id": ids, "group": group}), stats=stats)
     return result
-
-
-def _contamination(records: pd.DataFrame, features: Features, group: np.ndarray, group_first: np.ndarray,
-                   near: np.ndarray, near_similarity: np.ndarray, settings: DedupSettings) -> pd.DataFrame:
-    """One row per train/seed record that matches an eval record: the strongest match (same text, then
-    same prompt, then the highest Jaccard, then the longest shared span; ties to the smaller eval id)
-    and how many eval records it matches."""
-    columns = ["record_id", "eval_record_id", "role", "method", "similarity", "span_words", "eval_matches"]
-    roles = records["role"].to_numpy(dtype=object)
-    is_eval = roles == EVAL_ROLE
-    is_training = np.isin(roles, TRAINING_ROLES)
-    if not is_eval.any() or not is_training.any():
-        return pd.DataFrame(columns=columns)
-    ids = records["record_id"].to_numpy(dtype=object)
-    frame = pd.DataFrame({"record_id": ids, "role": roles, "group": group, "row": np.arange(len(ids))})
-    evals = frame[is_eval][["record_id", "group", "row"]].rename(columns={"record_id": "eval_record_id", "group": "eval_group", "row": "eval_row"})
-    training = frame[is_training]
-    matches = []
-
-    exact = training.merge(evals, left_on="group", right_on="eval_group")
-    if len(exact):
-        matches.append(exact.assign(method="exact", rank=0, similarity=1.0, span_words=features.n_words[exact["row"].to_numpy()]))
-
-    prompts = pd.DataFrame({"row": np.arange(len(ids)), "prompt": features.prompt_key})
-    prompts = prompts[prompts["prompt"] != _EMPTY_KEY]
-    eval_prompts = evals.merge(prompts, left_on="eval_row", right_on="row", suffixes=("", "_p"))[["eval_record_id", "eval_row", "prompt"]]
-    same_prompt = training.merge(prompts, on="row").merge(eval_prompts, on="prompt")
-    if len(same_prompt):
-        rows = np.stack([same_prompt["row"].to_numpy(), same_prompt["eval_row"].to_numpy()], axis=1)
-        matches.append(same_prompt.assign(method="prompt", rank=1, similarity=verified_jaccard(features, rows), span_words=pd.NA))
-
-    if len(near):
-        both = np.concatenate([near, near[:, ::-1]])
-        sims = np.concatenate([near_similarity, near_similarity])
-        pairs = pd.DataFrame({"group": both[:, 0], "eval_group": both[:, 1], "similarity": sims})
-        near_matches = training.merge(pairs, on="group").merge(evals, on="eval_group")
-        if len(near_matches):
-            matches.append(near_matches.assign(method="minhash", rank=2, span_words=pd.NA))
-
-    spans = _shared_spans(features, group_first, np.unique(training["group"].to_numpy()), np.unique(evals["eval_group"].to_numpy()),
-                          settings.ngram_words, settings.scheme.shingle_words)
-    if len(spans):
-        span_matches = training.merge(spans, on="group").merge(evals, on="eval_group")
-        if len(span_matches):
-            rows = np.stack([span_matches["row"].to_numpy(), span_matches["eval_row"].to_numpy()], axis=1)
-            span_matches["similarity"] = verified_jaccard(features, rows)
-            matches.append(span_matches.assign(method="ngram", rank=3))
-    if not matches:
-        return pd.DataFrame(columns=columns)
-    every = pd.concat(matches, ignore_index=True)
-    longest_span = every[every["method"] == "ngram"].groupby(["record_id", "eval_record_id"])["span_words"].max()
-    every["_order_similarity"] = -every["similarity"].astype(float)
-    best = every.sort_values(["record_id", "rank", "_order_similarity", "eval_record_id"]).groupby("record_id").head(1)
-    best = best.set_index("record_id")
-    best["eval_matches"] = every.groupby("record_id")["eval_record_id"].nunique()
-    best = best.reset_index()
-    spans_of_best = pd.Series(list(zip(best["record_id"], best["eval_record_id"]))).map(longest_span.to_dict())
-    best["span_words"] = np.where(best["method"] == "exact", best["span_words"], spans_of_best)
-    best["span_words"] = pd.array(best["span_words"].tolist(), dtype="Int64")
-    best["similarity"] = best["similarity"].astype(float)
-    return best[columns].sort_values("record_id").reset_index(drop=True)
-
-
-def _shared_spans(features: Features, group_first: np.ndarray, train_groups: np.ndarray, eval_groups: np.ndarray,
-                  ngram_words: int, shingle_words: int) -> pd.DataFrame:
-    """(group, eval_group, span_words) for every train group sharing a run of at least `ngram_words`
-    consecutive words with an eval group, found as consecutive shingles that match at consecutive
-    positions (a run of k shingles is k + shingle_words - 1 words)."""
-    columns = ["group", "eval_group", "span_words"]
-    min_run = ngram_words - shingle_words + 1
-    train_groups = np.setdiff1d(train_groups, eval_groups)
-    if len(train_groups) == 0 or len(eval_groups) == 0:
-        return pd.DataFrame(columns=columns)
-    counts = np.diff(features.shingle_offsets)
-    e_rows = group_first[eval_groups]
-    e_counts = counts[e_rows]
-    e_values = features.shingle_values[gather_ranges(features.shingle_offsets[e_rows], e_counts)]
-    e_group = np.repeat(eval_groups, e_counts)
-    e_pos = gather_ranges(np.zeros(len(e_rows), dtype=np.int64), e_counts)
-    e_order = np.argsort(e_values, kind="stable")
-    e_values, e_group, e_pos = e_values[e_order], e_group[e_order], e_pos[e_order]
-    t_rows = group_first[train_groups]
-    t_counts = counts[t_rows]
-    t_values = features.shingle_values[gather_ranges(features.shingle_offsets[t_rows], t_counts)]
-    lo = np.searchsorted(e_values, t_values, side="left")
-    hi = np.searchsorted(e_values, t_values, side="right")
-    hit = hi > lo
-    if not hit.any():
-        return pd.DataFrame(columns=columns)
-    t_group = np.repeat(train_groups, t_counts)[hit]
-    t_pos = gather_ranges(np.zeros(len(t_rows), dtype=np.int64), t_counts)[hit]
-    fan = (hi - lo)[hit]
-    which = gather_ranges(lo[hit], fan)
-    t_group, t_pos = np.repeat(t_group, fan), np.repeat(t_pos, fan)
-    found = pd.DataFrame({"group": t_group, "eval_group": e_group[which], "diagonal": t_pos - e_pos[which], "pos": t_pos})
-    found = found.sort_values(["group", "eval_group", "diagonal", "pos"], kind="stable")
-    same = (found[["group", "eval_group", "diagonal"]].diff().fillna(1) == 0).all(axis=1).to_numpy()
-    step = found["pos"].diff().fillna(0).to_numpy() == 1
-    run_id = np.cumsum(~(same & step))
-    found["run"] = run_id
-    runs = found.groupby(["group", "eval_group", "run"]).size().rename("length").reset_index()
-    runs = runs[runs["length"] >= min_run]
-    if runs.empty:
-        return pd.DataFrame(columns=columns)
-    runs["span_words"] = runs["length"] + shingle_words - 1
-    return runs.groupby(["group", "eval_group"], as_index=False)["span_words"].max()[columns]
 
 
 def _conflicts(kept: pd.DataFrame, prompt_keys: np.ndarray, response_keys: np.ndarray) -> pd.DataFrame:

@@ -22,18 +22,22 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import scipy.sparse as sp
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from data_assets.dedup.text import SHINGLE_WORDS, Features, featurize, fmix64, gather_ranges
+from data_assets.dedup.text import SHINGLE_WORDS, Features, featurize, fmix64, gather_ranges, splitmix64
 
 _EMPTY = np.uint32(0xFFFFFFFF)
-_BAND_SLOTS = np.array([0x8BB84B93962EACC9, 0x4B33A62ED433D4A3, 0x4D5A2DA51DE1AA47, 0xA0761D6478BD642F,
-                        0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3, 0x1D8E4E27C47D124F],
-                       dtype=np.uint64)
+_BAND_SEED = 0x42414E44   # "BAND": band keys are never stored, so this seed can change freely
+
+
+@cache
+def _band_multipliers(rows: int) -> np.ndarray:
+    """One odd multiplier per signature column of a band, derived for any number of rows per band."""
+    return np.array([value | 1 for value in splitmix64(_BAND_SEED, rows)], dtype=np.uint64)
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -76,7 +80,7 @@ class MinHashScheme:
     seed: int = 1
     shingle_words: int = SHINGLE_WORDS
     permutation: str = "affine32"
-    hashfunc: str = "shingle_hash-v1"
+    hashfunc: str = "shingle_hash-v2"   # v2: word-slot multipliers derived (v1 listed eight)
 
     @property
     def name(self) -> str:
@@ -143,8 +147,9 @@ def _band_keys(signature_band: np.ndarray) -> np.ndarray:
     """One 64-bit key per row of a (records, rows) band; equal bands, equal keys. A rare 64-bit
     collision only adds a candidate, which verification then rejects."""
     total = np.zeros(len(signature_band), dtype=np.uint64)
+    multipliers = _band_multipliers(signature_band.shape[1])
     for column in range(signature_band.shape[1]):
-        total += signature_band[:, column].astype(np.uint64) * _BAND_SLOTS[column % len(_BAND_SLOTS)] + np.uint64(column)
+        total += signature_band[:, column].astype(np.uint64) * multipliers[column] + np.uint64(column)
     return fmix64(total)
 
 
@@ -194,6 +199,39 @@ def lsh_candidates(sigs: np.ndarray, bands: int, rows: int, eligible: np.ndarray
     pairs.sort(axis=1)
     codes = sorted_unique(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def lsh_cross_candidates(query_sigs: np.ndarray, index_sigs: np.ndarray, bands: int, rows: int,
+                         query_eligible: np.ndarray, index_eligible: np.ndarray) -> np.ndarray:
+    """Pairs (query row, index row), unique and sorted, whose signatures agree on at least one band.
+
+    The same banding as `lsh_candidates`, but only across the two sets: each band's index keys are
+    sorted once and every query key is looked up in them, so pairs inside either set are never formed.
+    """
+    query_rows = np.flatnonzero(np.asarray(query_eligible, dtype=bool))
+    index_rows = np.flatnonzero(np.asarray(index_eligible, dtype=bool))
+    if len(query_rows) == 0 or len(index_rows) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    found = []
+    for band in range(bands):
+        columns = slice(band * rows, (band + 1) * rows)
+        index_keys = _band_keys(index_sigs[index_rows, columns])
+        order = np.argsort(index_keys, kind="stable")
+        sorted_keys = index_keys[order]
+        query_keys = _band_keys(query_sigs[query_rows, columns])
+        lo = np.searchsorted(sorted_keys, query_keys, side="left")
+        hi = np.searchsorted(sorted_keys, query_keys, side="right")
+        hit = np.flatnonzero(hi > lo)
+        if len(hit) == 0:
+            continue
+        fan = (hi - lo)[hit]
+        found.append(np.stack([np.repeat(query_rows[hit], fan), index_rows[order[gather_ranges(lo[hit], fan)]]], axis=1))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found)
+    width = np.int64(len(index_sigs))
+    codes = sorted_unique(pairs[:, 0] * width + pairs[:, 1])
+    return np.stack([codes // width, codes % width], axis=1)
 
 
 def shingle_sets(features: Features, rows: np.ndarray) -> sp.csr_matrix:

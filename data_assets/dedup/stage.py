@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from data_assets.dedup.clusters import DedupResult, DedupSettings, deduplicate
+from data_assets.dedup.clusters import DedupResult, deduplicate
+from data_assets.dedup.contamination import contamination_edges, write_contamination
 from data_assets.dedup.minhash import signatures
+from data_assets.dedup.settings import DedupSettings, write_settings
 from data_assets.dedup.text import Features, featurize
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.warehouse import WarehouseResource
@@ -25,10 +27,12 @@ from data_assets.warehouse.resource import replace_rows
 STAGE = "dedup"
 DOCUMENT_COLUMNS = ["record_id", "source", "source_uri", "source_row", "role", "origin", "license", "instruction", "input", "response"]
 
+# Every record compliance kept, and every eval record whatever its status: an eval item dropped for
+# its license, a blocked term or a secret still decontaminates (it is never kept).
 _CURRENT = """
     SELECT record_id, source, role, origin, status, length(response) AS response_chars,
            md5(concat_ws(chr(31), instruction, input, response)) AS content_hash
-    FROM compliance.documents WHERE status <> 'dropped'
+    FROM compliance.documents WHERE status <> 'dropped' OR role = 'eval'
 """
 
 
@@ -125,6 +129,7 @@ def run_dedup(warehouse: WarehouseResource, settings: DedupSettings, run_id: str
         con.execute("SET enable_progress_bar = false")
         _write_signatures(con, records, fresh_ids, fresh, fresh_sigs, scheme.name, run_id)
         _write_results(con, result, run_id)
+        write_settings(con, settings, run_id)
     seconds["write"] = time.perf_counter() - started
     return StageOutcome(records=records, result=result, hashed=len(fresh_ids), reused=len(cached_ids), seconds=seconds)
 
@@ -168,15 +173,13 @@ def lineage_rows(result: DedupResult) -> list[tuple[str, str, str, str]]:
     rows = []
     for record_id, other, method, similarity in decisions.loc[decisions["decision"] == "duplicate", ["record_id", "other_id", "method", "similarity"]].itertuples(index=False):
         rows.append((record_id, other, "duplicate_of", "exact" if method == "exact" else f"minhash jaccard={similarity:.2f}"))
-    for c in result.contamination.itertuples(index=False):
-        span = "" if pd.isna(c.span_words) else f" span={int(c.span_words)} words"
-        rows.append((c.record_id, c.eval_record_id, "contaminates_eval", f"{c.method} jaccard={c.similarity:.2f}{span}"))
+    rows.extend(contamination_edges(result.contamination))
     return rows
 
 
 def _write_results(con: duckdb.DuckDBPyConnection, result: DedupResult, run_id: str) -> None:
     replace_rows(con, "dedup.clusters", result.clusters, "TRUE")
-    replace_rows(con, "dedup.contamination", result.contamination, "TRUE")
+    write_contamination(con, STAGE, result.contamination)
     replace_rows(con, "dedup.conflicts", result.conflicts, "TRUE")
     kept = pd.DataFrame({"record_id": result.kept_ids})
     columns = ", ".join(DOCUMENT_COLUMNS)

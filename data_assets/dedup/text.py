@@ -36,9 +36,7 @@ _TOKEN_LENGTH = 0x9E3779B97F4A7C15
 _POSITION = 0xD6E8FEB86659FD93
 _KEY_LENGTH = 0xA0761D6478BD642F
 _SHINGLE_LENGTH = 0xE7037ED1A0B428DB
-# One odd multiplier per word slot of a shingle, so "a b" and "b a" hash apart (splitmix64 outputs).
-_SLOT = (0x8BB84B93962EACC9, 0x4B33A62ED433D4A3, 0x4D5A2DA51DE1AA47, 0xA0761D6478BD642F,
-         0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3, 0x1D8E4E27C47D124F)
+_SLOT_SEED = 0x5348494E474C4553   # "SHINGLES": the seed the word-slot multipliers are derived from
 
 _SEPARATORS = re.compile(r"[\W_]+")
 
@@ -78,6 +76,27 @@ def fmix64(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def splitmix64(seed: int, count: int) -> tuple[int, ...]:
+    """The first `count` outputs of Vigna's splitmix64 generator from `seed`: well-mixed 64-bit
+    constants, derived rather than listed, so a table of them is as long as it needs to be."""
+    out = []
+    state = seed & _MASK64
+    for _ in range(count):
+        state = (state + 0x9E3779B97F4A7C15) & _MASK64
+        value = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+        out.append(value ^ (value >> 31))
+    return tuple(out)
+
+
+@cache
+def slot_multipliers(size: int) -> tuple[int, ...]:
+    """One odd multiplier per word slot of a shingle, so "a b" and "b a" hash apart. Derived, so
+    every shingle size has its own (a listed table of eight once made `shingle_words=9` an IndexError);
+    odd, so multiplying by one loses no bits of the word's hash."""
+    return tuple(value | 1 for value in splitmix64(_SLOT_SEED, size))
+
+
 def token_hash(word: str) -> int:
     """64-bit hash of one normalized word: a polynomial over its UTF-8 bytes, then fmix64."""
     data = word.encode("utf-8")
@@ -89,10 +108,10 @@ def token_hash(word: str) -> int:
 
 
 def shingle_hash(window: Sequence[str]) -> int:
-    """32-bit hash of a shingle (up to `SHINGLE_WORDS` normalized words): the `hashfunc` of the MinHash scheme."""
+    """32-bit hash of a shingle (up to the scheme's shingle size in normalized words): the `hashfunc` of the MinHash scheme."""
     combined = 0
-    for slot, word in enumerate(window):
-        combined = (combined + token_hash(word) * _SLOT[slot]) & _MASK64
+    for word, multiplier in zip(window, slot_multipliers(len(window))):
+        combined = (combined + token_hash(word) * multiplier) & _MASK64
     return _fmix64_int(combined + len(window) * _SHINGLE_LENGTH) >> 32
 
 
@@ -416,10 +435,11 @@ def _featurize_block(data: np.ndarray, offsets: np.ndarray, n_fields: int, size:
     n_tokens = len(token_hashes)
     remaining = record_first[1:][record_of_token] - token_index
     window = np.minimum(remaining, size)
-    combined = token_hashes * np.uint64(_SLOT[0])
+    multipliers = slot_multipliers(size)
+    combined = token_hashes * np.uint64(multipliers[0])
     for slot in range(1, min(size, n_tokens)):
         inside = window[: n_tokens - slot] > slot
-        combined[: n_tokens - slot] += np.where(inside, token_hashes[slot:] * np.uint64(_SLOT[slot]), np.uint64(0))
+        combined[: n_tokens - slot] += np.where(inside, token_hashes[slot:] * np.uint64(multipliers[slot]), np.uint64(0))
     short_record_start = (record_counts[record_of_token] < size) & (position_in_record == 0)
     valid = (remaining >= size) | short_record_start
     shingle_values = (fmix64(combined[valid] + window[valid].astype(np.uint64) * np.uint64(_SHINGLE_LENGTH)) >> np.uint64(32)).astype(np.uint32)

@@ -7,5 +7,8 @@ CREATE TABLE IF NOT EXISTS dedup.clusters (
     role               VARCHAR NOT NULL,
     method             VARCHAR NOT NULL,   -- exact | minhash (on the representative's row: how the cluster formed)
     similarity         DOUBLE  NOT NULL,   -- true shingle Jaccard to the representative (1.0 when exact)
-    cluster_size       BIGINT  NOT NULL
+    cluster_size       BIGINT  NOT NULL,
+    clustering         VARCHAR NOT NULL    -- representative (every member verified >= threshold against the representative) | transitive (chains)
 );
+-- Warehouses created before the column existed get it here; the next dedup run fills it.
+ALTER TABLE dedup.clusters ADD COLUMN IF NOT EXISTS clustering VARCHAR DEFAULT 'transitive';

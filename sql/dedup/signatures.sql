@@ -3,7 +3,7 @@
 CREATE TABLE IF NOT EXISTS dedup.signatures (
     record_id     VARCHAR NOT NULL,
     content_hash  VARCHAR NOT NULL,   -- md5 of instruction, input, response joined by U+001F
-    scheme        VARCHAR NOT NULL,   -- e.g. datasketch-affine32/seed=1/num_perm=128/words=5/hashfunc=shingle_hash-v1
+    scheme        VARCHAR NOT NULL,   -- e.g. datasketch-affine32/seed=1/num_perm=128/words=5/hashfunc=shingle_hash-v2
     n_words       BIGINT  NOT NULL,   -- normalized words in instruction + input + response
     text_key      UBIGINT NOT NULL,   -- exact-duplicate key of the normalized text
     prompt_key    UBIGINT NOT NULL,   -- key of the normalized instruction + input

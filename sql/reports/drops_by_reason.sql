@@ -13,12 +13,14 @@ UNION ALL
 SELECT 'dedup', 'dedup.clusters', 'duplicate (' || method || ')', count(*)
 FROM dedup.clusters WHERE record_id <> representative_id GROUP BY ALL
 UNION ALL
-SELECT 'dedup', 'dedup.contamination', 'overlaps eval (' || method || ')', count(DISTINCT record_id)
+-- Rows of any stage removed for overlapping eval; augment and synth also keep them (with their
+-- text) in their rejected tables, where they are not counted a second time.
+SELECT stage, 'dedup.contamination', 'overlaps eval (' || method || ')', count(DISTINCT record_id)
 FROM dedup.contamination GROUP BY ALL
 UNION ALL
-SELECT 'augment', 'augment.rejected', reason, count(*) FROM augment.rejected GROUP BY ALL
+SELECT 'augment', 'augment.rejected', reason, count(*) FROM augment.rejected WHERE reason <> 'contaminates_eval' GROUP BY ALL
 UNION ALL
-SELECT 'synth', 'synth.rejected', reason, count(*) FROM synth.rejected GROUP BY ALL
+SELECT 'synth', 'synth.rejected', reason, count(*) FROM synth.rejected WHERE reason <> 'contaminates_eval' GROUP BY ALL
 UNION ALL
 SELECT 'prefs', 'prefs.pairs', 'not exported: ' || verdict, count(*)
 FROM prefs.pairs WHERE verdict NOT IN ('a', 'b') GROUP BY ALL
