@@ -2,8 +2,9 @@
 
 A new record must keep its parent's redaction placeholders (same ones, same counts), pass the
 compliance re-scan, differ from its parent in the fields its method rewrites (noise excepted: a
-typo'd copy is the point), and not nearly duplicate another augmented record. Whatever fails is
-kept in `augment.rejected` with the reason, as is every request the model declined or failed.
+typo'd copy is the point), not overlap an eval record (the dedup stage's decontamination rules),
+and not nearly duplicate another augmented record. Whatever fails is kept in `augment.rejected`
+with the reason, as is every request the model declined or failed.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ import pandas as pd
 from data_assets.augment.noise import NOISE_VERSION, add_noise, placeholders
 from data_assets.augment.plan import MODEL_METHODS, PlannedAugmentation
 from data_assets.augment.prompts import FIELDS_BY_METHOD, PROMPT_VERSION, augmentation_request
+from data_assets.dedup.contamination import REASON as CONTAMINATION_REASON
+from data_assets.dedup.contamination import rejection_detail
 from data_assets.llm.types import LLMRequest, LLMResult
 
 RunRequests = Callable[[list[LLMRequest]], list[LLMResult]]
 Scan = Callable[[dict[str, str]], Any]
+# `dedup.contamination.EvalIndex.match_records`: records (record_id + text fields) -> one row per overlapping record.
+Decontaminate = Callable[[pd.DataFrame], pd.DataFrame]
 TEXT_FIELDS = ("instruction", "input", "response")
 RULES_PROVIDER = "rules"
 
@@ -54,15 +59,17 @@ def field_similarity(child: dict[str, str], parent: dict[str, str], fields: tupl
 
 
 def run_plan(curated: pd.DataFrame, plan: list[PlannedAugmentation], language: str, run: RunRequests,
-             near_duplicate_index: Callable[[], Any], scan: Scan | None, copy_threshold: float = 0.8) -> AugmentOutcome:
+             near_duplicate_index: Callable[[], Any], scan: Scan | None, copy_threshold: float = 0.8,
+             decontaminate: Decontaminate | None = None) -> AugmentOutcome:
     """`near_duplicate_index()` returns an empty `dedup.NearDuplicateIndex` (or anything with its
-    `.add(key, text)` and `.query(text) -> [(key, similarity), ...]`)."""
+    `.add(key, text)` and `.query(text) -> [(key, similarity), ...]`). A record `decontaminate`
+    matches is rejected as `contaminates_eval`, its match kept under the row's `contamination` key."""
     parents = {r["record_id"]: r for r in curated.to_dict("records")}
     model_items = [p for p in plan if p.method in MODEL_METHODS]
     requests = [augmentation_request(p.method, parents[p.parent_id], language) for p in model_items]
     results = dict(zip(((p.parent_id, p.method) for p in model_items), run(requests) if requests else []))
     outcome = AugmentOutcome()
-    seen = near_duplicate_index()
+    passed: list[tuple[dict[str, Any], dict[str, str], float, str | None]] = []
 
     for item in plan:
         parent = parents[item.parent_id]
@@ -114,10 +121,26 @@ def run_plan(curated: pd.DataFrame, plan: list[PlannedAugmentation], language: s
             if scanned.status == "redacted":
                 child.update({f: scanned.fields[f] for f in TEXT_FIELDS})
                 pii_reasons = "; ".join(scanned.reasons)[:500]
+        passed.append((base, child, similarity, pii_reasons))
+
+    # Eval overlap is a property of each text alone, so every candidate is matched in one batch.
+    matches: dict[str, dict] = {}
+    if decontaminate is not None and passed:
+        batch = pd.DataFrame([{"record_id": base["record_id"], **child} for base, child, _, _ in passed])
+        matches = {m["record_id"]: m for m in decontaminate(batch).to_dict("records")}
+    seen = near_duplicate_index()
+    for base, child, similarity, pii_reasons in passed:
+        record_id = base["record_id"]
+        parent = parents[base["parent_id"]]
+        if record_id in matches:
+            outcome.rejected.append({**base, **child, "reason": CONTAMINATION_REASON, "raw_reply": None,
+                                     "detail": rejection_detail(matches[record_id]), "contamination": matches[record_id]})
+            continue
         text = "\n".join(child[f] for f in TEXT_FIELDS)
         hits = [key for key, _ in seen.query(text) if key != record_id]
         if hits:
-            reject("near_duplicate_of_augmented", f"near-duplicate of {hits[0]}")
+            outcome.rejected.append({**base, **child, "reason": "near_duplicate_of_augmented",
+                                     "detail": f"near-duplicate of {hits[0]}", "raw_reply": None})
             continue
         seen.add(record_id, text)
         outcome.documents.append({

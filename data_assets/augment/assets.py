@@ -11,6 +11,13 @@ from data_assets.augment.plan import METHODS, find_gaps, plan_augmentations
 from data_assets.augment.profile import DIMENSIONS, bucket_frame, distribution, distribution_frame
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
+from data_assets.dedup.contamination import (
+    contamination_edges,
+    contamination_metadata,
+    load_eval_index,
+    rejected_contamination,
+    write_contamination,
+)
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.guards import near_duplicate_index, rescan
@@ -65,6 +72,7 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
             "SELECT record_id, source, license, origin, instruction, input, response FROM dedup.documents "
             "WHERE role = 'train' ORDER BY record_id"
         ).df()
+        eval_index = load_eval_index(con)
     profiled = bucket_frame(curated)
     gaps = find_gaps(profiled, tuple(config.methods), config.language, config.min_bucket_share, config.seed)
     budget = math.floor(config.max_share * len(curated))
@@ -74,13 +82,17 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
     outcome = run_plan(
         curated, plan, config.language, lambda requests: llm.run(requests, context=context),
         lambda: near_duplicate_index((), config.near_duplicate_threshold), rescan, config.parent_copy_threshold,
+        decontaminate=eval_index.match_records,
     )
     documents = rows_frame(outcome.documents, DOCUMENT_COLUMNS, run_id=run_id)
     rejected = rows_frame(outcome.rejected, REJECTED_COLUMNS, run_id=run_id)
-    edges = edges_frame(((d["record_id"], d["parent_id"], d["method"], d["gap"]) for d in outcome.documents), "augment", run_id)
+    contaminated = rejected_contamination(outcome.rejected, "augment", role="augmented")
+    edges = edges_frame([*((d["record_id"], d["parent_id"], d["method"], d["gap"]) for d in outcome.documents),
+                         *contamination_edges(contaminated)], "augment", run_id)
     with warehouse.connect() as con:
         replace_rows(con, "augment.documents", documents, "TRUE")
         replace_rows(con, "augment.rejected", rejected, "TRUE")
+        write_contamination(con, "augment", contaminated)
         replace_stage_edges(con, "augment", edges)
 
     before = distribution(profiled[list(DIMENSIONS)].to_dict("records"))
@@ -109,6 +121,7 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
             "by_method": table_markdown(methods),
             "skipped_methods": counts_markdown(skipped_note, "method", "skipped"),
             "rejected_by_reason": counts_markdown(dict(Counter(r["reason"] for r in outcome.rejected).most_common()), "reason", "records"),
+            **contamination_metadata(contaminated, len(eval_index)),
             "distribution_before_after": table_markdown(shift[shift["before"] != shift["after"]] if len(documents) else shift),
             "preview": preview_markdown(documents[["record_id", "parent_id", "method", "gap", "instruction"]]),
             **llm.usage_metadata(),

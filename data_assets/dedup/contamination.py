@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
 
+from data_assets.common.metadata import counts_markdown
 from data_assets.dedup.minhash import MinHashScheme, lsh_cross_candidates, signatures, verified_jaccard
 from data_assets.dedup.settings import DedupSettings, read_settings
 from data_assets.dedup.text import Features, featurize, gather_ranges, text_key
@@ -215,14 +217,34 @@ def rejection_detail(match: dict) -> str:
 
 def contamination_rows(matches: pd.DataFrame, stage: str, role: str, part: pd.Series | None = None) -> pd.DataFrame:
     """`matches` shaped as `dedup.contamination` rows of `stage`."""
-    frame = matches.assign(stage=stage, role=role, part=None if part is None else part)
+    frame = matches.assign(stage=stage, role=role)
+    if part is not None:
+        frame["part"] = part
     return frame.reindex(columns=TABLE_COLUMNS)
+
+
+def rejected_contamination(rejected: list[dict], stage: str, role: str) -> pd.DataFrame:
+    """`dedup.contamination` rows for a stage's rejected rows that overlap eval (each carries its
+    match under `contamination`)."""
+    matches = [r["contamination"] for r in rejected if r.get("contamination")]
+    return contamination_rows(pd.DataFrame(matches) if matches else empty_matches(), stage, role)
 
 
 def contamination_edges(rows: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """A `contaminates_eval` edge from each removed row to the eval record it overlaps."""
     return [(r.record_id, r.eval_record_id, EDGE_OPERATION, describe(r.method, r.similarity, r.span_words))
             for r in rows.itertuples(index=False)]
+
+
+def contamination_metadata(rows: pd.DataFrame, eval_records: int) -> dict:
+    """What a stage's decontamination did, for its materialization: no text, only ids and counts."""
+    if not eval_records:
+        note = "_no eval records in compliance.documents: nothing to decontaminate against_"
+        return {"eval_records_for_decontamination": 0, "removed_for_overlapping_eval": dg.MetadataValue.md(note)}
+    return {
+        "eval_records_for_decontamination": int(eval_records),
+        "removed_for_overlapping_eval": counts_markdown(rows["method"].value_counts().to_dict(), "rule", "rows"),
+    }
 
 
 def write_contamination(con: duckdb.DuckDBPyConnection, stage: str, rows: pd.DataFrame) -> None:

@@ -9,6 +9,13 @@ import pandas as pd
 from data_assets import settings
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown, table_schema
+from data_assets.dedup.contamination import (
+    contamination_edges,
+    contamination_metadata,
+    contamination_rows,
+    load_eval_index,
+    write_contamination,
+)
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.prefs.bias import BIAS_COLUMNS, bias_by_source, bias_metrics
@@ -16,6 +23,7 @@ from data_assets.prefs.candidates import (
     CANDIDATE_MODES,
     Pair,
     SftCandidates,
+    decontaminate_pairs,
     human_pairs,
     respond_requests,
     responses_frame,
@@ -77,6 +85,7 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     with warehouse.connect() as con:
         sft = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'train'").df()
         preferences = con.execute("SELECT record_id, prompt, chosen, rejected FROM raw.preferences").df()
+        eval_index = load_eval_index(con)
     prompts = sample(sft, config.sample_size, config.seed)
     labeled = sample(preferences, config.human_sample_size, config.seed)
     context.log.info(f"{len(prompts)} SFT prompts of {len(sft)}, {len(labeled)} human pairs of {len(preferences)}")
@@ -85,14 +94,17 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     respond = respond_requests(prompts, config.candidate_mode, config.respond_max_tokens)
     generated = llm.run(respond, context=context) if respond else []
     candidates = sft_pairs(prompts, generated, config.candidate_mode)
-    pairs = candidates.pairs + human_pairs(labeled)
+    candidate_pairs = candidates.pairs + human_pairs(labeled)
+    # Before judging: a pair that overlaps eval is never exported, so it is not worth a judge call.
+    pairs, overlapping = decontaminate_pairs(candidate_pairs, eval_index.match_records)
+    contaminated = contamination_rows(overlapping, "prefs", role="preference")
     requests = judge_requests(pairs, config.judge_max_tokens)
     results = llm.run([request for _, _, request in requests], context=context) if requests else []
 
     judgments = judgment_rows(requests, results)
     judge_model = judge_model_of(judgments, llm.model_for("judge"))
     pair_frame = pair_rows(pairs, judgments, judge_model)
-    responses = responses_frame(pairs)
+    responses = responses_frame(candidate_pairs)   # a removed pair's texts stay, for its contamination row
     degraded_ids = {p.pair_id for p in candidates.pairs if p.response_b.origin == "degraded"}
     metrics = bias_metrics(pair_frame, judgments, degraded_ids)
     consistency = metrics["consistency_rate"]
@@ -107,7 +119,8 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
         replace_rows(con, "prefs.judgments", judgments.assign(run_id=run_id), "TRUE")
         replace_rows(con, "prefs.pairs", pair_frame.assign(run_id=run_id), "TRUE")
         replace_rows(con, "prefs.bias", bias_row, "run_id = ?", [run_id])
-        replace_stage_edges(con, "prefs", edges_frame(_edges(pairs), "prefs", run_id))
+        write_contamination(con, "prefs", contaminated)
+        replace_stage_edges(con, "prefs", edges_frame([*_edges(candidate_pairs), *contamination_edges(contaminated)], "prefs", run_id))
         history = con.execute(
             """SELECT measured_at, judge_model, rubric_version, pairs_judged, round(consistency_rate, 3) AS consistency,
                       round(first_position_win_rate, 3) AS first_position_wins, round(longer_response_win_rate, 3) AS longer_wins,
@@ -147,6 +160,7 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
             "generation_fallbacks": counts_markdown(dict(candidates.fallbacks), "why B is not generated", "prompts"),
             "degradations": counts_markdown(dict(candidates.degradations), "degradation", "pairs"),
             "prompts_without_pair": counts_markdown(dict(candidates.skipped), "reason", "prompts"),
+            **contamination_metadata(contaminated, len(eval_index)),
             "same_model_family_pairs": int(pair_frame["same_model_family"].sum()),
             # SFT prompts are compliance-redacted; human pairs are raw text and are not previewed.
             "preview": preview_markdown(sft_preview),

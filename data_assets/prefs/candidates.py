@@ -14,6 +14,7 @@ Two kinds of pair:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -138,6 +139,33 @@ def human_pairs(preferences: pd.DataFrame) -> list[Pair]:
         pairs.append(Pair(pair_id("human", row.record_id, a.response_id, b.response_id), "human", row.record_id,
                           row.prompt, None, a, b, human_label="a" if chosen_first else "b"))
     return pairs
+
+
+def decontaminate_pairs(pairs: list[Pair], decontaminate: Callable[[pd.DataFrame], pd.DataFrame]) -> tuple[list[Pair], pd.DataFrame]:
+    """(pairs that overlap no eval record, one row per removed pair with its strongest match and `part`).
+
+    A pair is exported as prompt + chosen + rejected, so each side is held to the dedup stage's
+    rules as the record (prompt, "", response): an eval item's prompt (`prompt`), the whole item
+    (`exact`), a near-duplicate of it (`minhash`) or a 13-word span of it (`ngram`) in either side
+    removes the pair before it is judged. `decontaminate` is `dedup.contamination.EvalIndex.match_records`.
+    """
+    sides = [{"record_id": f"{pair.pair_id}\x1f{part}", "pair_id": pair.pair_id, "part": part,
+              "instruction": pair.prompt, "input": "", "response": response.text}
+             for pair in pairs for part, response in (("response_a", pair.response_a), ("response_b", pair.response_b))]
+    if not sides:
+        return pairs, pd.DataFrame(columns=["record_id", "part"])
+    frame = pd.DataFrame(sides)
+    matches = decontaminate(frame[["record_id", "instruction", "input", "response"]])
+    if matches.empty:
+        return pairs, matches.assign(part=pd.Series(dtype="object"))
+    matches = matches.merge(frame[["record_id", "pair_id", "part"]], on="record_id")
+    # The pair's strongest match of its two sides (the same order the rules rank a record's matches).
+    rank = matches["method"].map({"exact": 0, "prompt": 1, "minhash": 2, "ngram": 3})
+    matches = matches.assign(_rank=rank, _order=-matches["similarity"].astype(float))
+    best = matches.sort_values(["pair_id", "_rank", "_order", "part"]).groupby("pair_id").head(1)
+    best = best.drop(columns=["record_id", "_rank", "_order"]).rename(columns={"pair_id": "record_id"})
+    removed = set(best["record_id"])
+    return [p for p in pairs if p.pair_id not in removed], best.reset_index(drop=True)
 
 
 def responses_frame(pairs: list[Pair]) -> pd.DataFrame:

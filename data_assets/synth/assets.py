@@ -7,6 +7,13 @@ import pandas as pd
 
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
+from data_assets.dedup.contamination import (
+    contamination_edges,
+    contamination_metadata,
+    load_eval_index,
+    rejected_contamination,
+    write_contamination,
+)
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.filters import FilterLimits
@@ -93,6 +100,7 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
     with warehouse.connect() as con:
         seeds = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'seed'").df()
         curated = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'train'").df()
+        eval_index = load_eval_index(con)
     if seeds.empty:
         # Self-Instruct needs examples; with no seed source the curated records stand in.
         context.log.warning("no seed-role records in dedup.documents: in-context examples come from the curated set")
@@ -111,7 +119,7 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
         return llm.run(requests, context=context)
 
     outcome = run_loop(seeds, curated, run, settings, curated_near_duplicates(curated, config.near_duplicate_threshold),
-                       scan=rescan, log=context.log) if not seeds.empty else None
+                       scan=rescan, log=context.log, decontaminate=eval_index.match_records) if not seeds.empty else None
     if outcome is None:
         raise dg.Failure("no seed-role or curated records in dedup.documents: nothing to show the generator")
     if config.verify:
@@ -123,13 +131,16 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
 
     pairs = _frame(outcome.pairs, PAIR_COLUMNS, run_id)
     rejected = _frame(outcome.rejected, REJECTED_COLUMNS, run_id)
+    contaminated = rejected_contamination(outcome.rejected, "synth", role="synthetic")
     edges = edges_frame(
-        ((p["record_id"], seed_id, "seed_example", p["request_hash"][:16]) for p in outcome.pairs for seed_id in p["seed_ids"]),
+        [*((p["record_id"], seed_id, "seed_example", p["request_hash"][:16]) for p in outcome.pairs for seed_id in p["seed_ids"]),
+         *contamination_edges(contaminated)],
         "synth", run_id,
     )
     with warehouse.connect() as con:
         replace_rows(con, "synth.pairs", pairs, "TRUE")
         replace_rows(con, "synth.rejected", rejected, "TRUE")
+        write_contamination(con, "synth", contaminated)
         replace_stage_edges(con, "synth", edges)
 
     task_rejections = Counter(r["reason"] for r in outcome.rejected if r["reason"] not in NOT_A_TASK)
@@ -146,6 +157,7 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
             "unverified": len(pairs) - verified,
             "rejected": len(rejected),
             "rejected_by_reason": counts_markdown(dict(Counter(r["reason"] for r in outcome.rejected).most_common()), "reason", "tasks"),
+            **contamination_metadata(contaminated, len(eval_index)),
             "acceptance_rate": round(len(outcome.pairs) / judged, 4) if judged else 0.0,
             "stop_reason": outcome.stop_reason,
             "target_pairs": config.target_pairs,

@@ -19,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from data_assets.augment.profile import DOMAINS, LENGTHS, TASK_TYPES, detect_domain, detect_task_type, length_bucket
+from data_assets.dedup.contamination import REASON as CONTAMINATION_REASON
+from data_assets.dedup.contamination import rejection_detail
 from data_assets.llm.types import LLMRequest, LLMResult
 from data_assets.synth.families import verify_by_computation
 from data_assets.synth.filters import FilterLimits, check_task
@@ -28,6 +30,8 @@ from data_assets.synth.rouge import RougeIndex
 RunRequests = Callable[[list[LLMRequest]], list[LLMResult]]
 NearDuplicate = Callable[[str], "str | None"]
 Scan = Callable[[dict[str, str]], Any]   # compliance.scan_and_redact: .status, .fields, .reasons
+# `dedup.contamination.EvalIndex.match_records`: records (record_id + text fields) -> one row per overlapping record.
+Decontaminate = Callable[[pd.DataFrame], pd.DataFrame]
 
 # Task types a generator is steered toward: "other" is a residue, not a kind of task to ask for.
 TARGET_TASK_TYPES = tuple(t for t in TASK_TYPES if t != "other")
@@ -100,9 +104,12 @@ def _taxonomy(value: str, allowed: Sequence[str], fallback: str) -> str:
 
 
 def run_loop(seeds: pd.DataFrame, curated: pd.DataFrame, run: RunRequests, settings: LoopSettings,
-             near_duplicate: NearDuplicate, scan: Scan | None = None, log: logging.Logger | None = None) -> LoopOutcome:
+             near_duplicate: NearDuplicate, scan: Scan | None = None, log: logging.Logger | None = None,
+             decontaminate: Decontaminate | None = None) -> LoopOutcome:
     """Grow synthetic pairs from `seeds` (record_id, instruction, input, response) until the target,
-    the request cap, the spend cap or a stall. `curated` gives the coverage to fill."""
+    the request cap, the spend cap or a stall. `curated` gives the coverage to fill. A task that
+    `decontaminate` matches to an eval record is rejected as `contaminates_eval` before any other
+    filter (it is an eval item whatever else it is), its match kept under the row's `contamination` key."""
     log = log or logging.getLogger(__name__)
     rng = random.Random(settings.seed)
     seed_rows = seeds[["record_id", "instruction", "input", "response"]].sort_values("record_id").to_dict("records")
@@ -146,6 +153,7 @@ def run_loop(seeds: pd.DataFrame, curated: pd.DataFrame, run: RunRequests, setti
         rounds += 1
         kept_before = len(pairs)
         cap_hit = False
+        matches = _eval_matches(results, decontaminate)
         for (request, example_ids, target), result in zip(batch, results):
             cost += result.cost_usd
             if result.status == "skipped":
@@ -170,8 +178,12 @@ def run_loop(seeds: pd.DataFrame, curated: pd.DataFrame, run: RunRequests, setti
                     "seed_ids": example_ids, "request_hash": result.request_hash,
                     "provider": result.provider, "model": result.model,
                 }
+                match = matches.get(_reject_id(result.request_hash, position))
                 if len(pairs) >= settings.target_pairs:
                     verdict_reason, detail, score = "target_reached", "the target count was already reached", None
+                elif match is not None:
+                    verdict_reason, detail, score = CONTAMINATION_REASON, rejection_detail(match), None
+                    row["contamination"] = match
                 else:
                     verdict = check_task(row["instruction"], row["input"], row["response"], settings.limits, rouge, near_duplicate)
                     verdict_reason, detail, score = verdict.reason, verdict.detail, verdict.max_rouge_l
@@ -196,6 +208,19 @@ def run_loop(seeds: pd.DataFrame, curated: pd.DataFrame, run: RunRequests, setti
         if cap_hit:
             stop = "llm_spend_cap"
     return LoopOutcome(pairs, rejected, stop, requests_sent, rounds, cost, failed)
+
+
+def _eval_matches(results: list[LLMResult], decontaminate: Decontaminate | None) -> dict[str, dict]:
+    """Eval matches of every task of a round's replies, in one batch, keyed by the task's reject id."""
+    if decontaminate is None:
+        return {}
+    tasks = [{"record_id": _reject_id(result.request_hash, position), "instruction": task.instruction.strip(),
+              "input": task.input.strip(), "response": task.response.strip()}
+             for result in results if result.ok and isinstance(result.output, GeneratedBatch)
+             for position, task in enumerate(result.output.tasks)]
+    if not tasks:
+        return {}
+    return {m["record_id"]: m for m in decontaminate(pd.DataFrame(tasks)).to_dict("records")}
 
 
 def verify_pairs(pairs: list[dict[str, Any]], run: RunRequests) -> dict[str, Any]:

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS augment.rejected (
     input           VARCHAR NOT NULL,
     response        VARCHAR NOT NULL,
     reason          VARCHAR NOT NULL,   -- declined | not_sent | failed_request | empty_output | placeholder_changed |
-                                        -- near_copy_of_parent | pii | near_duplicate_of_augmented
+                                        -- near_copy_of_parent | pii | contaminates_eval (see dedup.contamination) | near_duplicate_of_augmented
     detail          VARCHAR,
     raw_reply       VARCHAR,
     provider        VARCHAR,

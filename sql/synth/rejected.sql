@@ -8,7 +8,8 @@ CREATE TABLE IF NOT EXISTS synth.rejected (
     task_type       VARCHAR,
     domain          VARCHAR,
     reason          VARCHAR NOT NULL,   -- empty_output | too_short | too_long | unsupported_modality | input_equals_output |
-                                        -- not_novel | near_duplicate_of_curated | pii | target_reached | failed_request | declined_request
+                                        -- contaminates_eval (see dedup.contamination) | not_novel | near_duplicate_of_curated | pii | target_reached |
+                                        -- failed_request | declined_request
     detail          VARCHAR,
     max_rouge_l     DOUBLE,
     raw_reply       VARCHAR,            -- the model's raw text, for a reply that failed validation
