@@ -230,3 +230,21 @@ def test_planted_eval_items_never_reach_the_exports_and_are_listed_with_their_re
     assert set(contamination["eval_record_id"]) <= set(evals.index)
     expected_edges = set(zip(contamination["record_id"], contamination["eval_record_id"], contamination["stage"]))
     assert expected_edges <= set(zip(edges["child_id"], edges["parent_id"], edges["stage"]))
+
+
+def test_curves_fallback_to_a_train_split_warns_when_compliance_dropped_the_eval_set(warehouse):
+    from data_assets.warehouse.resource import insert_frame
+    from data_assets_tests.test_curves_asset import _materialize, seed_warehouse
+
+    seeded = seed_warehouse(warehouse, with_eval=False, with_preferences=False, with_judged=False, with_synthetic=False,
+                            with_raw=False, human_only=True)
+    quiet = _materialize(warehouse)
+    assert "sft_eval_warning" not in quiet.metadata          # no eval source at all: the fallback is the plan
+    dropped = seeded["eval"].head(6).assign(
+        source="benchmark", source_uri="bench.jsonl", source_row=range(6), role="eval", license="proprietary",
+        status="dropped", reasons=[["license_not_allowed:proprietary"]] * 6, findings=0, redactions=0, run_id="seed")
+    with warehouse.connect() as con:
+        insert_frame(con, "compliance.documents", dropped)
+    loud = _materialize(warehouse)
+    warning = loud.metadata["sft_eval_warning"].value
+    assert "compliance dropped all 6" in warning and "held-out" in warning

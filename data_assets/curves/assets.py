@@ -103,6 +103,9 @@ def data_curves(context: dg.AssetExecutionContext, config: CurvesConfig, warehou
     metadata["leakage_removed_before_training"] = counts_markdown(removed, "pool: reason", "records")
     metadata["eval_items"] = dg.MetadataValue.json(result.eval_items)
     metadata["sft_eval_set"] = inputs.sft_eval_source
+    if inputs.sft_eval_warning:
+        context.log.warning(inputs.sft_eval_warning)
+        metadata["sft_eval_warning"] = dg.MetadataValue.md(f"**{inputs.sft_eval_warning}**")
     metadata["notes"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in result.notes) or "_none_")
     for trainer in trainers:
         if any(c.trainer == trainer.name for c in result.curves):

@@ -144,6 +144,7 @@ class CurveInputs:
     judged_pairs: pd.DataFrame
     contaminated_ids: set[str]
     notes: list[str] = field(default_factory=list)
+    sft_eval_warning: str | None = None   # the eval set exists but none of it reached dedup.documents
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -167,7 +168,7 @@ def read_inputs(
     if table_exists(con, "dedup.contamination"):
         contaminated = {r[0] for r in con.execute("SELECT DISTINCT record_id FROM dedup.contamination").fetchall()}
 
-    curated, sft_eval, eval_source = _empty(SFT_COLUMNS), _empty(SFT_COLUMNS), "none"
+    curated, sft_eval, eval_source, eval_warning = _empty(SFT_COLUMNS), _empty(SFT_COLUMNS), "none", None
     if table_exists(con, "dedup.documents"):
         documents = con.execute(
             "SELECT record_id, role, origin, instruction, coalesce(input, '') AS input, response FROM dedup.documents"
@@ -183,6 +184,11 @@ def read_inputs(
             curated, sft_eval = held_out_split(curated, eval_share, max_eval_items, "sft-eval")
             eval_source = f"held-out {len(sft_eval)} train records (no eval role; smallest hash of record_id)"
             notes.append(f"SFT eval: no eval-role records, so {len(sft_eval)} train records are held out by record_id hash")
+            dropped = dropped_eval_records(con)
+            if dropped:
+                eval_warning = (f"WARNING: your eval set exists but compliance dropped all {dropped} of its records, so the "
+                                f"SFT curves are scored on {len(sft_eval)} held-out train records instead, not on your eval set. "
+                                "The dropped eval records still decontaminated every training and generated row.")
     else:
         notes.append("dedup.documents is missing: no SFT curves")
 
@@ -210,8 +216,15 @@ def read_inputs(
     return CurveInputs(
         sft_eval=sft_eval, sft_eval_source=eval_source, curated=curated, raw=raw, synthetic_pairs=synthetic,
         preference_eval=preference_eval, human_pairs=human_pairs, judged_pairs=judged_pairs,
-        contaminated_ids=contaminated, notes=notes,
+        contaminated_ids=contaminated, notes=notes, sft_eval_warning=eval_warning,
     )
+
+
+def dropped_eval_records(con: duckdb.DuckDBPyConnection) -> int:
+    """Eval-role records compliance dropped (license, blocked term, secret): not in dedup.documents."""
+    if not table_exists(con, "compliance.documents"):
+        return 0
+    return int(con.execute("SELECT count(*) FROM compliance.documents WHERE role = 'eval' AND status = 'dropped'").fetchone()[0])
 
 
 def read_judged_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
