@@ -5,11 +5,13 @@ from collections import Counter
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field, field_validator
 
 from data_assets.augment.apply import TEXT_FIELDS, run_plan
 from data_assets.augment.plan import METHODS, find_gaps, plan_augmentations
 from data_assets.augment.profile import DIMENSIONS, bucket_frame, distribution, distribution_frame
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
+from data_assets.common.config import StageConfig, known_names
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.dedup.contamination import (
     contamination_edges,
@@ -34,22 +36,29 @@ REJECTED_COLUMNS = [
 ]
 
 
-class AugmentConfig(dg.Config):
+class AugmentConfig(StageConfig):
     methods: list[str] = list(METHODS)
     """Methods to use: paraphrase, style_formal, style_informal, style_short, style_long, translate, noise."""
-    language: str = "es"
-    """Language `translate` writes (ISO 639-1: es, fr, de, pt, it, ...)."""
-    min_bucket_share: float = 0.05
+    language: str = Field("es", pattern=r"^[a-z]{2,3}$")
+    """Language `translate` writes (an ISO 639 code in lower case: es, fr, de, pt, it, ...)."""
+    min_bucket_share: float = Field(0.05, ge=0.0, lt=1.0)
     """A bucket of the curated profile holding less than this share of records is under-represented."""
-    max_share: float = 0.2
+    max_share: float = Field(0.2, ge=0.0, le=1.0)
     """At most this many augmented records, as a share of the curated set."""
-    max_per_record: int = 1
-    """Augmentations per curated record; above 1, siblings often nearly duplicate each other."""
-    near_duplicate_threshold: float = 0.7
+    max_per_record: int = Field(1, ge=1, le=len(METHODS))
+    """Augmentations per curated record (at most one per method); above 1, siblings often nearly duplicate each other."""
+    near_duplicate_threshold: float = Field(0.7, gt=0.0, le=1.0)
     """Jaccard above which two augmented records are near-duplicates (the later one is dropped)."""
-    parent_copy_threshold: float = 0.8
+    parent_copy_threshold: float = Field(0.8, gt=0.0, le=1.0)
     """Word Jaccard with the parent, on the rewritten fields, at which a model rewrite counts as a copy."""
     seed: int = 0
+    """Seed of the order records are picked in within each gap (any integer)."""
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, value: list[str]) -> list[str]:
+        known_names("methods", value, METHODS)
+        return value
 
 
 @dg.asset(
@@ -63,9 +72,6 @@ class AugmentConfig(dg.Config):
 )
 def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig, warehouse: WarehouseResource,
                         llm: LLMResource) -> dg.MaterializeResult:
-    unknown = sorted(set(config.methods) - set(METHODS))
-    if unknown:
-        raise dg.Failure(f"unknown augmentation methods {unknown}; known: {', '.join(METHODS)}")
     run_id = context.run.run_id
     with warehouse.connect() as con:
         curated = con.execute(

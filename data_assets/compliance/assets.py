@@ -5,8 +5,10 @@ from datetime import datetime, timezone
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field, field_validator
 
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
+from data_assets.common.config import StageConfig, known_names
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.common.progress import Progress
 from data_assets.compliance.policy import DEFAULT_ACTIONS, DEFAULT_BLOCKED_TERMS, DEFAULT_LICENSES, CompliancePolicy
@@ -18,20 +20,39 @@ from data_assets.warehouse.resource import replace_rows
 STAGE = "compliance"
 
 
-class ComplianceConfig(dg.Config):
+class ComplianceConfig(StageConfig):
     """The compliance policy, editable per run in the Launchpad (defaults: see policy.py)."""
 
     redact_types: list[str] = [t for t, a in DEFAULT_ACTIONS.items() if a == "redact"]
+    """Entity types replaced by a typed placeholder ([EMAIL_1]); the types are those the detectors report."""
     drop_types: list[str] = [t for t, a in DEFAULT_ACTIONS.items() if a == "drop"]
+    """Entity types whose presence drops the whole record."""
     flag_types: list[str] = [t for t, a in DEFAULT_ACTIONS.items() if a == "flag"]
-    min_score: float = 0.5
+    """Entity types only recorded in compliance.findings; the text keeps them."""
+    min_score: float = Field(0.5, ge=0.0, le=1.0)
     """Findings scoring below this are ignored."""
     allowed_licenses: list[str] = list(DEFAULT_LICENSES)
+    """Source licenses whose records may be used (compared case-insensitively, spaces read as hyphens)."""
     allow_missing_license: bool = False
     """Records whose source has no license are dropped (`license_missing`) unless this is set."""
     blocked_terms: list[str] = list(DEFAULT_BLOCKED_TERMS)
+    """Phrases whose presence drops a record (reason blocked_term:<term>)."""
     number_placeholders: bool = True
     """`[PERSON_1]`, `[PERSON_2]` instead of `[PERSON]` for every name."""
+
+    @field_validator("redact_types", "drop_types", "flag_types")
+    @classmethod
+    def _detected_types(cls, value: list[str], info) -> list[str]:
+        # A type no detector reports would silently do nothing: most likely a typo.
+        known_names(info.field_name, value, DEFAULT_ACTIONS)
+        return value
+
+    @field_validator("allowed_licenses", "blocked_terms")
+    @classmethod
+    def _no_blank_entries(cls, value: list[str], info) -> list[str]:
+        if any(not entry.strip() for entry in value):
+            raise ValueError(f"{info.field_name}: blank entries match nothing; remove them")
+        return value
 
     def policy(self) -> CompliancePolicy:
         actions = {t: "flag" for t in self.flag_types}

@@ -6,43 +6,85 @@ import time
 import dagster as dg
 import matplotlib.pyplot as plt
 import pandas as pd
+from pydantic import Field, field_validator, model_validator
 
 from data_assets import settings
 from data_assets.common.checks import not_null_check
+from data_assets.common.config import StageConfig, known_names
 from data_assets.common.metadata import counts_markdown, figure_markdown, table_markdown, table_schema
 from data_assets.curves.data import read_inputs
 from data_assets.curves.fit import DEFAULT_HORIZON
 from data_assets.curves.report import answer, comparison, plot_trainer
-from data_assets.curves.run import VARIANTS, CurveSettings, fits_frame, points_frame, run_curves
-from data_assets.curves.trainers import build_trainer
+from data_assets.curves.run import MIN_SIZES_TO_FIT, VARIANTS, CurveSettings, fits_frame, points_frame, run_curves
+from data_assets.curves.trainers import build_trainer, trainer_names
 from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import replace_rows
 
 
-class CurvesConfig(dg.Config):
+class CurvesConfig(StageConfig):
     targets: dict[str, float] = {"sft": 0.15, "reward": 0.65}
     """Target score per trainer (ROUGE-L F for `sft`, pairwise accuracy for `reward`); the report
     says how many examples reach it. Trainers not listed use `default_target`. The retrieval proxy's
     ROUGE-L is low in absolute terms (about 0.13 on 4,600 Alpaca records), so its default target is too."""
-    default_target: float = 0.5
+    default_target: float = Field(0.5, gt=0.0, lt=1.0)
+    """Target score of trainers `targets` does not list; scores are shares (ROUGE-L F, accuracy), so 0 < target < 1."""
     trainers: list[str] = ["sft", "reward"]
     """Registered trainers to run (`data_assets.curves.trainers.register_trainer` adds your own)."""
     variants: list[str] = list(VARIANTS)
-    sizes: int = 8
+    """Data variants to compare: curated, raw, human, synthetic, mixed, diverse, narrow."""
+    sizes: int = Field(8, ge=MIN_SIZES_TO_FIT, le=50)
     """Number of subset sizes on the geometric grid from `smallest` to the full pool (at least 6 recommended)."""
-    smallest: int = 25
-    seeds: list[int] = [0, 1, 2]
-    bootstrap: int = 200
+    smallest: int = Field(25, ge=2)
+    """The smallest subset size of the grid."""
+    seeds: list[int] = Field([0, 1, 2], min_length=1)
+    """Seeds of the nested subsets; each size is trained once per seed (at least one, no repeats)."""
+    bootstrap: int = Field(200, ge=1)
     """Bootstrap replicates (seeds and eval items resampled) behind every interval."""
-    max_train_size: int = 20_000
+    max_train_size: int = Field(20_000, ge=2)
     """Largest subset trained on; a bigger pool is cut to this (its curve then stops here)."""
-    max_eval_items: int = 500
-    eval_share: float = 0.2
+    max_eval_items: int = Field(500, ge=1)
+    """Eval items each curve is scored on at most (a hash sample when there are more)."""
+    eval_share: float = Field(0.2, gt=0.0, lt=1.0)
     """Share held out for eval where there is no eval role (SFT) and of the human preference pairs (reward)."""
-    narrow_task_types: int = 2
+    narrow_task_types: int = Field(2, ge=1)
+    """The `narrow` variant draws from this many of the most common task types."""
     include_unverified_synthetic: bool = False
-    horizon: float = DEFAULT_HORIZON
+    """Also train on synthetic pairs that failed or skipped verification."""
+    horizon: float = Field(DEFAULT_HORIZON, gt=1.0)
     """Sizes beyond this count as "not reachable": a curve extrapolated that far says nothing."""
+
+    @field_validator("targets")
+    @classmethod
+    def _targets_are_shares(cls, value: dict[str, float]) -> dict[str, float]:
+        outside = {name: target for name, target in value.items() if not 0.0 < target < 1.0}
+        if outside:
+            raise ValueError(f"targets: scores are shares, so each target must be strictly between 0 and 1; got {outside}")
+        return value
+
+    @field_validator("trainers")
+    @classmethod
+    def _registered_trainers(cls, value: list[str]) -> list[str]:
+        known_names("trainers", value, trainer_names())
+        return value
+
+    @field_validator("variants")
+    @classmethod
+    def _known_variants(cls, value: list[str]) -> list[str]:
+        known_names("variants", value, VARIANTS)
+        return value
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"seeds: {value} repeats a seed; a repeated seed trains the same subsets twice")
+        return value
+
+    @model_validator(mode="after")
+    def _grid_in_order(self) -> "CurvesConfig":
+        if self.smallest > self.max_train_size:
+            raise ValueError(f"smallest ({self.smallest}) is above max_train_size ({self.max_train_size}): no size fits the grid")
+        return self
 
     def curve_settings(self) -> CurveSettings:
         return CurveSettings(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Literal, get_args
 
 import duckdb
 import pandas as pd
@@ -18,7 +18,7 @@ from data_assets.dedup.minhash import DEFAULT_SCHEME, MinHashScheme, choose_band
 from data_assets.warehouse.resource import replace_rows
 
 Clustering = Literal["representative", "transitive"]
-CLUSTERING_METHODS: tuple[str, ...] = ("representative", "transitive")
+CLUSTERING_METHODS: tuple[str, ...] = get_args(Clustering)
 
 
 @dataclass(frozen=True)

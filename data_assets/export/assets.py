@@ -2,24 +2,33 @@
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field, model_validator
 
 from data_assets import settings
+from data_assets.common.config import StageConfig
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown
 from data_assets.export.sft import SUBSETS, Mix, candidate_rows, choose, with_messages, write_sft
 from data_assets.warehouse import WarehouseResource
 
 
-class SftExportConfig(dg.Config):
-    max_augmented_share: float = 0.2
+class SftExportConfig(StageConfig):
+    max_augmented_share: float = Field(0.2, ge=0.0, lt=1.0)
     """Augmented records make up at most this share of the export."""
-    max_synthetic_share: float = 0.2
+    max_synthetic_share: float = Field(0.2, ge=0.0, lt=1.0)
     """Synthetic pairs make up at most this share of the export."""
-    max_records: int = 0
+    max_records: int = Field(0, ge=0)
     """Cap on the whole export (0: none); every subset is cut alike, keeping the mix."""
     include_unverified_synthetic: bool = False
     """Also export synthetic pairs that failed or skipped verification (not recommended)."""
     seed: int = 0
-    """Seed of the choice of records when a share or the cap leaves some out."""
+    """Seed of the choice of records when a share or the cap leaves some out (any integer)."""
+
+    @model_validator(mode="after")
+    def _curated_keeps_a_share(self) -> "SftExportConfig":
+        if self.max_augmented_share + self.max_synthetic_share >= 1:
+            raise ValueError(f"max_augmented_share + max_synthetic_share ({self.max_augmented_share} + {self.max_synthetic_share}) "
+                             "must be below 1: the curated records are the rest of the mix")
+        return self
 
 
 @dg.asset(

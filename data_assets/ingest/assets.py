@@ -1,11 +1,15 @@
 """Dagster wiring of raw ingest."""
 
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
+from pydantic import field_validator
 
 from data_assets import settings
 from data_assets.common.checks import not_null_check, unique_key_check
+from data_assets.common.config import StageConfig
 from data_assets.common.metadata import counts_markdown, preview_markdown, table_schema
 from data_assets.ingest.load import IngestResult, ingest_sources
 from data_assets.ingest.sources import Source, load_sources
@@ -13,9 +17,16 @@ from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import insert_frame, replace_rows
 
 
-class IngestConfig(dg.Config):
+class IngestConfig(StageConfig):
     sources_path: str = ""
     """Sources YAML; empty means DATA_ASSETS_SOURCES, else the bundled sample."""
+
+    @field_validator("sources_path")
+    @classmethod
+    def _an_existing_file(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise ValueError(f"sources_path: no file at {value!r} (leave it empty for DATA_ASSETS_SOURCES or the bundled sample)")
+        return value
 
     def resolved(self) -> str:
         return self.sources_path or settings.sources_path()

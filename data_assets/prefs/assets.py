@@ -3,11 +3,15 @@
 from collections import Counter
 from datetime import datetime, timezone
 
+from typing import Literal
+
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from data_assets import settings
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
+from data_assets.common.config import StageConfig
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.dedup.contamination import (
     contamination_edges,
@@ -39,20 +43,23 @@ from data_assets.warehouse.resource import replace_rows
 CONSISTENCY_CHECK = "judge_position_consistency"
 
 
-class PreferenceConfig(dg.Config):
-    sample_size: int = 100
+class PreferenceConfig(StageConfig):
+    sample_size: int = Field(100, ge=0)
     """How many prompts of the SFT set (dedup.documents, role train) get a judged pair."""
-    human_sample_size: int = 200
+    human_sample_size: int = Field(200, ge=0)
     """How many human-labeled pairs of raw.preferences are judged to calibrate the judge (0: none)."""
     seed: int = 0
-    """Seed of both samples; the same seed and tables give the same pairs and a run answered from the cache."""
-    candidate_mode: str = "existing_vs_generated"
+    """Seed of both samples (any integer); the same seed and tables give the same pairs and a run answered from the cache."""
+    candidate_mode: Literal[CANDIDATE_MODES] = "existing_vs_generated"
     """existing_vs_generated: the dataset's response against a new one; two_generations: two new responses
     (concise and thorough system prompts), with the dataset's response shown to the judge as reference."""
-    consistency_threshold: float = 0.8
+    consistency_threshold: float = Field(0.8, ge=0.0, le=1.0)
     """The position-consistency check warns below this share of pairs whose two orders agree."""
-    judge_max_tokens: int = 1024
-    respond_max_tokens: int = 1024
+    judge_max_tokens: int = Field(1024, ge=64, le=64_000)
+    """Output tokens per judge call (64 to 64,000: less cannot hold the verdict and its rationale, more is past
+    what current Claude models return in one message)."""
+    respond_max_tokens: int = Field(1024, ge=16, le=64_000)
+    """Output tokens per generated response (16 to 64,000)."""
 
 
 def _edges(pairs: list[Pair]) -> list[tuple[str, str, str, str | None]]:
@@ -79,8 +86,6 @@ def _edges(pairs: list[Pair]) -> list[tuple[str, str, str, str | None]]:
 )
 def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig, warehouse: WarehouseResource,
                      llm: LLMResource) -> dg.MaterializeResult:
-    if config.candidate_mode not in CANDIDATE_MODES:
-        raise dg.Failure(f"candidate_mode {config.candidate_mode!r} is not one of {', '.join(CANDIDATE_MODES)}")
     run_id = context.run.run_id
     with warehouse.connect() as con:
         sft = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'train'").df()
@@ -191,7 +196,7 @@ def _second_response_note(candidates: SftCandidates, provider: str) -> str:
     return f"all {len(candidates.pairs)} SFT pairs use generated responses"
 
 
-class DpoExportConfig(dg.Config):
+class DpoExportConfig(StageConfig):
     include_human_pairs: bool = False
     """Also export consistent human-labeled pairs; their text is raw.preferences, never compliance-scanned."""
 

@@ -4,8 +4,10 @@ from collections import Counter
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field, model_validator
 
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
+from data_assets.common.config import StageConfig
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.dedup.contamination import (
     contamination_edges,
@@ -35,35 +37,45 @@ REJECTED_COLUMNS = [
 NOT_A_TASK = {"failed_request", "declined_request", "target_reached"}
 
 
-class SynthConfig(dg.Config):
+class SynthConfig(StageConfig):
     # Defaults come from the loop's own settings, so the Launchpad and plain calls agree.
-    target_pairs: int = LoopSettings.target_pairs
+    target_pairs: int = Field(LoopSettings.target_pairs, ge=0)
     """Stop once this many pairs passed every filter."""
-    batch_size: int = LoopSettings.batch_size
-    """Tasks asked for per request."""
-    requests_per_round: int = LoopSettings.requests_per_round
+    batch_size: int = Field(LoopSettings.batch_size, ge=1, le=50)
+    """Tasks asked for per request (1 to 50: a longer list than that stops fitting one reply)."""
+    requests_per_round: int = Field(LoopSettings.requests_per_round, ge=1)
     """Requests sent together each round (in flight at once); examples and targets are drawn per request."""
-    max_generation_requests: int = LoopSettings.max_generation_requests
+    max_generation_requests: int = Field(LoopSettings.max_generation_requests, ge=0)
     """Hard cap on generation requests per run, whatever the yield."""
-    max_spend_usd: float = LoopSettings.max_spend_usd
+    max_spend_usd: float = Field(LoopSettings.max_spend_usd, ge=0.0)
     """Stop sending generation requests once this run spent this much on them (cache hits cost nothing)."""
-    max_stalled_rounds: int = LoopSettings.max_stalled_rounds
+    max_stalled_rounds: int = Field(LoopSettings.max_stalled_rounds, ge=1)
     """Stop after this many rounds in a row that kept nothing: the generator has run out of new tasks."""
-    seed_examples: int = LoopSettings.seed_examples
+    seed_examples: int = Field(LoopSettings.seed_examples, ge=0)
     """In-context examples per request drawn from the seed-role tasks."""
-    generated_examples: int = LoopSettings.generated_examples
+    generated_examples: int = Field(LoopSettings.generated_examples, ge=0)
     """In-context examples per request drawn from the pairs kept so far."""
     seed: int = LoopSettings.seed
-    """Seed of every random draw of the loop; the same seed and tables replay the same requests."""
-    rouge_threshold: float = FilterLimits.rouge_threshold
+    """Seed of every random draw of the loop (any integer); the same seed and tables replay the same requests."""
+    rouge_threshold: float = Field(FilterLimits.rouge_threshold, gt=0.0, le=1.0)
     """A task whose instruction has a ROUGE-L F above this with any seed or kept instruction is not novel."""
-    near_duplicate_threshold: float = 0.7
+    near_duplicate_threshold: float = Field(0.7, gt=0.0, le=1.0)
     """Jaccard above which a task counts as a near-duplicate of a curated record."""
-    min_instruction_words: int = FilterLimits.min_instruction_words
-    max_instruction_words: int = FilterLimits.max_instruction_words
-    max_response_words: int = FilterLimits.max_response_words
+    min_instruction_words: int = Field(FilterLimits.min_instruction_words, ge=1)
+    """A task whose instruction has fewer words is rejected as too_short."""
+    max_instruction_words: int = Field(FilterLimits.max_instruction_words, ge=1)
+    """A task whose instruction has more words is rejected as too_long."""
+    max_response_words: int = Field(FilterLimits.max_response_words, ge=1)
+    """A task whose response has more words is rejected as too_long."""
     verify: bool = True
     """Verify every kept pair (recomputation or judge); off, every pair is stored unverified."""
+
+    @model_validator(mode="after")
+    def _instruction_bounds_in_order(self) -> "SynthConfig":
+        if self.min_instruction_words > self.max_instruction_words:
+            raise ValueError(f"min_instruction_words ({self.min_instruction_words}) is above max_instruction_words "
+                             f"({self.max_instruction_words}): every task would be rejected")
+        return self
 
 
 def _frame(rows: list[dict], columns: list[str], run_id: str) -> pd.DataFrame:
