@@ -214,6 +214,9 @@ def test_planted_eval_items_never_reach_the_exports_and_are_listed_with_their_re
         edges = con.execute("SELECT child_id, parent_id, stage FROM lineage.edges WHERE operation = 'contaminates_eval'").df()
         evals = con.execute("SELECT record_id, source, status FROM compliance.documents WHERE role = 'eval'").df().set_index("record_id")
         human_pairs = con.execute("SELECT pair_id, prompt_id FROM prefs.pairs WHERE source = 'human'").df()
+        judged = set(con.execute("SELECT DISTINCT pair_id FROM prefs.judgments").df()["pair_id"])
+        sides = con.execute("""SELECT e.child_id FROM lineage.edges e JOIN prefs.responses r ON r.response_id = e.parent_id
+                               WHERE e.stage = 'prefs' AND e.operation IN ('response_a', 'response_b')""").df()
     by_stage = contamination.groupby("stage")["record_id"].apply(set).to_dict()
     # Synthetic tasks equal to eval items: rejected with the reason, listed, with an edge to the eval record.
     assert by_stage.get("synth") and by_stage["synth"] == set(rejected["record_id"])
@@ -222,6 +225,8 @@ def test_planted_eval_items_never_reach_the_exports_and_are_listed_with_their_re
     prefs_rows = contamination[contamination["stage"] == "prefs"]
     assert len(prefs_rows) >= len(exported_human) and set(prefs_rows["part"]) <= {"response_a", "response_b"}
     assert not set(exported_human["prompt_id"]) & set(human_pairs["prompt_id"])
+    assert not set(prefs_rows["record_id"]) & judged                 # removed before any judge call
+    assert (sides["child_id"].value_counts().reindex(list(prefs_rows["record_id"])) == 2).all()   # both texts kept
     # Curated copies of eval items compliance dropped: still decontaminated, and the eval never kept.
     dedup_rows = contamination[contamination["stage"] == "dedup"]
     restricted_ids = set(evals.index[evals["source"] == "restricted_eval"])

@@ -37,7 +37,7 @@ MATCH_COLUMNS = ["record_id", "eval_record_id", "method", "similarity", "span_wo
 TABLE_COLUMNS = ["record_id", "stage", "eval_record_id", "role", "part", "method", "similarity", "span_words", "eval_matches"]
 REASON = "contaminates_eval"
 EDGE_OPERATION = "contaminates_eval"
-_RANK = {"exact": 0, "prompt": 1, "minhash": 2, "ngram": 3}
+RULE_RANK = {"exact": 0, "prompt": 1, "minhash": 2, "ngram": 3}   # strongest first
 _EMPTY_KEY = np.uint64(text_key([]))
 
 
@@ -146,7 +146,7 @@ class EvalIndex:
 
         every = pd.concat(found, ignore_index=True)
         every["eval_record_id"] = self.ids[every["e"].to_numpy()]
-        every["_rank"] = every["method"].map(_RANK)
+        every["_rank"] = every["method"].map(RULE_RANK)
         every["_order_similarity"] = -every["similarity"].astype(float)
         best = every.sort_values(["q", "_rank", "_order_similarity", "eval_record_id"]).groupby("q").head(1).set_index("q")
         best["eval_matches"] = every.groupby("q")["eval_record_id"].nunique()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from data_assets.compliance import scan_and_redact
+from data_assets.dedup.contamination import RULE_RANK
 from data_assets.llm.types import LLMRequest, LLMResult
 from data_assets.prefs.degrade import degrade
 from data_assets.prefs.rubric import prompt_text, respond_request
@@ -160,7 +161,7 @@ def decontaminate_pairs(pairs: list[Pair], decontaminate: Callable[[pd.DataFrame
         return pairs, matches.assign(part=pd.Series(dtype="object"))
     matches = matches.merge(frame[["record_id", "pair_id", "part"]], on="record_id")
     # The pair's strongest match of its two sides (the same order the rules rank a record's matches).
-    rank = matches["method"].map({"exact": 0, "prompt": 1, "minhash": 2, "ngram": 3})
+    rank = matches["method"].map(RULE_RANK)
     matches = matches.assign(_rank=rank, _order=-matches["similarity"].astype(float))
     best = matches.sort_values(["pair_id", "_rank", "_order", "part"]).groupby("pair_id").head(1)
     best = best.drop(columns=["record_id", "_rank", "_order"]).rename(columns={"pair_id": "record_id"})
