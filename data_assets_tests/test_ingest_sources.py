@@ -7,6 +7,7 @@ import codecs
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -259,3 +260,19 @@ def test_an_all_rejected_source_is_explained_by_its_reasons(tmp_path: Path):
     assert "Source 'broken': all 3 rows rejected: malformed JSON (2), expected a JSON object (1)" in summary
     assert "Source 'empty': its files hold no rows." in summary
     assert "every later stage runs on an empty input" in summary
+
+
+def test_the_command_line_prints_a_bad_source_as_one_message_without_a_stack_trace(tmp_path: Path):
+    import subprocess
+    import sys
+
+    (tmp_path / "faq.jsonl").write_text(jsonl(ROWS), encoding="utf-8")
+    sources_yaml = write_sources(tmp_path, [source("faq", "faq.jsonl", {**MAPPING, "response": "answers"})])
+    env = {**os.environ, "DATA_ASSETS_SOURCES": str(sources_yaml)}
+    run = subprocess.run([sys.executable, "-m", "data_assets", "run", "--select", "raw_documents"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 1
+    # Dagster's own event log above it keeps the stack; the run's verdict is the message alone.
+    verdict = run.stderr[run.stderr.index("FAILED after"):]
+    assert "raw_documents: source 'faq': column 'answers' (fields.response) is not in faq.jsonl" in verdict
+    assert "Stack Trace" not in verdict and "Traceback" not in verdict
