@@ -119,6 +119,8 @@ def read_head(path: Path) -> bytes:
 
 def first_invalid(text: str) -> int | None:
     """Index of the first character `mark_invalid` put in `text`, or None when it decoded cleanly."""
+    if text.isascii():  # constant time in CPython, and most rows are ASCII
+        return None
     found = _SURROGATE.search(text)
     return found.start() if found else None
 

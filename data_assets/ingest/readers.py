@@ -96,7 +96,8 @@ def _read_jsonl(handle: io.TextIOWrapper, decoding: Decoding, declared: bool) ->
         if bad is not None:
             yield SourceRow(position, readable(text[:PAYLOAD_CHARS]), None, invalid_reason(text, bad, decoding, declared))
             continue
-        if len(text.encode("utf-8", "surrogatepass")) > MAX_ROW_BYTES:
+        # A character is at most 4 bytes: only a long row needs encoding to measure it.
+        if len(text) > MAX_ROW_BYTES // 4 and len(text.encode("utf-8")) > MAX_ROW_BYTES:
             yield SourceRow(position, text[:PAYLOAD_CHARS], None, f"row is over the {MAX_ROW_BYTES}-byte limit")
             continue
         try:
