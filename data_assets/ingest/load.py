@@ -163,6 +163,8 @@ def _missing_columns(source: Source, uri: str, absent: dict[str, str], columns: 
 
 def explain(result: IngestResult, sources: list[Source]) -> str:
     """One paragraph on what this ingest produced, and why when it produced nothing."""
+    if not sources:
+        return "no sources of this kind are configured: nothing to read."
     records, rejected = len(result.documents), len(result.rejects)
     lines = [f"{records} records from {len(result.files)} files of {len(sources)} sources; {rejected} rows rejected."]
     for source in sources:
@@ -173,7 +175,7 @@ def explain(result: IngestResult, sources: list[Source]) -> str:
             lines.append(f"Source {source.name!r}: all {bad} rows rejected: {top}; each is in raw.rejects with its reason.")
         elif ok == 0:
             lines.append(f"Source {source.name!r}: its files hold no rows.")
-    if records == 0 and sources:
+    if records == 0:
         lines.append("Nothing to pass on: every later stage runs on an empty input and says so.")
     return " ".join(lines)
 
