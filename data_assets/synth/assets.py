@@ -84,9 +84,10 @@ def _nothing_to_generate(context: dg.AssetExecutionContext, warehouse: Warehouse
     reason = "no seed-role or curated records in dedup.documents: nothing to show the generator, no pair generated"
     context.log.warning(f"synth: {reason}")
     with warehouse.connect() as con:
-        con.execute("DELETE FROM synth.pairs")
-        con.execute("DELETE FROM synth.rejected")
-        con.execute("DELETE FROM lineage.edges WHERE stage = 'synth'")
+        con.execute("BEGIN TRANSACTION")
+        for statement in ("DELETE FROM synth.pairs", "DELETE FROM synth.rejected", "DELETE FROM lineage.edges WHERE stage = 'synth'"):
+            con.execute(statement)
+        con.execute("COMMIT")
     return dg.MaterializeResult(metadata={"dagster/row_count": 0, "kept": 0, "stop_reason": reason,
                                           "dagster/column_schema": table_schema("synth.pairs")})
 
