@@ -31,8 +31,12 @@ def run_all(selection: str | None = None) -> int:
         failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         print(f"run {result.run_id} FAILED after {elapsed:.1f}s; failed steps: {', '.join(failed) or '?'}", file=sys.stderr)
         for event in result.all_events:
-            if event.event_type_value == "STEP_FAILURE" and event.step_failure_data and event.step_failure_data.error:
-                print(event.step_failure_data.error.to_string(), file=sys.stderr)
+            failure = event.step_failure_data if event.event_type_value == "STEP_FAILURE" else None
+            if failure and failure.user_failure_data and failure.user_failure_data.description:
+                # A dg.Failure is a message for the user (a wrong sources file): no stack trace.
+                print(f"{event.step_key}: {failure.user_failure_data.description}", file=sys.stderr)
+            elif failure and failure.error:
+                print(failure.error.to_string(), file=sys.stderr)
         return 1
     print(f"run {result.run_id} succeeded in {elapsed:.1f}s\n")
     print_summary()

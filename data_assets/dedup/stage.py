@@ -181,7 +181,7 @@ def _write_results(con: duckdb.DuckDBPyConnection, result: DedupResult, run_id: 
     replace_rows(con, "dedup.clusters", result.clusters, "TRUE")
     write_contamination(con, STAGE, result.contamination)
     replace_rows(con, "dedup.conflicts", result.conflicts, "TRUE")
-    kept = pd.DataFrame({"record_id": result.kept_ids})
+    kept = pd.DataFrame({"record_id": pd.Series(result.kept_ids, dtype=object)})
     columns = ", ".join(DOCUMENT_COLUMNS)
     con.register("_dedup_kept", kept)
     con.execute("BEGIN TRANSACTION")

@@ -83,7 +83,9 @@ def messages(instruction: str, input_text: str, response: str) -> list[dict[str,
 
 
 def with_messages(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(messages=[messages(i, x or "", r) for i, x, r in zip(frame["instruction"], frame["input"], frame["response"])])
+    # dtype=object: an empty export would otherwise get a float column that Arrow cannot write as messages.
+    rows = [messages(i, x or "", r) for i, x, r in zip(frame["instruction"], frame["input"], frame["response"])]
+    return frame.assign(messages=pd.Series(rows, index=frame.index, dtype=object))
 
 
 def write_sft(frame: pd.DataFrame, directory: Path) -> dict[str, Path]:

@@ -1,5 +1,6 @@
 """Dagster wiring of raw ingest."""
 
+import os
 
 from pathlib import Path
 
@@ -11,8 +12,8 @@ from data_assets import settings
 from data_assets.common.checks import not_null_check, unique_key_check
 from data_assets.common.config import StageConfig
 from data_assets.common.metadata import counts_markdown, preview_markdown, table_schema
-from data_assets.ingest.load import IngestResult, ingest_sources
-from data_assets.ingest.sources import Source, load_sources
+from data_assets.ingest.load import IngestResult, explain, ingest_sources
+from data_assets.ingest.sources import Source, SourceConfigError, load_sources
 from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import insert_frame, replace_rows
 
@@ -30,6 +31,12 @@ class IngestConfig(StageConfig):
 
     def resolved(self) -> str:
         return self.sources_path or settings.sources_path()
+
+    def origin(self) -> str:
+        """Where the path came from, so an error says what to change."""
+        if self.sources_path:
+            return "the run config's sources_path"
+        return "DATA_ASSETS_SOURCES" if os.environ.get("DATA_ASSETS_SOURCES") else "the bundled sample, DATA_ASSETS_SOURCES unset"
 
 
 def _write(warehouse: WarehouseResource, table: str, result: IngestResult, sources: list[Source], all_names: list[str]) -> int:
@@ -57,18 +64,27 @@ def _write(warehouse: WarehouseResource, table: str, result: IngestResult, sourc
 
 
 def _materialize(context: dg.AssetExecutionContext, config: IngestConfig, warehouse: WarehouseResource, preference: bool) -> dg.MaterializeResult:
-    all_sources = load_sources(config.resolved())
-    sources = [s for s in all_sources if s.is_preference == preference]
     table = "raw.preferences" if preference else "raw.documents"
-    if not sources:
-        context.log.info(f"no {'preference' if preference else 'instruction'} sources configured; {table} is emptied")
-    result = ingest_sources(sources, log=context.log)
+    try:
+        all_sources = load_sources(config.resolved(), origin=config.origin())
+        sources = [s for s in all_sources if s.is_preference == preference]
+        if not sources:
+            context.log.info(f"no {'preference' if preference else 'instruction'} sources configured; {table} is emptied")
+        result = ingest_sources(sources, log=context.log)
+    except SourceConfigError as error:
+        # A wrong sources file is the user's to fix: one message listing every problem, nothing
+        # written, and no retry (the same file would fail the same way).
+        raise dg.Failure(description=str(error), metadata={"problems": len(error.problems), "sources_file": config.resolved()},
+                         allow_retries=False) from None
+    summary = explain(result, sources)
+    (context.log.warning if sources and result.documents.empty else context.log.info)(summary)
     removed = _write(warehouse, table, result, sources, [s.name for s in all_sources])
     frame = result.documents
     roles = frame["role"].value_counts().to_dict() if len(frame) else {}
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),
+            "summary": summary,
             "rows_by_source": counts_markdown(dict(result.rows_by_source), "source", "rows"),
             "rows_by_role": counts_markdown(roles, "role", "rows"),
             "rejected_rows": int(len(result.rejects)),

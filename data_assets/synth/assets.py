@@ -97,6 +97,20 @@ def _recorded_cost(warehouse: WarehouseResource, hashes: list[str]) -> float:
     return float(value)
 
 
+def _nothing_to_generate(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """An empty input (every source rejected, or an empty file) is an empty, explained run: the
+    stage's tables are emptied so no pair of an earlier input outlives it, and no model is called."""
+    reason = "no seed-role or curated records in dedup.documents: nothing to show the generator, no pair generated"
+    context.log.warning(f"synth: {reason}")
+    with warehouse.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        for statement in ("DELETE FROM synth.pairs", "DELETE FROM synth.rejected", "DELETE FROM lineage.edges WHERE stage = 'synth'"):
+            con.execute(statement)
+        con.execute("COMMIT")
+    return dg.MaterializeResult(metadata={"dagster/row_count": 0, "kept": 0, "stop_reason": reason,
+                                          "dagster/column_schema": table_schema("synth.pairs")})
+
+
 @dg.asset(
     group_name="synth",
     kinds={"duckdb", "anthropic"},
@@ -117,6 +131,8 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
         # Self-Instruct needs examples; with no seed source the curated records stand in.
         context.log.warning("no seed-role records in dedup.documents: in-context examples come from the curated set")
         seeds = curated
+    if seeds.empty:
+        return _nothing_to_generate(context, warehouse)
     settings = LoopSettings(
         target_pairs=config.target_pairs, batch_size=config.batch_size, requests_per_round=config.requests_per_round,
         max_generation_requests=config.max_generation_requests, max_spend_usd=config.max_spend_usd,
@@ -131,9 +147,7 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
         return llm.run(requests, context=context)
 
     outcome = run_loop(seeds, curated, run, settings, curated_near_duplicates(curated, config.near_duplicate_threshold),
-                       scan=rescan, log=context.log, decontaminate=eval_index.match_records) if not seeds.empty else None
-    if outcome is None:
-        raise dg.Failure("no seed-role or curated records in dedup.documents: nothing to show the generator")
+                       scan=rescan, log=context.log, decontaminate=eval_index.match_records)
     if config.verify:
         verification = verify_pairs(outcome.pairs, run)
     else:
