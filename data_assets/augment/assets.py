@@ -49,7 +49,7 @@ class AugmentConfig(dg.Config):
     group_name="augment",
     kinds={"duckdb", "anthropic"},
     pool="duckdb",
-    deps=["dedup_documents"],
+    deps=["dedup_documents", "semantic_dedup", "topic_clusters"],
     description="Curated records rewritten (paraphrase, style, translation, typing noise) to fill the buckets the "
     "curated profile lacks (domain, task type, style, length, language), up to a configured share; placeholders "
     "kept, re-scanned for PII, near-duplicates dropped (augment.documents, augment.rejected).",

@@ -66,7 +66,7 @@ def lookup(con: duckdb.DuckDBPyConnection, model_id: str, hashes: Sequence[str],
     con.register(view, wanted)
     try:
         found = con.execute(f"""SELECT e.text_hash, e.vector FROM semantic.embeddings e JOIN {view} w USING (text_hash)
-                                WHERE e.model = ? AND e.dim = ?""", [model_id, dim]).fetch_arrow_table()
+                                WHERE e.model = ? AND e.dim = ?""", [model_id, dim]).to_arrow_table()
     finally:
         con.unregister(view)
     if found.num_rows == 0:
