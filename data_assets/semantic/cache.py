@@ -65,8 +65,8 @@ def lookup(con: duckdb.DuckDBPyConnection, model_id: str, hashes: Sequence[str],
     view = f"_semantic_wanted_{threading.get_ident()}"
     con.register(view, wanted)
     try:
-        found = con.execute(f"""SELECT e.text_hash, e.vector FROM semantic.embeddings e JOIN {view} w USING (text_hash)
-                                WHERE e.model = ? AND e.dim = ?""", [model_id, dim]).to_arrow_table()
+        found = con.sql(f"""SELECT e.text_hash, e.vector FROM semantic.embeddings e JOIN {view} w USING (text_hash)
+                            WHERE e.model = $model AND e.dim = $dim""", params={"model": model_id, "dim": dim}).to_arrow_table()
     finally:
         con.unregister(view)
     if found.num_rows == 0:
