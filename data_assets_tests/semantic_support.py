@@ -19,7 +19,7 @@ EVAL_ITEMS = [
     ("What business etiquette norms should you follow when doing business in Japan?", "..."),
 ]
 # The first eval item in other words: n-gram and MinHash checks do not see it.
-PLANTED = "Count the whole numbers x for which the absolute value of x plus 5 is less than 10."
+PLANTED = "What is the number of integer solutions of |x + 5| < 10?"
 # Shares words with an eval item but asks for something else: must stay.
 NEAR_MISS = "What business etiquette should a Japanese company follow when hiring in Germany?"
 TRAIN_ITEMS = [
