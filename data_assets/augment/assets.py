@@ -8,6 +8,7 @@ import pandas as pd
 
 from data_assets.augment.apply import TEXT_FIELDS, run_plan
 from data_assets.augment.plan import METHODS, find_gaps, plan_augmentations
+from data_assets.semantic.targets import topic_gaps
 from data_assets.augment.profile import DIMENSIONS, bucket_frame, distribution, distribution_frame
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
@@ -67,6 +68,8 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
         ).df()
     profiled = bucket_frame(curated)
     gaps = find_gaps(profiled, tuple(config.methods), config.language, config.min_bucket_share, config.seed)
+    with warehouse.connect() as con:
+        gaps += topic_gaps(con, tuple(config.methods), config.seed)   # thin topics vs the eval set (semantic layer)
     budget = math.floor(config.max_share * len(curated))
     plan = plan_augmentations(gaps, budget, config.max_per_record)
     context.log.info(f"{len(curated)} curated records, {len(gaps)} thin buckets, {len(plan)} augmentations planned (budget {budget})")
