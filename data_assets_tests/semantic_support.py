@@ -29,6 +29,8 @@ TRAIN_ITEMS = [
     "Write a Python function that returns the largest item of a list.", "Summarize the plot of Hamlet in three sentences.",
     "Suggest a name for a bakery that sells sourdough bread.", "What is the capital city of Canada?",
     "How do I change a flat tyre on a car?", "Write a limerick about a forgetful wizard.",
+    # The first item in other words: a semantic duplicate within train.
+    "Share three pieces of advice for keeping healthy.",
 ]
 
 

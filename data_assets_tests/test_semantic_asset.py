@@ -133,3 +133,20 @@ def test_topic_clusters_show_in_the_profile(planted, warehouse, embeddings):
         "SELECT count(*) AS n FROM dedup.documents WHERE role = 'train'")["n"].item()
     shares = warehouse.query_df("SELECT sum(value) AS s FROM profile.snapshots WHERE statistic = 'topic_share'")["s"].item()
     assert shares == pytest.approx(1.0)
+
+
+def test_semantic_dedup_when_turned_on_removes_with_lineage_and_gives_back_when_off(planted, warehouse, embeddings):
+    on = {"semantic_dedup": True, "dedup_threshold": 0.8}
+    assert materialize(warehouse, embeddings, config=on).success
+    first, second = record_id(warehouse, "Give three tips for staying healthy."), \
+        record_id(warehouse, "Share three pieces of advice for keeping healthy.")
+    clusters = warehouse.query_df("SELECT record_id, representative_id FROM semantic.clusters")
+    assert {first, second} <= set(clusters["record_id"])
+    dropped = (set(clusters["record_id"]) - set(clusters["representative_id"])).pop()
+    kept = warehouse.query_df("SELECT record_id FROM dedup.documents")["record_id"].tolist()
+    assert dropped not in kept and clusters["representative_id"].iloc[0] in kept
+    edge = warehouse.query_df("SELECT parent_id FROM lineage.edges WHERE stage = 'semantic' AND operation = 'duplicate_of' "
+                              "AND child_id = ?", [dropped])
+    assert edge["parent_id"].tolist() == [clusters["representative_id"].iloc[0]]
+    assert materialize(warehouse, embeddings, assets=[semantic.semantic_dedup, *semantic.CHECKS]).success   # off again
+    assert dropped in warehouse.query_df("SELECT record_id FROM dedup.documents")["record_id"].tolist()

@@ -62,9 +62,8 @@ def _pairs_metadata(pairs: pd.DataFrame, texts: pd.DataFrame) -> dict:
     shown = pairs.merge(texts.rename(columns={"record_id": "eval_record_id", "instruction": "eval_instruction"}),
                         on="eval_record_id", how="left").merge(texts, on="record_id", how="left")
     return {
-        "decisions": counts_markdown(pairs.groupby(["band", "decision"]).size().rename("n").reset_index()
-                                     .assign(k=lambda f: f["band"] + ": " + f["decision"]).set_index("k")["n"].to_dict(),
-                                     "band: decision", "records"),
+        "decisions": counts_markdown({f"{band}: {decision}": int(n) for (band, decision), n
+                                      in pairs.groupby(["band", "decision"]).size().items()}, "band: decision", "records"),
         "pairs_preview": preview_markdown(shown[["record_id", "role", "similarity", "decision", "instruction", "eval_instruction"]]
                                           .round({"similarity": 3}).sort_values("similarity", ascending=False), max_rows=10, max_chars=70),
     }
@@ -98,12 +97,14 @@ def semantic_dedup(context: dg.AssetExecutionContext, config: SemanticDedupConfi
     outcome = run_training_decontamination(warehouse, embedder, llm if config.judge_borderline else None, context,
                                            context.run.run_id, config.paraphrase(), config.dedup(), log=context.log)
     e = outcome.embedding
+    clusters = outcome.clusters
+    duplicates = int((clusters["record_id"] != clusters["representative_id"]).sum()) if len(clusters) else 0
+    dedup_line = (f"{duplicates} removed at cosine >= {config.dedup_threshold}" if config.semantic_dedup
+                  else "off by default (semantic_dedup: true in the Launchpad turns it on)")
     record_step(warehouse, context.run.run_id, StepRecord(step, "ran", f"{len(outcome.removed)} removed", embedder.model_id,
                                                           e.embedded, e.reused, sum(outcome.seconds.values())))
-    record_step(warehouse, context.run.run_id, StepRecord(
-        "semantic_dedup", "ran" if config.semantic_dedup else "off",
-        f"{int((outcome.clusters['record_id'] != outcome.clusters['representative_id']).sum()) if len(outcome.clusters) else 0} removed"
-        if config.semantic_dedup else "off by default (semantic_dedup: true in the Launchpad turns it on)", embedder.model_id))
+    record_step(warehouse, context.run.run_id, StepRecord("semantic_dedup", "ran" if config.semantic_dedup else "off",
+                                                          dedup_line, embedder.model_id))
     pairs = outcome.pairs
     texts = _texts(warehouse, list(set(pairs["record_id"]) | set(pairs["eval_record_id"])))
     metadata = {
@@ -117,9 +118,7 @@ def semantic_dedup(context: dg.AssetExecutionContext, config: SemanticDedupConfi
         "thresholds": dg.MetadataValue.json({"remove_at": config.remove_at, "borderline_from": config.borderline_from}),
         "embedded": e.embedded, "reused_from_cache": e.reused,
         "embeddings_per_second": round(e.rate, 1),
-        "semantic_dedup": "off (default)" if not config.semantic_dedup else
-        f"{int((outcome.clusters['record_id'] != outcome.clusters['representative_id']).sum()) if len(outcome.clusters) else 0} "
-        f"removed at cosine >= {config.dedup_threshold}",
+        "semantic_dedup": dedup_line,
         "seconds": dg.MetadataValue.json({k: round(v, 3) for k, v in outcome.seconds.items()}),
         "dagster/column_schema": table_schema("semantic.paraphrase_pairs"),
         **_pairs_metadata(pairs, texts),

