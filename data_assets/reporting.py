@@ -13,10 +13,14 @@ def summary_text(warehouse: WarehouseResource) -> str:
     with warehouse.connect() as con:
         stages = con.execute(read_sql("reports/rows_per_stage")).fetchall()
         drops = con.execute(read_sql("reports/drops_by_reason")).fetchall()
+        semantic = con.execute(read_sql("reports/semantic_steps")).fetchall()
     lines = ["rows per stage:"]
     lines += [f"  {stage:<36} {rows:>8,}" for _, stage, rows in stages]
     lines.append("\ndrops and rejects by reason (each kept, with its reason, in the table named):")
     lines += [f"  {stage:<11} {reason:<48} {rows:>6,}  {kept_in}" for stage, kept_in, reason, rows in drops]
+    if semantic:
+        lines.append("\nsemantic layer (last run of each step):")
+        lines += [f"  {step:<28} {status:<8} {reason}" for step, status, reason in semantic]
     lines += [
         "",
         f"database: {warehouse.database}",

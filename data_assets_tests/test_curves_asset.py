@@ -271,4 +271,5 @@ def test_definitions_load_with_the_curves_asset():
 
     spec = defs.resolve_assets_def("data_curves")
     deps = {key.to_user_string() for key in spec.asset_deps[dg.AssetKey("data_curves")]}
-    assert deps == {"dedup_documents", "raw_documents", "synthetic_pairs", "preference_pairs", "raw_preferences"}
+    assert deps == {"dedup_documents", "semantic_dedup", "topic_clusters", "raw_documents", "synthetic_pairs",
+                    "preference_pairs", "raw_preferences"}

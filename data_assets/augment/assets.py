@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from data_assets.augment.apply import TEXT_FIELDS, run_plan
 from data_assets.augment.plan import METHODS, find_gaps, plan_augmentations
+from data_assets.semantic.targets import topic_gaps
 from data_assets.augment.profile import DIMENSIONS, bucket_frame, distribution, distribution_frame
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.config import StageConfig, known_names
@@ -65,7 +66,7 @@ class AugmentConfig(StageConfig):
     group_name="augment",
     kinds={"duckdb", "anthropic"},
     pool="duckdb",
-    deps=["dedup_documents"],
+    deps=["dedup_documents", "semantic_dedup", "topic_clusters"],
     description="Curated records rewritten (paraphrase, style, translation, typing noise) to fill the buckets the "
     "curated profile lacks (domain, task type, style, length, language), up to a configured share; placeholders "
     "kept, re-scanned for PII, near-duplicates dropped (augment.documents, augment.rejected).",
@@ -81,6 +82,8 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
         eval_index = load_eval_index(con)
     profiled = bucket_frame(curated)
     gaps = find_gaps(profiled, tuple(config.methods), config.language, config.min_bucket_share, config.seed)
+    with warehouse.connect() as con:
+        gaps += topic_gaps(con, tuple(config.methods), config.seed)   # thin topics vs the eval set (semantic layer)
     budget = math.floor(config.max_share * len(curated))
     plan = plan_augmentations(gaps, budget, config.max_per_record)
     context.log.info(f"{len(curated)} curated records, {len(gaps)} thin buckets, {len(plan)} augmentations planned (budget {budget})")

@@ -111,7 +111,7 @@ def _fits_for_people(fits: pd.DataFrame) -> pd.DataFrame:
     group_name="curves",
     kinds={"duckdb", "scikitlearn"},
     pool="duckdb",
-    deps=["dedup_documents", "raw_documents", "synthetic_pairs", "preference_pairs", "raw_preferences"],
+    deps=["dedup_documents", "semantic_dedup", "topic_clusters", "raw_documents", "synthetic_pairs", "preference_pairs", "raw_preferences"],
     description="Dataset-size-vs-performance curves: SFT and reward-model proxies trained on nested subsets of "
     "growing size (several seeds) per data variant (curated/raw, human/synthetic/mixed, diverse/narrow), scored "
     "on decontaminated eval sets, fitted with error(n) = a*n^-b + c and bootstrapped; curves.points, curves.fits, "

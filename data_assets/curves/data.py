@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from data_assets.dedup import normalize_text
+from data_assets.semantic.targets import with_topics
 
 SFT_COLUMNS = ["record_id", "instruction", "input", "response", "origin"]
 PREFERENCE_COLUMNS = ["record_id", "prompt", "chosen", "rejected", "origin"]
@@ -174,6 +175,7 @@ def read_inputs(
             "SELECT record_id, role, origin, instruction, coalesce(input, '') AS input, response FROM dedup.documents"
         ).df()
         curated = _sorted(documents[documents["role"] == "train"][SFT_COLUMNS])
+        curated = with_topics(con, curated)   # topic labels for diverse vs narrow (semantic layer; None without it)
         sft_eval = documents[documents["role"] == "eval"][SFT_COLUMNS]
         if len(sft_eval):
             eval_source = "eval-role records of dedup.documents"

@@ -166,16 +166,19 @@ def plan_sft(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePl
 
     diversity_variants = [v for v in ("diverse", "narrow") if v in wanted]
     if diversity_variants:
-        labels = [task_type(i) for i in curated["instruction"]]
+        # Topic clusters of the task embeddings when the semantic layer ran, else task types by rule.
+        by_topic = "topic" in curated and len(curated) > 0 and curated["topic"].notna().all()
+        unit = "topics" if by_topic else "task types"
+        labels = curated["topic"].tolist() if by_topic else [task_type(i) for i in curated["instruction"]]
         counts = Counter(labels)
         few = [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: settings.narrow_task_types]]
         narrow_pool = curated[[label in few for label in labels]].reset_index(drop=True)
         if len(counts) <= settings.narrow_task_types:
             for v in diversity_variants:
-                skips.append(Skip(v, f"only {len(counts)} task types in the curated set; narrow would equal diverse"))
+                skips.append(Skip(v, f"only {len(counts)} {unit} in the curated set; narrow would equal diverse"))
         else:
             equal = len(narrow_pool)
-            detail = (f"equal sizes up to {equal}: narrow = {', '.join(few)}; diverse = balanced over {len(counts)} task types "
+            detail = (f"equal sizes up to {equal}: narrow = {', '.join(few)}; diverse = balanced over {len(counts)} {unit} "
                       f"({', '.join(f'{k} {v}' for k, v in counts.most_common())})")
             for v in diversity_variants:
                 orderings = ({s: balanced(curated, labels, s, "diverse") for s in seeds} if v == "diverse"

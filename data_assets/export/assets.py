@@ -35,7 +35,7 @@ class SftExportConfig(StageConfig):
     group_name="export",
     kinds={"duckdb"},
     pool="duckdb",
-    deps=["dedup_documents", "augmented_documents", "synthetic_pairs"],
+    deps=["dedup_documents", "semantic_dedup", "augmented_documents", "synthetic_pairs", "generated_decontamination"],
     description="sft.jsonl (chat messages) and sft.parquet in the exports folder: the curated training set plus "
     "augmented records and verified synthetic pairs up to their configured shares, each row with record_id and origin.",
 )

@@ -76,7 +76,7 @@ def _edges(pairs: list[Pair]) -> list[tuple[str, str, str, str | None]]:
     group_name="prefs",
     kinds={"duckdb", "anthropic"},
     pool="duckdb",
-    deps=["dedup_documents", "raw_preferences"],
+    deps=["dedup_documents", "semantic_dedup", "raw_preferences"],
     description="Preference pairs judged by an AI judge in both orders (prefs.pairs, prefs.judgments, prefs.responses), "
     "with the judge's position, verbosity and human-agreement biases measured every run (prefs.bias).",
     check_specs=[dg.AssetCheckSpec(

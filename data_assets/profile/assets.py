@@ -56,7 +56,7 @@ def raw_profile(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     group_name="profile",
     kinds={"duckdb"},
     pool="duckdb",
-    deps=["dedup_documents"],
+    deps=["dedup_documents", "semantic_dedup"],
     description="Profile of the curated training set (dedup.documents, role train), comparable with raw_profile.",
 )
 def curated_profile(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

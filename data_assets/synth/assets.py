@@ -115,7 +115,7 @@ def _nothing_to_generate(context: dg.AssetExecutionContext, warehouse: Warehouse
     group_name="synth",
     kinds={"duckdb", "anthropic"},
     pool="duckdb",
-    deps=["dedup_documents"],
+    deps=["dedup_documents", "semantic_dedup", "topic_clusters"],
     description="Self-Instruct synthetic pairs grown from the seed tasks toward the curated set's coverage gaps, "
     "filtered for novelty (ROUGE-L), feasibility, length and duplicates (synth.rejected says why), re-scanned for "
     "PII, and verified by recomputation or a judge (synth.pairs).",

@@ -8,8 +8,8 @@ CREATE TABLE IF NOT EXISTS dedup.contamination (
     eval_record_id  VARCHAR NOT NULL,   -- an eval-role record of compliance.documents, whatever its status
     role            VARCHAR NOT NULL,   -- train | seed (dedup); augmented | synthetic | preference
     part            VARCHAR,            -- prefs: the pair's side that overlaps (response_a | response_b; the prompt is in both)
-    method          VARCHAR NOT NULL,   -- exact | prompt (same instruction + input) | minhash | ngram
-    similarity      DOUBLE  NOT NULL,   -- true shingle Jaccard to the eval record
+    method          VARCHAR NOT NULL,   -- exact | prompt (same instruction + input) | minhash | ngram | semantic (semantic_dedup)
+    similarity      DOUBLE  NOT NULL,   -- true shingle Jaccard to the eval record (semantic: embedding cosine)
     span_words      BIGINT,             -- longest shared word span (whole text when exact; NULL if under the n-gram length)
     eval_matches    BIGINT  NOT NULL    -- how many eval records it matches by any method
 );

@@ -18,6 +18,15 @@ UNION ALL
 SELECT stage, 'dedup.contamination', 'overlaps eval (' || method || ')', count(DISTINCT record_id)
 FROM dedup.contamination GROUP BY ALL
 UNION ALL
+SELECT 'semantic', 'semantic.clusters', 'duplicate (semantic)', count(*)
+FROM semantic.clusters WHERE record_id <> representative_id GROUP BY ALL HAVING count(*) > 0
+UNION ALL
+SELECT 'semantic', 'semantic.paraphrase_pairs', 'generated, rephrases eval (' || role || ')', count(*)
+FROM semantic.paraphrase_pairs WHERE decision = 'removed' AND role IN ('augmented', 'synthetic') GROUP BY ALL
+UNION ALL
+SELECT 'semantic', 'semantic.paraphrase_pairs', 'flagged for review, kept: borderline rephrase (' || role || ')', count(*)
+FROM semantic.paraphrase_pairs WHERE decision = 'flagged' GROUP BY ALL
+UNION ALL
 SELECT 'augment', 'augment.rejected', reason, count(*) FROM augment.rejected WHERE reason <> 'contaminates_eval' GROUP BY ALL
 UNION ALL
 SELECT 'synth', 'synth.rejected', reason, count(*) FROM synth.rejected WHERE reason <> 'contaminates_eval' GROUP BY ALL
