@@ -96,9 +96,9 @@ def test_ssn_and_its_invalid_ranges():
 
 
 def test_ip_addresses():
-    assert ("IP_ADDRESS", "195.206.132.199") in found("blocked from 195.206.132.199 again")
-    assert ("IP_ADDRESS", "6e40:4041:c617:e898:c11:40d2:c669:2eb4") in found("ip 6e40:4041:c617:e898:c11:40d2:c669:2eb4")
-    assert ("IP_ADDRESS", "2001:db8::1") in found("host 2001:db8::1 is up")
+    assert ("IP_ADDRESS", "93.184.216.34") in found("blocked from 93.184.216.34 again")
+    assert ("IP_ADDRESS", "2a03:2880:f12f:83:face:b00c:0:25de") in found("ip 2a03:2880:f12f:83:face:b00c:0:25de")
+    assert ("IP_ADDRESS", "2606:4700:4700::1111") in found("host 2606:4700:4700::1111 is up")
 
 
 def test_version_numbers_and_clock_times_are_not_ips():

@@ -30,14 +30,23 @@ NOT_PERSON_WORDS = frozenset(
     "cup trophy prizes awards medal talk talks lecture lectures conference summit symposium festival tournament "
     "championship championships league olympics academy zoo dam alert".split()
 )
-# A name followed by one of these is the name of a law, a theorem or a disease, not a person:
-# "Boyle's law", "Newton's laws", "Doppler effect", "Occam's razor", "Down syndrome".
-_EPONYM = re.compile(
-    r"(?i)^(?:['’]s)?\s+(?:laws?|theorems?|principles?|effects?|constants?|equations?|paradox|razor|syndrome|"
-    r"disease|conjecture|hypothesis|lemma|inequality|postulates?|sequence|triangle|"
-    r"distribution|algorithm)\b(?!\s+(?:firm|school|office|practice|degree|student|partner|enforcement))"
+# A name followed by one of these is the name of a law, a theorem, a reaction, an account or
+# a disease, not a person: "Boyle's law", "Maillard reaction", "Roth IRA", "Doppler effect",
+# "Occam's razor", "Down syndrome", "Turing test", "Bunsen burner", "Sharpe ratio".
+EPONYM = re.compile(
+    r"(?i)^(?:\s+vs?\.\s|(?:['’]s?)?\s+(?:laws?|theorems?|principles?|effects?|constants?|equations?|paradox|razor|syndrome|"
+    r"disease|conjecture|hypothesis|lemma|inequality|postulates?|sequence|triangle|distribution|algorithm|"
+    r"reactions?|rearrangement|synthesis|condensation|reagents?|reduction|oxidation|process|cycle|burner|flask|"
+    r"dish|funnel|scale|number|numbers|constant|index|ratio|coefficient|model|method|formula|rule|series|"
+    r"transforms?|transformation|integral|function|space|curve|diagram|limit|force|forces|boson|particle|"
+    r"exclusion|uncertainty|structure|notation|square|machine|test|cipher|code|sign|manoeuvre|maneuver|"
+    r"procedure|reflex|cells?|gland|tube|phenomenon|radiation|filter|graph|matrix|operator|approximation|"
+    r"expansion|polynomials?|bound|criterion|ira|401\(?k\)?|plan|scheme|doctrine|amendment|rights|warning|"
+    r"clause)\b(?!\s+(?:firm|school|office|practice|degree|student|partner|enforcement)))"
 )
-COMMON = words("common_words")
+# "Roe v. Wade": the second party of a case name.
+_CASE_NAME = re.compile(r"(?i)\bvs?\.\s*$")
+COMMON = words("ordinary_words")
 PLACES = phrases("places")
 
 TITLES = frozenset("mr mrs ms miss mx dr prof sir madam mme mlle herr frau sr sra srta dott".split())
@@ -92,8 +101,8 @@ def _name_like(token: Token, lowercase_text: bool) -> bool:
     if token.text[0].isupper():
         if token.text.isupper() and len(token.text) > 1:
             # ALL-CAPS words are shouting or acronyms unless they are known names.
-            first, surname, _ = _kind(token.lower, True)
-            return first or surname
+            first, surname, common = _kind(token.lower, True)
+            return (first or surname) and not common
         return True
     if lowercase_text:
         first, surname, common = _kind(token.lower, False)
@@ -153,30 +162,51 @@ def people(text: str) -> list[Finding]:
     return found
 
 
+def _supports(token: Token, kind: tuple[bool, bool, bool]) -> bool:
+    """Whether a following word makes an ambiguous given name a name: a family name that is no
+    everyday word ("Will Smith"), or an initial ("Iva D. Grusová")."""
+    return (kind[1] and not kind[2]) or (len(token.text) == 1 and token.text.isupper() and token.initial)
+
+
 def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Finding | None:
+    # An organization or event word anywhere in the run ("Davis Cup", "Tanaka Logistics") makes
+    # it a name of something else, checked before ordinary words are trimmed off its edges.
+    if any(t.lower in NOT_PERSON_WORDS for t in run):
+        return None
     kinds = [_kind(t.lower, t.text[0].isupper()) for t in run]
-    # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name.
-    while run and kinds[0][2] and not (kinds[0][0] and len(run) > 1 and kinds[1][1]):
+    # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name; a word
+    # that is also a listed name ("Will", "Magdalena") stays where a cue or a surname supports it.
+    while run and kinds[0][2] and not ((kinds[0][0] or kinds[0][1]) and (strong or (len(run) > 1 and _supports(run[1], kinds[1])))):
         run, kinds = run[1:], kinds[1:]
-        strong = False
-    while run and kinds[-1][2] and not kinds[-1][1]:
+        # "Dear Magdalena": the trimmed word may itself be the cue.
+        strong = bool(run) and bool(_STRONG_CUE.search(text[max(0, run[0].start - 32):run[0].start]))
+    while run and kinds[-1][2] and not (kinds[-1][1] or (strong and kinds[-1][0])):
         run, kinds = run[:-1], kinds[:-1]
     if not run:
         return None
+    for k in range(1, len(run)):
+        if EPONYM.match(text[run[k - 1].end:run[k - 1].end + 32]):
+            run, kinds = run[:k], kinds[:k]  # "Roth IRA": the name ends where the eponym's noun starts
+            break
     if len(run) == 1 and len(run[0].text) == 1:
         return None
     if any(t.lower in NOT_PERSON_WORDS for t in run):
         return None
-    if not strong and not any(k[0] for k in kinds) and _EPONYM.match(text[run[-1].end:run[-1].end + 32]):
-        return None  # "Boyle's law"; with a given name in the run ("Anna's equation") it stays a person
+    if not strong and not (len(run) > 1 and any(k[0] for k in kinds)) and EPONYM.match(text[run[-1].end:run[-1].end + 32]):
+        return None  # "Boyle's law", "Roth IRA"; with a full name ("Anna Berg's equation") it stays a person
+    if _CASE_NAME.search(before[-6:]):
+        return None
     if not any(k[0] for k in kinds) and any(t.lower in PLACES for t in run):
         return None  # "Berlin Wall"
     joined = " ".join(t.lower for t in run)
     if joined in PLACES and not strong:
         return None  # the place detector owns it
+    # A lone capital is an initial at best ("May I ask"): it names no one by itself.
+    kinds = [(k[0] and len(t.text) > 1, k[1] and len(t.text) > 1, k[2]) for t, k in zip(run, kinds)]
     firsts = sum(k[0] and not k[2] for k in kinds)
     surnames = sum(k[1] and not k[2] for k in kinds)
-    known = sum((k[0] or k[1]) for k in kinds)
+    # Words that are as often ordinary words ("Long March", "The Sun") support nothing alone.
+    known = sum((k[0] or k[1]) and not k[2] for k in kinds)
     capitalized = all(t.text[0].isupper() for t in run)
     at_start = sentence_start(text, run[0].start)
     weak = bool(_WEAK_CUE.search(before)) if not strong else False
@@ -184,6 +214,7 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         return None
     if strong:
         score = 0.85 if (known or capitalized) else 0.6
+        return Finding(run[0].start, run[-1].end, "PERSON", "name_cue", score)
     elif len(run) >= 2:
         if firsts and (surnames or capitalized) and known >= 2:
             score = 0.9

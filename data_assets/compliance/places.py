@@ -17,7 +17,7 @@ from data_assets.compliance.lexicons import phrases, words
 from data_assets.compliance.tokens import tokenize
 
 PLACES = phrases("places")
-COMMON = words("common_words")
+COMMON = words("ordinary_words")
 FIRST_NAMES = words("first_names")
 _MAX_PLACE_WORDS = max(len(p.split()) for p in PLACES)
 _PLACE_FIRST_WORDS = frozenset(p.split()[0] for p in PLACES)
@@ -82,6 +82,21 @@ _STRONG_PLACE_CUE = re.compile(
 _PLACE_CUE = re.compile(r"(?i)(?:\bfrom|\bin|\bto|\bnear|\bat)\s*$")
 
 
+# Capitalized words that still end an address block: the next sentence or clause starts.
+_CONNECTORS = frozenset("and or but for after before then with from to the a an if when this that please thanks".split())
+
+
+def _ends_address(word: str, lowercase: bool) -> bool:
+    """An ordinary word ends the address ("..., and 75 Auerstrasse", "... after the concert");
+    a capitalized one is a town unless it is a connector ("Leeds", "Berlin", "Springfield")."""
+    bare = word.lower().strip(".,:;()")
+    if not lowercase and not word[0].isupper() and word[0] != "(":
+        return True
+    if bare in _CONNECTORS:
+        return True
+    return bare in COMMON and bare not in PLACES and (lowercase or not word[0].isupper())
+
+
 def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
     """Extend an address that ends at `end` over unit, city, region, postal code and country."""
     postal_seen = False
@@ -104,7 +119,7 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
                 for w in re.finditer(r"\S+", words_.group()):
                     word = w.group()
                     # Ordinary words end the address ("..., and 75 Auerstrasse", "... after the concert").
-                    if word.lower().strip(".,:;()") in COMMON or (not lowercase and not word[0].isupper() and word[0] != "("):
+                    if _ends_address(word, lowercase):
                         break
                     stop = at + w.end()
                     if word.endswith(".") and len(word) > 4:

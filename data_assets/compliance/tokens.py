@@ -17,6 +17,7 @@ class Token(NamedTuple):
     end: int
     text: str
     lower: str
+    initial: bool = False   # a single capital directly followed by a dot ("D." of "Iva D. Grusová")
 
 
 @lru_cache(maxsize=4)
@@ -28,7 +29,8 @@ def tokenize(text: str) -> tuple[Token, ...]:
         if len(word) > 3 and word[-2:] in _POSSESSIVE:
             end -= 2
             word = word[:-2]
-        tokens.append(Token(start, end, word, word.lower()))
+        initial = len(word) == 1 and word.isupper() and text[end:end + 1] == "."
+        tokens.append(Token(start, end, word, word.lower(), initial))
     return tuple(tokens)
 
 
