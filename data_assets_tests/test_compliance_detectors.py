@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from data_assets.compliance import detect
-from data_assets.compliance.evaluation import load_labeled, validate_spans
+from data_assets_tests.benchmarks._pii_scoring import load_labeled, validate_spans
 from data_assets.compliance.findings import Finding, resolve_overlaps
 from data_assets.compliance.structured import iban_valid, luhn_valid
 

@@ -28,7 +28,7 @@ NOT_PERSON_WORDS = frozenset(
     "bridge tower palace castle cathedral galaxy prize award act treaty "
     # Events, honours and talks named after someone: "Davis Cup", "TED Talk", "Nobel Prize".
     "cup trophy prizes awards medal talk talks lecture lectures conference summit symposium festival tournament "
-    "championship championships league olympics academy zoo dam alert".split()
+    "championship championships league olympics academy zoo dam alert house".split()
 )
 # A name followed by one of these is the name of a law, a theorem, a reaction, an account or
 # a disease, not a person: "Boyle's law", "Maillard reaction", "Roth IRA", "Doppler effect",
@@ -234,10 +234,15 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
             score = 0.75 if capitalized else 0.5
         elif surname and capitalized:
             score = 0.55 if not at_start else 0.45
-        elif capitalized and weak and not at_start:
+        elif capitalized and weak and not at_start and run[0].text[1:].islower():
             score = 0.45
         else:
             return None
         if weak:
             score += 0.1
+        if not weak:
+            # A given name alone, with no cue around it: "Jane knew something was wrong", "David
+            # must be the secretary". Whether it identifies anyone depends on the rest of the text
+            # (see detect.py), so it is reported under its own detector.
+            return Finding(run[0].start, run[-1].end, "PERSON", "name_alone", round(min(score, 0.95), 2))
     return Finding(run[0].start, run[-1].end, "PERSON", "name_lexicon", round(min(score, 0.95), 2))

@@ -49,7 +49,7 @@ _HOUSE_WORDS = re.compile(rf"(?<![\w.,-]){_HOUSE}(?:\s+\d{{1,5}})?(?P<words>(?:[
 _WORD_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)[ \t]+\d{1,5}[a-zA-Z]?\b")
 _LEAD_WORD = re.compile(
     rf"(?i)\b(?:rue|via|viale|calle|carrer|avenida|rua|travessa|strada|piazza|plaza|plac|aleja|ulica|ul\.|chemin|odos)"
-    rf"\s+(?:{_WORD}\s+){{0,4}}\d{{1,5}}[a-z]?\b"
+    rf"[ \t]+(?P<name>{_WORD})(?:[ \t]+{_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?\b"
 )
 _HU_NUMBER = re.compile(r"\bu\.\s+\d{1,5}\b\.?")
 _PO_BOX = re.compile(r"(?i)\bp\.?\s?o\.?\s?box\s+\d{1,6}")
@@ -60,9 +60,9 @@ _DIGIT = re.compile(r"\d")
 _LEAD_WORDS = frozenset("rue via viale calle carrer avenida rua travessa strada piazza plaza plac aleja ulica chemin odos".split())
 _WORD_BEFORE = re.compile(rf"({_WORD})\s+\Z")
 # Street stems that are also everyday English words need a capitalized street name before them.
-_AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul".split())
+_AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul gata".split())
 # Faker-style and many European addresses: "6750 Koskikatu 25", "46 velký průhon 426".
-_NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}\s+(?P<words>{_WORD}(?:\s+{_WORD}){{0,3}})\s+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
+_NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}[ \t]+(?P<words>{_WORD}(?:[ \t]+{_WORD}){{0,3}})[ \t]+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
 
 # Lowercase words inside a street or place name: "Rua do Arenque", "Reguengos de Monsaraz".
 _PARTICLES = frozenset("de del della delle di da do dos das du des la le les van von der den ter y i e el al".split())
@@ -200,6 +200,8 @@ def street_addresses(text: str) -> list[Finding]:
             continue
         stem = next(s for s in _STEMS if lower.endswith(s))
         compound = len(lower) > len(stem)
+        if lower in COMMON and (stem in _AMBIGUOUS_STEMS or len(stem) <= 4):
+            continue  # "String 1", "offering 24": an everyday word that happens to end like a street
         if compound and len(stem) <= 3 and stem not in ("weg", "vej", "tie", "út", "tee"):
             continue  # "str", "ul", "gate" inside another word are chance endings
         previous = _words_before(text, m.start(), 3, lowercase)
@@ -209,7 +211,9 @@ def street_addresses(text: str) -> list[Finding]:
             continue  # abbreviations are written with their dot: "ul. Długa 5"
         add(previous, m.end(), "stem", 0.8)
     for m in _LEAD_WORD.finditer(text):
-        add(m.start(), m.end(), "lead", 0.8)
+        # "rue de Rivoli 5" and "Via Roma 12" name a street; "via social media 3" does not.
+        if lowercase or m.group("name")[0].isupper() or m.group("name").lower() in _PARTICLES:
+            add(m.start(), m.end(), "lead", 0.8)
     for m in _HU_NUMBER.finditer(text):
         start = _words_before(text, m.start(), 3, lowercase)
         if start < m.start():
@@ -246,8 +250,14 @@ def place_names(text: str) -> list[Finding]:
     tokens = tokenize(text)
     found: list[Finding] = []
     n = len(tokens)
+    lowercase_text = text == text.lower()
     i = 0
     while i < n:
+        # In cased text a place is capitalized ("china" is porcelain, "turkey" a bird); most
+        # words are not, so they are passed over before any lookup.
+        if not (lowercase_text or tokens[i].text[0].isupper()):
+            i += 1
+            continue
         hit = None
         # Longest listed place starting here, over up to _MAX_PLACE_WORDS adjacent words.
         for size in range(min(_MAX_PLACE_WORDS, n - i) if tokens[i].lower in _PLACE_FIRST_WORDS else 0, 0, -1):

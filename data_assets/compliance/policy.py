@@ -61,6 +61,7 @@ DEFAULT_ACTIONS: dict[str, str] = {
     "URL": "flag",
     "LOCATION": "flag",
     "CHARACTER": "flag",
+    "GIVEN_NAME": "flag",
     "CONTROL_CHARACTER": "remove",
 }
 
@@ -159,8 +160,13 @@ def _propagate(fields: Mapping[str, str], findings: dict[str, list[Finding]], po
     for name, found in findings.items():
         text = fields[name] or ""
         for f in found:
+            value = text[f.start:f.end]
+            # One capitalized word the name rules guessed at is not evidence enough to hunt for
+            # elsewhere ("Rhine" once taken for a name must not spread); a cued name is.
+            if f.entity_type == "PERSON" and " " not in value.strip() and f.detector not in ("name_cue", "name_title"):
+                continue
             if policy.action(f.entity_type) != "flag" and f.length >= 3:
-                known.setdefault(text[f.start:f.end].casefold(), (f.entity_type, f.score))
+                known.setdefault(_propagation_key(f.entity_type, text[f.start:f.end]), (f.entity_type, f.score))
     if not known:
         return findings
     pattern = re.compile(
@@ -169,13 +175,21 @@ def _propagate(fields: Mapping[str, str], findings: dict[str, list[Finding]], po
     out: dict[str, list[Finding]] = {}
     for name, found in findings.items():
         text = fields[name] or ""
-        extra = [
-            Finding(m.start(), m.end(), known[m.group().casefold()][0], "record_propagation", known[m.group().casefold()][1])
-            for m in pattern.finditer(text)
-            if m.group().casefold() in known and not any(f.start < m.end() and m.start() < f.end for f in found)
-        ]
+        extra = []
+        for m in pattern.finditer(text):
+            hit = known.get(m.group().casefold()) or known.get(m.group())
+            if hit is not None and not any(f.start < m.end() and m.start() < f.end for f in found):
+                extra.append(Finding(m.start(), m.end(), hit[0], "record_propagation", hit[1]))
         out[name] = resolve_overlaps([*found, *extra]) if extra else found
     return out
+
+
+def _propagation_key(entity_type: str, value: str) -> str:
+    """How a found value is looked for elsewhere in the record: identifiers in any case, a name
+    of one word only as written ("White" the person is not "black and white")."""
+    if entity_type in ("PERSON", "GIVEN_NAME") and " " not in value.strip():
+        return value
+    return value.casefold()
 
 
 def _value_key(value: str) -> str:

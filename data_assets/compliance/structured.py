@@ -280,8 +280,8 @@ def phones(text: str) -> list[Finding]:
         if set(re.sub(r"\D", "", main)) <= {"0", "1"}:
             continue  # bits ("01101110 01100001", common in coding answers), never a phone number
         parts = re.findall(r"\d+", main)
-        if len(parts) == 2 and all(len(p) == 4 and p[:2] in ("19", "20") for p in parts):
-            continue  # a span of years, 1990-2000
+        if len(parts) == 2 and all(len(p) == 4 for p in parts) and 1000 <= int(parts[0]) < int(parts[1]) <= 2199:
+            continue  # a span of years, 1839-1842
         before = text[max(0, m.start() - 16):m.start()]
         if _CURRENCY_BEFORE.search(before) or _VERSION_BEFORE.search(before) or _UNIT_AFTER.match(text, m.end()):
             continue

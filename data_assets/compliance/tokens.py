@@ -20,17 +20,19 @@ class Token(NamedTuple):
     initial: bool = False   # a single capital directly followed by a dot ("D." of "Iva D. Grusová")
 
 
+# A possessive 's is not part of the word: the apostrophe joins only a continuation other than "s".
+_WORD_NO_POSSESSIVE = re.compile(r"[^\W\d_]+(?:(?:-|['’](?![sS](?![^\W\d_])))[^\W\d_]+)*")
+
+
 @lru_cache(maxsize=4)
 def tokenize(text: str) -> tuple[Token, ...]:
     """Word tokens of `text`; cached, since the name and place detectors read the same text."""
-    tokens: list[Token] = []
-    for m in _WORD.finditer(text):
-        start, end, word = m.start(), m.end(), m.group()
-        if len(word) > 3 and word[-2:] in _POSSESSIVE:
-            end -= 2
-            word = word[:-2]
-        initial = len(word) == 1 and word.isupper() and text[end:end + 1] == "."
-        tokens.append(Token(start, end, word, word.lower(), initial))
+    tokens = [Token(m.start(), m.end(), w, w.lower()) for m in _WORD_NO_POSSESSIVE.finditer(text)
+              if (w := m.group()) not in ("s", "S") or m.start() == 0 or text[m.start() - 1] not in "'’"]
+    if "." in text:
+        # Initials: a single capital directly followed by a dot.
+        tokens = [t._replace(initial=True) if len(t.text) == 1 and t.text.isupper() and text[t.end:t.end + 1] == "." else t
+                  for t in tokens]
     return tuple(tokens)
 
 
