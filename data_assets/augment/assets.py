@@ -13,7 +13,7 @@ from data_assets.common.checks import lineage_check, not_null_check, unique_key_
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
-from data_assets.synth.guards import near_duplicate_index, rescan
+from data_assets.synth.guards import near_duplicate_index, rescanner, run_policy
 from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import replace_rows, rows_frame
 
@@ -65,6 +65,7 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
             "SELECT record_id, source, license, origin, instruction, input, response FROM dedup.documents "
             "WHERE role = 'train' ORDER BY record_id"
         ).df()
+        rescan = rescanner(run_policy(con))
     profiled = bucket_frame(curated)
     gaps = find_gaps(profiled, tuple(config.methods), config.language, config.min_bucket_share, config.seed)
     budget = math.floor(config.max_share * len(curated))
