@@ -9,6 +9,7 @@ import pandas as pd
 from data_assets import settings
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.compliance import CompliancePolicy
+from data_assets.prefs.candidates import scanned_text
 from data_assets.compliance.scan import stored_policy
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
@@ -96,6 +97,8 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     results = llm.run([request for _, _, request in requests], context=context) if requests else []
 
     judgments = judgment_rows(requests, results)
+    # The judge's rationale is generated text stored in prefs.judgments: scanned like any other.
+    judgments["rationale"] = judgments["rationale"].map(lambda text: scanned_text(text, policy))
     judge_model = judge_model_of(judgments, llm.model_for("judge"))
     pair_frame = pair_rows(pairs, judgments, judge_model)
     responses = responses_frame(pairs)

@@ -167,3 +167,14 @@ def _generated(prompt_id: str, result: LLMResult, style: str, policy: Compliance
     detail = f"redacted {scan.redaction_detail}" if scan.status == "redacted" else ""
     return Response(response_id(prompt_id, "generated", text), prompt_id, text, "generated", style, detail,
                     provider=result.provider, model=result.model)
+
+
+def scanned_text(text: str | None, policy: CompliancePolicy | None) -> str | None:
+    """A generated text to store (a judge's rationale): redacted under `policy`, withheld when
+    the policy would drop it (a blocked term, a private key), None stays None."""
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    scan = scan_and_redact({"text": text}, policy)
+    # The reason's kind only: a blocked term's reason names the term, which must not be stored either.
+    kinds = sorted({r.split(":")[0] for r in scan.reasons})
+    return f"[withheld by compliance: {', '.join(kinds)}]" if scan.status == "dropped" else scan.fields["text"]
