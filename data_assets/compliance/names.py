@@ -44,6 +44,12 @@ EPONYM = re.compile(
     r"expansion|polynomials?|bound|criterion|ira|401\(?k\)?|plan|scheme|doctrine|amendment|rights|warning|"
     r"clause)\b(?!\s+(?:firm|school|office|practice|degree|student|partner|enforcement)))"
 )
+_ARTICLES = frozenset("the a an".split())
+_US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI "
+    "SC SD TN TX UT VT VA WA WV WI WY DC"
+)
+_CITY_STATE = re.compile(rf",\s*(?:{'|'.join(_US_STATES.split())})\b(?:\s+\d{{5}})?")
 # "Roe v. Wade": the second party of a case name.
 _CASE_NAME = re.compile(r"(?i)\bvs?\.\s*$")
 COMMON = words("ordinary_words")
@@ -182,8 +188,12 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         strong = bool(run) and bool(_STRONG_CUE.search(text[max(0, run[0].start - 32):run[0].start]))
     while run and kinds[-1][2] and not (kinds[-1][1] or (strong and kinds[-1][0])):
         run, kinds = run[:-1], kinds[:-1]
+    while run and run[0].lower in _ARTICLES:
+        run, kinds = run[1:], kinds[1:]
     if not run:
         return None
+    if _CITY_STATE.match(text, run[-1].end):
+        return None  # "Beverly Hills, CA 90210": a town and its state
     for k in range(1, len(run)):
         if EPONYM.match(text[run[k - 1].end:run[k - 1].end + 32]):
             run, kinds = run[:k], kinds[:k]  # "Roth IRA": the name ends where the eponym's noun starts
@@ -192,7 +202,7 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         return None
     if any(t.lower in NOT_PERSON_WORDS for t in run):
         return None
-    if not strong and not (len(run) > 1 and any(k[0] for k in kinds)) and EPONYM.match(text[run[-1].end:run[-1].end + 32]):
+    if not strong and not (len(run) > 1 and any(k[0] and not k[2] for k in kinds)) and EPONYM.match(text[run[-1].end:run[-1].end + 32]):
         return None  # "Boyle's law", "Roth IRA"; with a full name ("Anna Berg's equation") it stays a person
     if _CASE_NAME.search(before[-6:]):
         return None

@@ -224,6 +224,9 @@ def street_addresses(text: str) -> list[Finding]:
         add(m.start(), m.end(), "mil", 0.9)
     for m in _NUMBER_WORDS_NUMBER.finditer(text):
         street = m.group("words").split()
+        # "A. 3 B. 4 C. 6": answer options, not a street of one-letter words.
+        if any(len(w.strip(".,")) < 2 for w in street):
+            continue
         if any(w.lower().strip(".,") in COMMON and w.lower() not in _PARTICLES for w in street):
             continue
         capitalized = all(w[0].isupper() or w.lower() in _PARTICLES for w in street) and street[0][0].isupper()

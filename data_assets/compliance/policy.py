@@ -311,7 +311,7 @@ def scan_and_redact(
     if any(_CREATIVE_CUE.search(t) for t in prompts):
         findings = {
             name: [Finding(f.start, f.end, "CHARACTER", f.detector, f.score)
-                   if f.entity_type == "PERSON" and f.detector != "name_cue" else f for f in found]
+                   if f.entity_type in ("PERSON", "GIVEN_NAME") and f.detector != "name_cue" else f for f in found]
             for name, found in findings.items()
         }
     reasons: list[str] = []

@@ -73,7 +73,7 @@ def urls(text: str) -> list[Finding]:
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?i)(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?![\w:])")
-_VERSION_CUE = re.compile(r"(?i)(?:\bversion|\bv|\brelease|\bbuild)\s*\.?\s*$")
+_VERSION_CUE = re.compile(r"(?i)(?:\bversion|\bv|\brelease|\bbuild|\bsection|\bchapter|\bfigure|\btable|\bstep|\brule|§)\s*\.?\s*$")
 
 
 def _public(value: str) -> bool:
@@ -91,7 +91,8 @@ def ip_addresses(text: str) -> list[Finding]:
     found: list[Finding] = []
     for m in _IPV4.finditer(text):
         # "version 1.2.3.4" has the shape of an address; the word in front says otherwise.
-        if _VERSION_CUE.search(text, max(0, m.start() - 12), m.start()) or not _public(m.group()):
+        # Four one-digit parts ("4.2.1.3") number a section or a version far more often than a host.
+        if _VERSION_CUE.search(text, max(0, m.start() - 12), m.start()) or not _public(m.group()) or len(m.group()) == 7:
             continue
         found.append(Finding(m.start(), m.end(), "IP_ADDRESS", "ipv4", 0.85))
     if "::" not in text and text.count(":") < 2:
@@ -226,6 +227,11 @@ _DATE_LIKE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[
 # A decimal number ("365.2422", "3.14159 26"), or a version ("10.0.19041.1"): one dot between
 # digits and no other separator, or dotted groups of which one has a single digit.
 _DECIMAL = re.compile(r"^\d+\.\d+$|^\d+(?:\.\d+)*\.\d(?:\.\d+)*$")
+_NANP = re.compile(r"^(?:1[ .-])?\d{3}[ .-]\d{3}[ .-]\d{4}$")
+_OTHER_NUMBER_CUE = re.compile(
+    r"(?i)\b(?:order|invoice|tracking|reference|ref|ticket|case|serial|model|part|item|sku|isbn|issn|receipt|"
+    r"transaction|confirmation|booking|flight|patent|batch|lot)\s*(?:no\.?|number|num|#|id)?\s*[:#]?\s*$"
+)
 _ZIP_PLUS_4 = re.compile(r"^\d{5}-\d{4}$")
 # What follows a measurement, a count or an amount, never a phone number.
 _UNIT_AFTER = re.compile(
@@ -289,11 +295,17 @@ def phones(text: str) -> list[Finding]:
         validity = _phone_validity(value, international)
         if validity == "impossible":
             continue
+        if _OTHER_NUMBER_CUE.search(text, max(0, m.start() - 24), m.start()):
+            continue  # "order number 2023-11-045-778", "ISBN ...": a number, but not one to call
         bracketed = "(" in value
         cue = _context(text, m.start(), m.end(), _PHONE_CUE, after=24)
         grouped = international or bracketed or len(parts) >= 2
         if validity == "valid":
-            score = 0.8 if grouped else 0.45
+            # Valid somewhere, but written like a phone number? International, an area code in
+            # brackets, the North American 3-3-4 or a national trunk 0 ("0487 98 11 92"); other
+            # groupings of valid digits ("8 13 21 34 55") need a cue.
+            phone_shaped = international or bracketed or bool(_NANP.match(main)) or (grouped and main.startswith("0"))
+            score = 0.8 if phone_shaped else 0.45
         elif international or bracketed:
             score = 0.6
         else:
