@@ -125,13 +125,20 @@ def people(text: str) -> list[Finding]:
     found: list[Finding] = []
     # Where a naming cue ends, the next word is a name whatever it looks like; found in one pass.
     named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)}
-    i, n = 0, len(tokens)
-    while i < n:
+    n = len(tokens)
+    # In cased text a name starts with a capital, a title or a naming cue: the other words are
+    # passed over in one comprehension instead of one by one.
+    candidates = range(n) if lowercase_text else [
+        i for i, t in enumerate(tokens) if t.text[0].isupper() or t.start in named_at or t.lower in TITLES
+    ]
+    next_free = 0
+    for i in candidates:
+        if i < next_free:
+            continue
         token = tokens[i]
         naming = token.start in named_at
         titled = token.lower in TITLES and text[token.end:token.end + 1] in (".", " ")
         if not (naming or titled or _name_like(token, lowercase_text)):
-            i += 1
             continue
         before = text[max(0, token.start - 32):token.start]
         strong = naming or bool(_STRONG_CUE.search(before))
@@ -144,12 +151,11 @@ def people(text: str) -> list[Finding]:
                 run.append(tokens[j])
             if not _kind(run[0].lower, run[0].text[0].isupper())[2] and text[token.end:run[0].start].strip(" .") == "":
                 found.append(Finding(run[0].start, run[-1].end, "PERSON", "name_title", 0.9))
-                i = j + 1
+                next_free = j + 1
                 continue
         # After a naming cue any word is a name in lowercase text; in cased text it must look like one.
         naming = naming and (lowercase_text or token.text[0].isupper())
         if not (_name_like(token, lowercase_text) or (naming and not _kind(token.lower, False)[2])):
-            i += 1
             continue
         j = i
         while (
@@ -164,7 +170,7 @@ def people(text: str) -> list[Finding]:
         finding = _score_run(text, run, strong, before)
         if finding is not None:
             found.append(finding)
-        i = j + 1
+        next_free = j + 1
     return found
 
 

@@ -254,12 +254,15 @@ def place_names(text: str) -> list[Finding]:
     found: list[Finding] = []
     n = len(tokens)
     lowercase_text = text == text.lower()
-    i = 0
-    while i < n:
-        # In cased text a place is capitalized ("china" is porcelain, "turkey" a bird); most
-        # words are not, so they are passed over before any lookup.
-        if not (lowercase_text or tokens[i].text[0].isupper()):
-            i += 1
+    # In cased text a place is capitalized ("china" is porcelain, "turkey" a bird), and starts a
+    # listed place or is no everyday word or given name: the rest is passed over in one go.
+    candidates = range(n) if lowercase_text else [
+        i for i, t in enumerate(tokens)
+        if t.text[0].isupper() and (t.lower in _PLACE_FIRST_WORDS or (t.lower not in COMMON and t.lower not in FIRST_NAMES))
+    ]
+    next_free = 0
+    for i in candidates:
+        if i < next_free:
             continue
         hit = None
         # Longest listed place starting here, over up to _MAX_PLACE_WORDS adjacent words.
@@ -272,7 +275,6 @@ def place_names(text: str) -> list[Finding]:
                 break
         token = tokens[i]
         if hit is None and not (token.text[0].isupper() and token.lower not in COMMON and token.lower not in FIRST_NAMES):
-            i += 1
             continue
         before = text[max(0, tokens[i].start - 24):tokens[i].start]
         strong = bool(_STRONG_PLACE_CUE.search(before))
@@ -281,16 +283,15 @@ def place_names(text: str) -> list[Finding]:
             capitalized = hit[0].text[0].isupper()
             score = 0.85 if cue else (0.7 if capitalized else 0.5)
             found.append(Finding(hit[0].start, hit[-1].end, "LOCATION", "place_gazetteer", score))
-            i += len(hit)
+            next_free = i + len(hit)
             continue
         if cue:
             j = i
             while j + 1 < n and j - i < 3 and text[tokens[j].end:tokens[j + 1].start] in (" ", "-", " de ", " del ", " da ", " di ") and tokens[j + 1].text[0].isupper() and tokens[j + 1].lower not in COMMON:
                 j += 1
             found.append(Finding(token.start, tokens[j].end, "LOCATION", "place_cue", 0.65 if strong else 0.45))
-            i = j + 1
+            next_free = j + 1
             continue
-        i += 1
     return found
 
 

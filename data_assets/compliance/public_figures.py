@@ -138,15 +138,17 @@ def _listed_alone(text: str, tokens: tuple[Token, ...], taken: list[Finding]) ->
     by_first, _, _ = _lexicon()
     lowercase_text = text == text.lower()
     found: list[Finding] = []
-    i = 0
-    while i < len(tokens):
-        k = _listed_at(text, tokens, i, lowercase_text) if tokens[i].lower in by_first else 0
-        if k and not lowercase_text:
+    if lowercase_text:
+        return found
+    next_free = 0
+    for i in [i for i, t in enumerate(tokens) if t.lower in by_first and t.text[0].isupper()]:
+        if i < next_free:
+            continue
+        k = _listed_at(text, tokens, i, lowercase_text)
+        if k:
             start, end = tokens[i].start, tokens[i + k - 1].end
             # "Newton's laws" names a law, not the man.
             if not any(f.start < end and start < f.end for f in taken) and not EPONYM.match(text[end:end + 32]):
                 found.append(Finding(start, end, "PUBLIC_FIGURE", "public_figure", SCORE))
-            i += k
-            continue
-        i += 1
+            next_free = i + k
     return found
