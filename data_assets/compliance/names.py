@@ -76,6 +76,14 @@ _WEAK_CUE = re.compile(
     r"\bpartner|\bwife|\bhusband|\bson|\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bkid|\bboss|"
     r"\bmanager|\bcolleague|\bpatient|\bclient|\bguardian|\bnephew|\bniece|\buncle|\baunt)\s*,?\s*$"
 )
+_THING_BEFORE_NAME = re.compile(
+    r"(?i)\b(?:product|organi[sz]ation|company|restaurant|business|brand|file|project|app|application|team|band|"
+    r"pet|dog|cat|horse|ship|boat|domain|store|shop|book|song|album|movie|film|game|event|website|site|street|"
+    r"city|town|variable|function|class|column|table|model|dish|recipe|drink|cocktail|hotel|cafe|bar)(?:'s)?\s*$"
+)
+# First-person cues: the writer's own name, which a story prompt does not make a character.
+_SELF_CUE = re.compile(r"(?i)(?:\bmy name is|\b(?:her|his|their) name is|\bmy name's|\bcall me|\bi'm|\bi am|\bthis is|\bsigned,?|\bsincerely,?|"
+                       r"\bregards,?|\bcheers,?|\bmaiden name is|\bname on the account is)\s*$")
 _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
 _MAX_RUN = 4
 
@@ -124,7 +132,9 @@ def people(text: str) -> list[Finding]:
     lowercase_text = text == text.lower()
     found: list[Finding] = []
     # Where a naming cue ends, the next word is a name whatever it looks like; found in one pass.
-    named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)}
+    # "Product name: Razer", "Restaurant Name: Bella's": the name of a thing, not a person.
+    named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)
+                if not _THING_BEFORE_NAME.search(text, max(0, m.start() - 24), m.start() + 1)}
     n = len(tokens)
     # In cased text a name starts with a capital, a title or a naming cue: the other words are
     # passed over in one comprehension instead of one by one.
@@ -230,7 +240,10 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         return None
     if strong:
         score = 0.85 if (known or capitalized) else 0.6
-        return Finding(run[0].start, run[-1].end, "PERSON", "name_cue", score)
+        if len(run) == 1 and kinds[0][2] and not (kinds[0][0] or kinds[0][1]):
+            return None  # "Dear Friend", "Name: Save the Pigs": an everyday word after the cue
+        detector = "name_self" if _SELF_CUE.search(text, max(0, run[0].start - 32), run[0].start) else "name_cue"
+        return Finding(run[0].start, run[-1].end, "PERSON", detector, score)
     elif len(run) >= 2:
         if firsts and (surnames or capitalized) and known >= 2:
             score = 0.9

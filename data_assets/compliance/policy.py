@@ -161,9 +161,9 @@ def _propagate(fields: Mapping[str, str], findings: dict[str, list[Finding]], po
         text = fields[name] or ""
         for f in found:
             value = text[f.start:f.end]
-            # One capitalized word the name rules guessed at is not evidence enough to hunt for
-            # elsewhere ("Rhine" once taken for a name must not spread); a cued name is.
-            if f.entity_type == "PERSON" and " " not in value.strip() and f.detector not in ("name_cue", "name_title"):
+            # A name the word lists guessed at is not evidence enough to hunt for elsewhere ("Brown
+            # Rice" on a menu must not make "brown rice" a person); a cued or titled name is.
+            if f.entity_type == "PERSON" and f.detector not in _EVIDENT_NAME_DETECTORS:
                 continue
             if policy.action(f.entity_type) != "flag" and f.length >= 3:
                 known.setdefault(_propagation_key(f.entity_type, text[f.start:f.end]), (f.entity_type, f.score))
@@ -182,6 +182,9 @@ def _propagate(fields: Mapping[str, str], findings: dict[str, list[Finding]], po
                 extra.append(Finding(m.start(), m.end(), hit[0], "record_propagation", hit[1]))
         out[name] = resolve_overlaps([*found, *extra]) if extra else found
     return out
+
+
+_EVIDENT_NAME_DETECTORS = frozenset({"name_cue", "name_self", "name_title"})
 
 
 def _propagation_key(entity_type: str, value: str) -> str:
@@ -311,7 +314,7 @@ def scan_and_redact(
     if any(_CREATIVE_CUE.search(t) for t in prompts):
         findings = {
             name: [Finding(f.start, f.end, "CHARACTER", f.detector, f.score)
-                   if f.entity_type in ("PERSON", "GIVEN_NAME") and f.detector != "name_cue" else f for f in found]
+                   if f.entity_type in ("PERSON", "GIVEN_NAME") and f.detector != "name_self" else f for f in found]
             for name, found in findings.items()
         }
     reasons: list[str] = []
