@@ -134,7 +134,7 @@ def people(text: str) -> list[Finding]:
     # Where a naming cue ends, the next word is a name whatever it looks like; found in one pass.
     # "Product name: Razer", "Restaurant Name: Bella's": the name of a thing, not a person.
     named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)
-                if not _THING_BEFORE_NAME.search(text, max(0, m.start() - 24), m.start() + 1)}
+                if not _THING_BEFORE_NAME.search(text, max(0, m.start() - 24), m.start())}
     n = len(tokens)
     # In cased text a name starts with a capital, a title or a naming cue: the other words are
     # passed over in one comprehension instead of one by one.
