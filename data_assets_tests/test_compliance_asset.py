@@ -17,10 +17,10 @@ from data_assets.warehouse import WarehouseResource
 
 PII = {
     "email": "anna.berg@example.com",
-    "phone": "+41 (0)85 806 98 67",
+    "phone": "+41 (0)44 668 18 00",
     "card": "4111 1111 1111 1111",
-    "name": "Cettina Fanucci",
-    "address": "24 Clarke Avenue",
+    "name": "Ottilie Brandvold",
+    "address": "17 Larchmont Avenue",
     "key": "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx",
     "iban": "GB82 WEST 1234 5698 7654 32",
 }

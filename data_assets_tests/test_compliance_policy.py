@@ -14,8 +14,8 @@ from data_assets.compliance.normalize import strip_control_characters
 from data_assets.compliance.scan import policy_from_json, policy_json
 
 PII_PIECES = [
-    "anna.berg@example.com", "+41 (0)85 806 98 67", "4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32",
-    "474-49-7577", "195.206.132.199", "Dr. Cettina Fanucci", "24 Clarke Avenue", "sk-ant-api03-AbCdEfGhIjKlMnOpQrSt",
+    "anna.berg@example.com", "+41 (0)44 668 18 00", "4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32",
+    "219-09-9999", "93.184.216.34", "Dr. Ottilie Brandvold", "17 Larchmont Avenue", "sk-ant-api03-AbCdEfGhIjKlMnOpQrSt",
 ]
 PLACEHOLDER = re.compile(r"\[[A-Z_]+(?:_\d+)?\]")
 
@@ -57,7 +57,7 @@ def test_policy_actions_are_configurable():
     assert scan_and_redact({"t": "x a@example.com"}, strict).status == "dropped"
     assert scan_and_redact({"t": "go to https://example.org now"}, strict).fields["t"] == "go to [URL_1] now"
     # A type the policy does not name is only flagged.
-    assert scan_and_redact({"t": "call +41 (0)85 806 98 67"}, strict).status == "pass"
+    assert scan_and_redact({"t": "call +41 (0)44 668 18 00"}, strict).status == "pass"
     with pytest.raises(ValueError):
         CompliancePolicy(actions={"EMAIL": "shred"})
 

@@ -4,7 +4,7 @@ A run of adjacent name-like words is scored by what supports it: a title in fron
 a cue ("my name is", "Dear", "signed,"), a known given name followed by more capitalized
 words, a surname shape (-sson, -ski, -ová, -enko, ...). Words that are also ordinary English
 (Will, May, Rose, Brown) count only next to stronger evidence. Lowercase text ("my name is
-frank freud") is handled through the word lists alone, at lower scores.
+otto brandt") is handled through the word lists alone, at lower scores.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ _SURNAME_SHAPE = re.compile(
     r"(?:sson|ssen|[^s]sen|ski|ska|sky|cki|cka|wicz|ová|ov|ova|ev|eva|ovich|evich|ovna|enko|chuk|escu|eanu|"
     r"opoulos|poulos|akis|idis|oglu|oğlu|nen|stein|berg|mann|ović|vić|ić|shvili|dze|moto|mura|yama|kawa|hashi|zaki)$"
 )
-# Cues whose next words are a name whatever they look like ("my name is frank freud").
+# Cues whose next words are a name whatever they look like ("my name is otto brandt").
 _NAMING_CUE = re.compile(
     r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\bnamed|"
     r"\bmaiden name is|\bname on the account is)\s*$"
@@ -107,7 +107,7 @@ def _joinable(text: str, left: Token, right: Token) -> bool:
     gap = text[left.end:right.start]
     if gap == " ":
         return True
-    # "Iva D. Grusová": an initial and its dot join the name.
+    # "Ilse D. Marková": an initial and its dot join the name.
     return gap == ". " and len(left.text) == 1 and left.text.isupper()
 
 
@@ -186,7 +186,7 @@ def people(text: str) -> list[Finding]:
 
 def _supports(token: Token, kind: tuple[bool, bool, bool]) -> bool:
     """Whether a following word makes an ambiguous given name a name: a family name that is no
-    everyday word ("Will Smith"), or an initial ("Iva D. Grusová")."""
+    everyday word ("Will Smith"), or an initial ("Ilse D. Marková")."""
     return (kind[1] and not kind[2]) or (len(token.text) == 1 and token.text.isupper() and token.initial)
 
 

@@ -64,7 +64,7 @@ _AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul gata".split
 # Faker-style and many European addresses: "6750 Koskikatu 25", "46 velký průhon 426".
 _NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}[ \t]+(?P<words>{_WORD}(?:[ \t]+{_WORD}){{0,3}})[ \t]+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
 
-# Lowercase words inside a street or place name: "Rua do Arenque", "Reguengos de Monsaraz".
+# Lowercase words inside a street or place name: "Rua da Prata", "Vila Nova de Gaia".
 _PARTICLES = frozenset("de del della delle di da do dos das du des la le les van von der den ter y i e el al".split())
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*)?(?:\n[ \t>?*]*){0,2}(?:,[ \t]*)?")
 _UNIT = re.compile(r"(?i)(?:apt\.?|apartment|suite|ste\.?|unit|fl\.?|floor|room|rm\.?|no\.?|#)\s*[\w-]{1,6}\b\.?")

@@ -153,8 +153,8 @@ class ScanOutcome:
 
 
 def _propagate(fields: Mapping[str, str], findings: dict[str, list[Finding]], policy: CompliancePolicy) -> dict[str, list[Finding]]:
-    """A value found once is found everywhere in the record: "My name is Cettina Fanucci"
-    makes the bare "Cettina Fanucci" of the answer a name too, though the detector alone
+    """A value found once is found everywhere in the record: "My name is Ottilie Brandvold"
+    makes the bare "Ottilie Brandvold" of the answer a name too, though the detector alone
     would not have known it."""
     known: dict[str, tuple[str, float]] = {}
     for name, found in findings.items():

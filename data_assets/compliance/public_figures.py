@@ -6,7 +6,7 @@ re-typed PUBLIC_FIGURE (flagged by the default policy, see policy.py) when it ov
 listed name (`lexicons/public_figures.txt`):
 - a full name or title, matched whole ("Albert Einstein", "Alice in Wonderland");
 - a one-word entry, when the PERSON run is that word alone ("Einstein", "Picasso": the list
-  only holds words that alone mean the famous person; "Cleopatra Mordvinova" and "Mr.
+  only holds words that alone mean the famous person; "Cleopatra Nowicka" and "Mr.
   Newton" stay PERSON);
 - the surname of a listed full name as the whole PERSON run, when the text supports it: the
   full name appears in the same text ("George Orwell ... Orwell wrote"), or a cue of
@@ -98,7 +98,7 @@ def public_figures(text: str, people: list[Finding]) -> tuple[list[Finding], lis
         last = bisect.bisect_left(starts, f.end)
         for i in range(max(0, first - _LOOK_BACK), last):
             k = _listed_at(text, tokens, i, lowercase_text)
-            # A one-word entry explains a run of that word alone: "Cleopatra Mordvinova" is
+            # A one-word entry explains a run of that word alone: "Cleopatra Nowicka" is
             # someone named after her.
             # "Mr. Newton" is someone addressed in person, not the physicist.
             if k == 1 and ((tokens[i].start, tokens[i].end) != (f.start, f.end) or f.detector == "name_title"):

@@ -302,7 +302,7 @@ def phones(text: str) -> list[Finding]:
         grouped = international or bracketed or len(parts) >= 2
         if validity == "valid":
             # Valid somewhere, but written like a phone number? International, an area code in
-            # brackets, the North American 3-3-4 or a national trunk 0 ("0487 98 11 92"); other
+            # brackets, the North American 3-3-4 or a national trunk 0 ("0470 12 34 56"); other
             # groupings of valid digits ("8 13 21 34 55") need a cue.
             phone_shaped = international or bracketed or bool(_NANP.match(main)) or (grouped and main.startswith("0"))
             score = 0.8 if phone_shaped else 0.45

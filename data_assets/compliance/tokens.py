@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-# Letters with inner apostrophes or hyphens (O'Brien, Jean-Luc, Kędzierzyn-Koźle); digits
+# Letters with inner apostrophes or hyphens (O'Brien, Jean-Luc, Bielsko-Biała); digits
 # and underscores end a word. A trailing possessive 's is split off in `tokenize`.
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _POSSESSIVE = ("'s", "’s", "'S")
@@ -17,7 +17,7 @@ class Token(NamedTuple):
     end: int
     text: str
     lower: str
-    initial: bool = False   # a single capital directly followed by a dot ("D." of "Iva D. Grusová")
+    initial: bool = False   # a single capital directly followed by a dot ("D." of "Ilse D. Marková")
 
 
 # A possessive 's is not part of the word: the apostrophe joins only a continuation other than "s".
