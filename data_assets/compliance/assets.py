@@ -96,14 +96,18 @@ def compliance_documents(context: dg.AssetExecutionContext, config: ComplianceCo
             **metadata,
             "lineage_edges": len(edges),
             "dagster/column_schema": table_schema("compliance.documents"),
-            "dagster/column_lineage": column_lineage({
-                **{c: [("raw_documents", c)] for c in ("record_id", "source", "source_uri", "source_row", "role", "origin", "license")},
-                **{c: [("raw_documents", c)] for c in TEXT_FIELDS},
-                "status": [("raw_documents", c) for c in (*TEXT_FIELDS, "license")],
-                "reasons": [("raw_documents", c) for c in (*TEXT_FIELDS, "license")],
-            }),
+            "dagster/column_lineage": _column_lineage("raw_documents", TEXT_FIELDS),
         }
     )
+
+
+def _column_lineage(upstream: str, fields: tuple[str, ...]):
+    """Every column comes from the raw table's column of the same name; the verdict from the text and license."""
+    return column_lineage({
+        **{c: [(upstream, c)] for c in ("record_id", "source", "source_uri", "source_row", "role", "origin", "license", *fields)},
+        "status": [(upstream, c) for c in (*fields, "license")],
+        "reasons": [(upstream, c) for c in (*fields, "license")],
+    })
 
 
 def _fields_in(fields: tuple[str, ...]) -> str:
@@ -175,12 +179,7 @@ def compliance_preferences(context: dg.AssetExecutionContext, warehouse: Warehou
             **metadata,
             "lineage_edges": len(edges),
             "dagster/column_schema": table_schema("compliance.preferences"),
-            "dagster/column_lineage": column_lineage({
-                **{c: [("raw_preferences", c)] for c in ("record_id", "source", "source_uri", "source_row", "role", "origin", "license")},
-                **{c: [("raw_preferences", c)] for c in PREFERENCE_FIELDS},
-                "status": [("raw_preferences", c) for c in (*PREFERENCE_FIELDS, "license")],
-                "reasons": [("raw_preferences", c) for c in (*PREFERENCE_FIELDS, "license")],
-            }),
+            "dagster/column_lineage": _column_lineage("raw_preferences", PREFERENCE_FIELDS),
         }
     )
 

@@ -68,12 +68,6 @@ def _international_first_names(path: Path) -> set[str]:
     return found
 
 
-def _zipf_any(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return max(zipf_frequency(word, lang) for lang in LANGUAGES)
-
-
 def _ordinary_words() -> set[str]:
     from wordfreq import top_n_list, zipf_frequency
 
@@ -111,14 +105,18 @@ def main() -> None:
     ordinary = _ordinary_words()
     names_listed = first_names | surnames
     # A name stays an ordinary word only where it is far more common as a word than as a name.
+    # The census share says how often a name is a name in US (English) text, so it is weighed
+    # against the English frequency only; otherwise a name is an everyday word only where some
+    # language uses it very often ("can", "per"; "Erik", frequent in Swedish text, stays a name).
+    from wordfreq import zipf_frequency
+
     for name in names_listed & ordinary:
-        zipf = _zipf_any(name)
+        other = max(zipf_frequency(name, lang) for lang in LANGUAGES)
         share = population_share.get(name)
+        keep = other >= INTERNATIONAL_ORDINARY_ZIPF
         if share:
             as_name = ANCHOR_ZIPF + math.log10(share / ANCHOR_SHARE)
-            keep = zipf - as_name >= EXCESS
-        else:
-            keep = zipf >= INTERNATIONAL_ORDINARY_ZIPF
+            keep = keep or zipf_frequency(name, "en") - as_name >= EXCESS
         if not keep:
             ordinary.discard(name)
 
@@ -157,8 +155,8 @@ is a sentence start, a German noun or a title, not a name by itself. Generated b
 do not edit by hand. Source: wordfreq 3.1.1 (code Apache-2.0, data CC-BY-SA 4.0; built from
 Wikipedia, subtitles, news, books, web text and more): every word at Zipf >= 3.3 in English or
 German, >= {OTHER_ORDINARY_ZIPF} in the others. A listed given or family name is left in only where it is at least ten times
-more frequent as a word than its census population share explains (anchor: "john"), or, for
-names without a census share, at Zipf >= {INTERNATIONAL_ORDINARY_ZIPF}.
+more frequent as an English word than its census population share explains (anchor: "john"),
+or at Zipf >= {INTERNATIONAL_ORDINARY_ZIPF} in any of the languages.
 """, ordinary)
     _write("places", f"""
 Countries, US states, continents and cities of at least {CITY_MIN_POPULATION:,} people, lowercase.
