@@ -261,13 +261,44 @@ def speed(presidio) -> dict:
     return out
 
 
+def alpaca_redactions(audit: int = 0, seed: int = 11) -> dict:
+    """The share of Alpaca records the default policy redacts; with `audit`, print that many
+    redacted records (a seeded sample) with each redacted span in context, to read and judge."""
+    rows = json.loads((SHARED / "alpaca" / "alpaca_data_random5000.json").read_text(encoding="utf-8"))
+    policy = CompliancePolicy()
+    outcomes = []
+    for row in rows:
+        fields = {"instruction": row["instruction"], "input": row["input"], "response": row["output"]}
+        outcomes.append((fields, scan_and_redact(fields, policy)))
+    redacted = [(f, o) for f, o in outcomes if o.status == "redacted"]
+    dropped = sum(o.status == "dropped" for _, o in outcomes)
+    print(f"\nAlpaca: {len(redacted)} of {len(rows)} records redacted ({len(redacted) / len(rows):.2%}), {dropped} dropped")
+    random.seed(seed)
+    for fields, outcome in random.sample(redacted, min(audit, len(redacted))):
+        print("----", outcome.reasons)
+        for name, found in outcome.findings.items():
+            for f in found:
+                if policy.action(f.entity_type) != "flag":
+                    text = fields[name]
+                    print(f"   {f.entity_type:<15} ...{text[max(0, f.start - 50):f.start]!r} <<{text[f.start:f.end]!r}>>")
+    return {"records": len(rows), "redacted": len(redacted), "dropped": dropped,
+            "redacted_share": round(len(redacted) / len(rows), 4)}
+
+
 def main() -> dict:
     if not DATA.is_dir():
         print(f"skipped: labeled PII files not found under {DATA}")
         return {"skipped": f"no data at {DATA}"}
     detectors = {"ours": ours_detector(), "presidio": presidio_detector()}
-    return {"quality": quality(detectors), "speed_long_records": speed(detectors["presidio"])}
+    return {"quality": quality(detectors), "speed_long_records": speed(detectors["presidio"]),
+            "alpaca": alpaca_redactions()}
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    # `python -m data_assets_tests.benchmarks.pii --audit 50`: the Alpaca audit sample, to read.
+    if "--audit" in sys.argv:
+        alpaca_redactions(int(sys.argv[sys.argv.index("--audit") + 1]))
+    else:
+        main()
