@@ -12,15 +12,15 @@ import duckdb
 import yaml
 
 from data_assets.compliance import assets as compliance
-from data_assets.ingest.assets import raw_documents
+from data_assets.ingest.assets import raw_documents, raw_preferences
 from data_assets.warehouse import WarehouseResource
 
 PII = {
     "email": "anna.berg@example.com",
-    "phone": "+41 (0)85 806 98 67",
+    "phone": "+41 (0)44 668 18 00",
     "card": "4111 1111 1111 1111",
-    "name": "Cettina Fanucci",
-    "address": "24 Clarke Avenue",
+    "name": "Ottilie Brandvold",
+    "address": "17 Larchmont Avenue",
     "key": "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWx",
     "iban": "GB82 WEST 1234 5698 7654 32",
 }
@@ -57,9 +57,10 @@ def test_compliance_end_to_end(tmp_path: Path, warehouse: WarehouseResource, cap
     instance = dg.DagsterInstance.ephemeral()
     caplog.set_level(logging.DEBUG)
     result = dg.materialize(
-        [raw_documents, *compliance.ASSETS, *compliance.CHECKS],
+        [raw_documents, raw_preferences, *compliance.ASSETS, *compliance.CHECKS],
         resources={"warehouse": warehouse},
-        run_config={"ops": {"raw_documents": {"config": {"sources_path": str(sources)}}}},
+        run_config={"ops": {"raw_documents": {"config": {"sources_path": str(sources)}},
+                            "raw_preferences": {"config": {"sources_path": str(sources)}}}},
         instance=instance,
     )
     assert result.success
@@ -122,9 +123,10 @@ def test_compliance_end_to_end(tmp_path: Path, warehouse: WarehouseResource, cap
     assert details[record("Email").record_id] == "EMAIL x2, PERSON x2, PHONE x1"
 
     # Checks ran and passed, the blocking re-scan among them.
-    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {"no_pii_after_redaction": True, "unique_record_id": True,
-                      "required_columns_not_null": True, "derived_rows_have_lineage": True}
+    checks = {(e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert set(checks.values()) == {True}
+    assert ("compliance_documents", "no_pii_after_redaction") in checks
+    assert ("compliance_preferences", "no_pii_after_redaction") in checks
 
     # No raw PII in materialization metadata or in any log line.
     materialization = result.asset_materializations_for_node("compliance_documents")[0]
@@ -138,13 +140,26 @@ def test_compliance_end_to_end(tmp_path: Path, warehouse: WarehouseResource, cap
 
 
 def test_blocking_check_fails_when_pii_survives(warehouse: WarehouseResource):
-    """The check reads the stored output: text written with a raw e-mail fails it."""
+    """The check reads the stored output: a redacted record still holding a raw e-mail fails it."""
     with warehouse.connect() as con:
         con.execute(
             "INSERT INTO compliance.documents VALUES ('r1', 's', 'f', 0, 'train', 'human', 'MIT', "
-            "'mail anna.berg@example.com', '', 'ok', 'pass', [], 0, 0, 'run')"
+            "'mail [PERSON_1] at anna.berg@example.com', '', 'ok', 'redacted', [], 0, 0, 'run')"
         )
     context = dg.build_asset_check_context(resources={"warehouse": warehouse})
     outcome = compliance.no_pii_after_redaction(context)
     assert outcome.passed is False
     assert outcome.metadata["residual_findings_by_type"].value == {"EMAIL": 1}
+
+
+def test_blocking_check_fails_when_a_pass_record_differs_from_its_raw_text(warehouse: WarehouseResource):
+    """`pass` records are not re-scanned: the check instead holds them to their raw text."""
+    with warehouse.connect() as con:
+        con.execute("INSERT INTO raw.documents (record_id, source, source_uri, source_row, role, origin, license, "
+                    "instruction, input, response, ingested_at) VALUES ('r1', 's', 'f', 0, 'train', 'human', 'MIT', "
+                    "'hello', '', 'ok', now())")
+        con.execute("INSERT INTO compliance.documents VALUES ('r1', 's', 'f', 0, 'train', 'human', 'MIT', "
+                    "'hello, edited', '', 'ok', 'pass', [], 0, 0, 'run')")
+    context = dg.build_asset_check_context(resources={"warehouse": warehouse})
+    outcome = compliance.no_pii_after_redaction(context)
+    assert outcome.passed is False and outcome.metadata["pass_records_inconsistent"].value == 1

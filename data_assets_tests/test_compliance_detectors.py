@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from data_assets.compliance import detect
-from data_assets.compliance.evaluation import load_labeled, validate_spans
+from data_assets_tests.benchmarks._pii_scoring import load_labeled, validate_spans
 from data_assets.compliance.findings import Finding, resolve_overlaps
 from data_assets.compliance.structured import iban_valid, luhn_valid
 
@@ -45,9 +45,9 @@ def test_file_names_and_abbreviations_are_not_urls():
 
 
 @pytest.mark.parametrize("text, value", [
-    ("Call me at +41 (0)85 806 98 67 tomorrow", "+41 (0)85 806 98 67"),
+    ("Call me at +41 (0)44 668 18 00 tomorrow", "+41 (0)44 668 18 00"),
     ("phone: 001-518-640-0854", "001-518-640-0854"),
-    ("my mobile is 0487 98 11 92", "0487 98 11 92"),
+    ("my mobile is 0470 12 34 56", "0470 12 34 56"),
     ("Office (602)272-9781", "(602)272-9781"),
     ("ring 345-899-3560x4587 ext", "345-899-3560x4587"),
     ("+447700 208 815 is my number", "+447700 208 815"),
@@ -90,15 +90,15 @@ def test_iban_checksum():
 
 
 def test_ssn_and_its_invalid_ranges():
-    assert ("US_SSN", "474-49-7577") in found("His social security number is 474-49-7577")
+    assert ("US_SSN", "219-09-9999") in found("His social security number is 219-09-9999")
     for invalid in ("000-12-3456", "666-12-3456", "912-12-3456", "123-00-4567"):
         assert "US_SSN" not in types_in(f"SSN {invalid}")
 
 
 def test_ip_addresses():
-    assert ("IP_ADDRESS", "195.206.132.199") in found("blocked from 195.206.132.199 again")
-    assert ("IP_ADDRESS", "6e40:4041:c617:e898:c11:40d2:c669:2eb4") in found("ip 6e40:4041:c617:e898:c11:40d2:c669:2eb4")
-    assert ("IP_ADDRESS", "2001:db8::1") in found("host 2001:db8::1 is up")
+    assert ("IP_ADDRESS", "93.184.216.34") in found("blocked from 93.184.216.34 again")
+    assert ("IP_ADDRESS", "2a03:2880:f12f:83:face:b00c:0:25de") in found("ip 2a03:2880:f12f:83:face:b00c:0:25de")
+    assert ("IP_ADDRESS", "2606:4700:4700::1111") in found("host 2606:4700:4700::1111 is up")
 
 
 def test_version_numbers_and_clock_times_are_not_ips():
@@ -136,12 +136,12 @@ def test_private_key_block():
 @pytest.mark.parametrize("text, value", [
     ("My name is Rubija", "Rubija"),
     ("follow up with patricia desrosiers in a couple of months.", "patricia desrosiers"),
-    ("Correct it to Dr. Cettina Fanucci?", "Cettina Fanucci"),
+    ("Correct it to Dr. Ottilie Brandvold?", "Ottilie Brandvold"),
     ("Have you been to a Ravil G Yefimov concert before?", "Ravil G Yefimov"),
     ("Dear Magdalena,\nthanks for the call.", "Magdalena"),
     ("I'm Naomi Ryan, originally from Leeds", "Naomi Ryan"),
     ("Landlord: Robert Hughes.\n\nDear Mr. Hughes, the boiler", "Hughes"),
-    ("The form was signed by Iva D. Grusová yesterday", "Iva D. Grusová"),
+    ("The form was signed by Ilse D. Marková yesterday", "Ilse D. Marková"),
 ])
 def test_person(text, value):
     assert ("PERSON", value) in found(text)
@@ -161,11 +161,11 @@ def test_person_traps(text):
 
 
 @pytest.mark.parametrize("text, value", [
-    ("I'll meet you at 24 Clarke Avenue after the concert.", "24 Clarke Avenue"),
+    ("I'll meet you at 17 Larchmont Avenue after the concert.", "17 Larchmont Avenue"),
     ("send it to 1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903? I am", "1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903"),
     ("Filip lives on Nassaustraat 123 street.", "Nassaustraat 123"),
     ("The Avalara office is at PSC 0413, Box 8144\nAPO AA 42323", "PSC 0413, Box 8144\nAPO AA 42323"),
-    ("Tomomi lives at 86036 Rua do Arenque 1634, Goiânia", "86036 Rua do Arenque 1634, Goiânia"),
+    ("Tomomi lives at 86036 Rua da Prata 1634, Goiânia", "86036 Rua da Prata 1634, Goiânia"),
     ("Mail it to P.O. Box 1234, Springfield", "P.O. Box 1234, Springfield"),
     ("Account holder: Oliver Bennett, 221B Baker Street, London NW1 6XE.", "221B Baker Street, London NW1 6XE"),
     ("Customer: Lukas Becker, Lindenstraße 14, 10969 Berlin.", "Lindenstraße 14, 10969 Berlin"),
@@ -205,15 +205,12 @@ def test_no_pii_text():
     assert detect("") == []
 
 
-def test_very_long_text_is_scanned_whole_and_fast():
-    import time
-
-    filler = "The quick brown fox jumps over the lazy dog. " * 20_000  # ~900k characters
+def test_very_long_text_is_scanned_whole():
+    # Speed is measured in `make bench`, not here (the machine is shared): this only asserts that
+    # a value in the middle of a ~900k-character text is found.
+    filler = "The quick brown fox jumps over the lazy dog. " * 20_000
     text = filler + "Reach me at anna.berg@example.com. " + filler
-    started = time.perf_counter()
-    hits = found(text)
-    assert ("EMAIL", "anna.berg@example.com") in hits
-    assert time.perf_counter() - started < 30
+    assert ("EMAIL", "anna.berg@example.com") in found(text)
 
 
 def test_overlaps_resolve_by_score_then_length():
@@ -250,7 +247,7 @@ def test_public_figures_are_their_own_type(text, value):
 @pytest.mark.parametrize("text, value", [
     ("My name is Maria Gonzalez", "Maria Gonzalez"),
     # Someone named after a famous person, or a common surname alone, is still a person.
-    ("Please invite Cleopatra Mordvinova to the review.", "Cleopatra Mordvinova"),
+    ("Please invite Cleopatra Nowicka to the review.", "Cleopatra Nowicka"),
     ("I met Hinton at the bakery yesterday.", "Hinton"),
     ("Contact Mr. Newton about the invoice.", "Newton"),
 ])

@@ -11,6 +11,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from data_assets.compliance.assets import compliance_preferences
 from data_assets.llm.resource import LLMResource
 from data_assets.prefs import heuristic
 from data_assets.prefs.assets import CONSISTENCY_CHECK, dpo_export, preference_pairs
@@ -112,9 +113,10 @@ def seed_preferences(warehouse: WarehouseResource, records=PREFERENCE_RECORDS) -
 
 
 def run_prefs(warehouse: WarehouseResource, llm: LLMResource, **config) -> dg.ExecuteInProcessResult:
-    """Materialize the whole prefs stage, its checks included, with `config` for preference_pairs."""
+    """Materialize the whole prefs stage, its checks included, with `config` for preference_pairs;
+    raw.preferences is compliance-scanned first, as in the graph."""
     return dg.materialize(
-        [preference_pairs, dpo_export, *PREFS_CHECKS],
+        [compliance_preferences, preference_pairs, dpo_export, *PREFS_CHECKS],
         resources={"warehouse": warehouse, "llm": llm},
         run_config={"ops": {"preference_pairs": {"config": config}}},
     )

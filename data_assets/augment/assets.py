@@ -23,7 +23,7 @@ from data_assets.dedup.contamination import (
 )
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
-from data_assets.synth.guards import near_duplicate_index, rescan
+from data_assets.synth.guards import near_duplicate_index, rescanner, run_policy
 from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import replace_rows, rows_frame
 
@@ -80,6 +80,7 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
             "WHERE role = 'train' ORDER BY record_id"
         ).df()
         eval_index = load_eval_index(con)
+        rescan = rescanner(run_policy(con))
     profiled = bucket_frame(curated)
     gaps = find_gaps(profiled, tuple(config.methods), config.language, config.min_bucket_share, config.seed)
     with warehouse.connect() as con:

@@ -1,19 +1,48 @@
-"""All detectors over one text, overlaps settled."""
+"""All detectors over one text, overlaps settled, on the normalized view of the text."""
 
 from __future__ import annotations
 
+import re
+
 from data_assets.compliance.findings import Finding, resolve_overlaps
 from data_assets.compliance.names import people
+from data_assets.compliance.normalize import normalize
 from data_assets.compliance.places import locations
 from data_assets.compliance.public_figures import public_figures
 from data_assets.compliance.secrets import secrets
 from data_assets.compliance.structured import detect_structured
 
+# The placeholders redaction writes ([EMAIL_1], [PERSON], [STREET_ADDRESS_12]).
+PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*[A-Z](?:_\d+)?\]")
+# What a placeholder reads as to the detectors: characters no pattern takes for a letter, a
+# digit or a space, so "Paul-[STREET_ADDRESS_1] street" or "21 [PERSON_1] matía 66" make no
+# new name, address or number out of the placeholder and its neighbours.
+_OPAQUE = "\x00"
+
 
 def detect(text: str) -> list[Finding]:
-    """Every finding in `text`, non-overlapping, in text order, with offsets into `text`."""
+    """Every finding in `text`, non-overlapping, in text order, with offsets into `text`.
+
+    Detection runs on the normalized view (`normalize.py`: NFKC, zero-width and format
+    characters removed, Unicode spaces as spaces); each finding is mapped back to the original
+    text and covers every original character of its span, hidden ones included."""
     if not text:
         return []
+    view = normalize(text)
+    found = detect_view(view.text)
+    if view.identity:
+        return found
+    out = []
+    for f in found:
+        start, end = view.span(f.start, f.end)
+        out.append(Finding(start, end, f.entity_type, f.detector, f.score))
+    return out
+
+
+def detect_view(text: str) -> list[Finding]:
+    """The detectors over an already normalized text."""
+    if "[" in text and PLACEHOLDER.search(text):
+        text = PLACEHOLDER.sub(lambda m: _OPAQUE * len(m.group()), text)
     found = secrets(text)
     found.extend(detect_structured(text))
     found.extend(locations(text))
@@ -33,7 +62,15 @@ def detect(text: str) -> list[Finding]:
             if not (f.entity_type in _INSIDE_ADDRESS or (f.entity_type == "PHONE" and f.score < 0.7))
             or not any(s <= f.start and f.end <= e for s, e in addresses)
         ]
-    return resolve_overlaps(found)
+    found = resolve_overlaps(found)
+    if any(f.detector == "name_alone" for f in found) and not any(f.entity_type in _IDENTIFYING for f in found):
+        # A lone given name is PII next to other PII ("Emily, call me on 0161 496 0000"); in prose that holds nothing else ("Jane knew something was wrong") it identifies
+        # no one, and redacting every such name would gut stories, puzzles and dialogues.
+        found = [Finding(f.start, f.end, "GIVEN_NAME", f.detector, f.score) if f.detector == "name_alone" else f for f in found]
+    return found
 
 
+# What makes a lone given name identifying when it appears in the same text.
+_IDENTIFYING = frozenset({"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET", "PRIVATE_KEY",
+                          "STREET_ADDRESS"})
 _INSIDE_ADDRESS = frozenset({"PERSON", "PUBLIC_FIGURE", "LOCATION"})

@@ -4,7 +4,7 @@ A run of adjacent name-like words is scored by what supports it: a title in fron
 a cue ("my name is", "Dear", "signed,"), a known given name followed by more capitalized
 words, a surname shape (-sson, -ski, -ová, -enko, ...). Words that are also ordinary English
 (Will, May, Rose, Brown) count only next to stronger evidence. Lowercase text ("my name is
-frank freud") is handled through the word lists alone, at lower scores.
+otto brandt") is handled through the word lists alone, at lower scores.
 """
 
 from __future__ import annotations
@@ -28,16 +28,31 @@ NOT_PERSON_WORDS = frozenset(
     "bridge tower palace castle cathedral galaxy prize award act treaty "
     # Events, honours and talks named after someone: "Davis Cup", "TED Talk", "Nobel Prize".
     "cup trophy prizes awards medal talk talks lecture lectures conference summit symposium festival tournament "
-    "championship championships league olympics academy zoo dam alert".split()
+    "championship championships league olympics academy zoo dam alert house".split()
 )
-# A name followed by one of these is the name of a law, a theorem or a disease, not a person:
-# "Boyle's law", "Newton's laws", "Doppler effect", "Occam's razor", "Down syndrome".
-_EPONYM = re.compile(
-    r"(?i)^(?:['’]s)?\s+(?:laws?|theorems?|principles?|effects?|constants?|equations?|paradox|razor|syndrome|"
-    r"disease|conjecture|hypothesis|lemma|inequality|postulates?|sequence|triangle|"
-    r"distribution|algorithm)\b(?!\s+(?:firm|school|office|practice|degree|student|partner|enforcement))"
+# A name followed by one of these is the name of a law, a theorem, a reaction, an account or
+# a disease, not a person: "Boyle's law", "Maillard reaction", "Roth IRA", "Doppler effect",
+# "Occam's razor", "Down syndrome", "Turing test", "Bunsen burner", "Sharpe ratio".
+EPONYM = re.compile(
+    r"(?i)^(?:\s+vs?\.\s|(?:['’]s?)?\s+(?:laws?|theorems?|principles?|effects?|constants?|equations?|paradox|razor|syndrome|"
+    r"disease|conjecture|hypothesis|lemma|inequality|postulates?|sequence|triangle|distribution|algorithm|"
+    r"reactions?|rearrangement|synthesis|condensation|reagents?|reduction|oxidation|process|cycle|burner|flask|"
+    r"dish|funnel|scale|number|numbers|constant|index|ratio|coefficient|model|method|formula|rule|series|"
+    r"transforms?|transformation|integral|function|space|curve|diagram|limit|force|forces|boson|particle|"
+    r"exclusion|uncertainty|structure|notation|square|machine|test|cipher|code|sign|manoeuvre|maneuver|"
+    r"procedure|reflex|cells?|gland|tube|phenomenon|radiation|filter|graph|matrix|operator|approximation|"
+    r"expansion|polynomials?|bound|criterion|ira|401\(?k\)?|plan|scheme|doctrine|amendment|rights|warning|"
+    r"clause)\b(?!\s+(?:firm|school|office|practice|degree|student|partner|enforcement)))"
 )
-COMMON = words("common_words")
+_ARTICLES = frozenset("the a an".split())
+_US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI "
+    "SC SD TN TX UT VT VA WA WV WI WY DC"
+)
+_CITY_STATE = re.compile(rf",\s*(?:{'|'.join(_US_STATES.split())})\b(?:\s+\d{{5}})?")
+# "Roe v. Wade": the second party of a case name.
+_CASE_NAME = re.compile(r"(?i)\bvs?\.\s*$")
+COMMON = words("ordinary_words")
 PLACES = phrases("places")
 
 TITLES = frozenset("mr mrs ms miss mx dr prof sir madam mme mlle herr frau sr sra srta dott".split())
@@ -45,7 +60,7 @@ _SURNAME_SHAPE = re.compile(
     r"(?:sson|ssen|[^s]sen|ski|ska|sky|cki|cka|wicz|ová|ov|ova|ev|eva|ovich|evich|ovna|enko|chuk|escu|eanu|"
     r"opoulos|poulos|akis|idis|oglu|oğlu|nen|stein|berg|mann|ović|vić|ić|shvili|dze|moto|mura|yama|kawa|hashi|zaki)$"
 )
-# Cues whose next words are a name whatever they look like ("my name is frank freud").
+# Cues whose next words are a name whatever they look like ("my name is otto brandt").
 _NAMING_CUE = re.compile(
     r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\bnamed|"
     r"\bmaiden name is|\bname on the account is)\s*$"
@@ -61,6 +76,14 @@ _WEAK_CUE = re.compile(
     r"\bpartner|\bwife|\bhusband|\bson|\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bkid|\bboss|"
     r"\bmanager|\bcolleague|\bpatient|\bclient|\bguardian|\bnephew|\bniece|\buncle|\baunt)\s*,?\s*$"
 )
+_THING_BEFORE_NAME = re.compile(
+    r"(?i)\b(?:product|organi[sz]ation|company|restaurant|business|brand|file|project|app|application|team|band|"
+    r"pet|dog|cat|horse|ship|boat|domain|store|shop|book|song|album|movie|film|game|event|website|site|street|"
+    r"city|town|variable|function|class|column|table|model|dish|recipe|drink|cocktail|hotel|cafe|bar)(?:'s)?\s*$"
+)
+# First-person cues: the writer's own name, which a story prompt does not make a character.
+_SELF_CUE = re.compile(r"(?i)(?:\bmy name is|\b(?:her|his|their) name is|\bmy name's|\bcall me|\bi'm|\bi am|\bthis is|\bsigned,?|\bsincerely,?|"
+                       r"\bregards,?|\bcheers,?|\bmaiden name is|\bname on the account is)\s*$")
 _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
 _MAX_RUN = 4
 
@@ -84,7 +107,7 @@ def _joinable(text: str, left: Token, right: Token) -> bool:
     gap = text[left.end:right.start]
     if gap == " ":
         return True
-    # "Iva D. Grusová": an initial and its dot join the name.
+    # "Ilse D. Marková": an initial and its dot join the name.
     return gap == ". " and len(left.text) == 1 and left.text.isupper()
 
 
@@ -92,8 +115,8 @@ def _name_like(token: Token, lowercase_text: bool) -> bool:
     if token.text[0].isupper():
         if token.text.isupper() and len(token.text) > 1:
             # ALL-CAPS words are shouting or acronyms unless they are known names.
-            first, surname, _ = _kind(token.lower, True)
-            return first or surname
+            first, surname, common = _kind(token.lower, True)
+            return (first or surname) and not common
         return True
     if lowercase_text:
         first, surname, common = _kind(token.lower, False)
@@ -109,14 +132,23 @@ def people(text: str) -> list[Finding]:
     lowercase_text = text == text.lower()
     found: list[Finding] = []
     # Where a naming cue ends, the next word is a name whatever it looks like; found in one pass.
-    named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)}
-    i, n = 0, len(tokens)
-    while i < n:
+    # "Product name: Razer", "Restaurant Name: Bella's": the name of a thing, not a person.
+    named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)
+                if not _THING_BEFORE_NAME.search(text, max(0, m.start() - 24), m.start())}
+    n = len(tokens)
+    # In cased text a name starts with a capital, a title or a naming cue: the other words are
+    # passed over in one comprehension instead of one by one.
+    candidates = range(n) if lowercase_text else [
+        i for i, t in enumerate(tokens) if t.text[0].isupper() or t.start in named_at or t.lower in TITLES
+    ]
+    next_free = 0
+    for i in candidates:
+        if i < next_free:
+            continue
         token = tokens[i]
         naming = token.start in named_at
         titled = token.lower in TITLES and text[token.end:token.end + 1] in (".", " ")
         if not (naming or titled or _name_like(token, lowercase_text)):
-            i += 1
             continue
         before = text[max(0, token.start - 32):token.start]
         strong = naming or bool(_STRONG_CUE.search(before))
@@ -129,12 +161,11 @@ def people(text: str) -> list[Finding]:
                 run.append(tokens[j])
             if not _kind(run[0].lower, run[0].text[0].isupper())[2] and text[token.end:run[0].start].strip(" .") == "":
                 found.append(Finding(run[0].start, run[-1].end, "PERSON", "name_title", 0.9))
-                i = j + 1
+                next_free = j + 1
                 continue
         # After a naming cue any word is a name in lowercase text; in cased text it must look like one.
         naming = naming and (lowercase_text or token.text[0].isupper())
         if not (_name_like(token, lowercase_text) or (naming and not _kind(token.lower, False)[2])):
-            i += 1
             continue
         j = i
         while (
@@ -149,34 +180,59 @@ def people(text: str) -> list[Finding]:
         finding = _score_run(text, run, strong, before)
         if finding is not None:
             found.append(finding)
-        i = j + 1
+        next_free = j + 1
     return found
 
 
+def _supports(token: Token, kind: tuple[bool, bool, bool]) -> bool:
+    """Whether a following word makes an ambiguous given name a name: a family name that is no
+    everyday word ("Will Smith"), or an initial ("Ilse D. Marková")."""
+    return (kind[1] and not kind[2]) or (len(token.text) == 1 and token.text.isupper() and token.initial)
+
+
 def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Finding | None:
+    # An organization or event word anywhere in the run ("Davis Cup", "Tanaka Logistics") makes
+    # it a name of something else, checked before ordinary words are trimmed off its edges.
+    if any(t.lower in NOT_PERSON_WORDS for t in run):
+        return None
     kinds = [_kind(t.lower, t.text[0].isupper()) for t in run]
-    # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name.
-    while run and kinds[0][2] and not (kinds[0][0] and len(run) > 1 and kinds[1][1]):
+    # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name; a word
+    # that is also a listed name ("Will", "Magdalena") stays where a cue or a surname supports it.
+    while run and kinds[0][2] and not ((kinds[0][0] or kinds[0][1]) and (strong or (len(run) > 1 and _supports(run[1], kinds[1])))):
         run, kinds = run[1:], kinds[1:]
-        strong = False
-    while run and kinds[-1][2] and not kinds[-1][1]:
+        # "Dear Magdalena": the trimmed word may itself be the cue.
+        strong = bool(run) and bool(_STRONG_CUE.search(text[max(0, run[0].start - 32):run[0].start]))
+    while run and kinds[-1][2] and not (kinds[-1][1] or (strong and kinds[-1][0])):
         run, kinds = run[:-1], kinds[:-1]
+    while run and run[0].lower in _ARTICLES:
+        run, kinds = run[1:], kinds[1:]
     if not run:
         return None
+    if _CITY_STATE.match(text, run[-1].end):
+        return None  # "Beverly Hills, CA 90210": a town and its state
+    for k in range(1, len(run)):
+        if EPONYM.match(text[run[k - 1].end:run[k - 1].end + 32]):
+            run, kinds = run[:k], kinds[:k]  # "Roth IRA": the name ends where the eponym's noun starts
+            break
     if len(run) == 1 and len(run[0].text) == 1:
         return None
     if any(t.lower in NOT_PERSON_WORDS for t in run):
         return None
-    if not strong and not any(k[0] for k in kinds) and _EPONYM.match(text[run[-1].end:run[-1].end + 32]):
-        return None  # "Boyle's law"; with a given name in the run ("Anna's equation") it stays a person
+    if not strong and not (len(run) > 1 and any(k[0] and not k[2] for k in kinds)) and EPONYM.match(text[run[-1].end:run[-1].end + 32]):
+        return None  # "Boyle's law", "Roth IRA"; with a full name ("Anna Berg's equation") it stays a person
+    if _CASE_NAME.search(before[-6:]):
+        return None
     if not any(k[0] for k in kinds) and any(t.lower in PLACES for t in run):
         return None  # "Berlin Wall"
     joined = " ".join(t.lower for t in run)
     if joined in PLACES and not strong:
         return None  # the place detector owns it
+    # A lone capital is an initial at best ("May I ask"): it names no one by itself.
+    kinds = [(k[0] and len(t.text) > 1, k[1] and len(t.text) > 1, k[2]) for t, k in zip(run, kinds)]
     firsts = sum(k[0] and not k[2] for k in kinds)
     surnames = sum(k[1] and not k[2] for k in kinds)
-    known = sum((k[0] or k[1]) for k in kinds)
+    # Words that are as often ordinary words ("Long March", "The Sun") support nothing alone.
+    known = sum((k[0] or k[1]) and not k[2] for k in kinds)
     capitalized = all(t.text[0].isupper() for t in run)
     at_start = sentence_start(text, run[0].start)
     weak = bool(_WEAK_CUE.search(before)) if not strong else False
@@ -184,6 +240,10 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         return None
     if strong:
         score = 0.85 if (known or capitalized) else 0.6
+        if len(run) == 1 and kinds[0][2] and not (kinds[0][0] or kinds[0][1]):
+            return None  # "Dear Friend", "Name: Save the Pigs": an everyday word after the cue
+        detector = "name_self" if _SELF_CUE.search(text, max(0, run[0].start - 32), run[0].start) else "name_cue"
+        return Finding(run[0].start, run[-1].end, "PERSON", detector, score)
     elif len(run) >= 2:
         if firsts and (surnames or capitalized) and known >= 2:
             score = 0.9
@@ -203,10 +263,15 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
             score = 0.75 if capitalized else 0.5
         elif surname and capitalized:
             score = 0.55 if not at_start else 0.45
-        elif capitalized and weak and not at_start:
+        elif capitalized and weak and not at_start and run[0].text[1:].islower():
             score = 0.45
         else:
             return None
         if weak:
             score += 0.1
+        if not weak:
+            # A given name alone, with no cue around it: "Jane knew something was wrong", "David
+            # must be the secretary". Whether it identifies anyone depends on the rest of the text
+            # (see detect.py), so it is reported under its own detector.
+            return Finding(run[0].start, run[-1].end, "PERSON", "name_alone", round(min(score, 0.95), 2))
     return Finding(run[0].start, run[-1].end, "PERSON", "name_lexicon", round(min(score, 0.95), 2))

@@ -17,7 +17,7 @@ from data_assets.compliance.lexicons import phrases, words
 from data_assets.compliance.tokens import tokenize
 
 PLACES = phrases("places")
-COMMON = words("common_words")
+COMMON = words("ordinary_words")
 FIRST_NAMES = words("first_names")
 _MAX_PLACE_WORDS = max(len(p.split()) for p in PLACES)
 _PLACE_FIRST_WORDS = frozenset(p.split()[0] for p in PLACES)
@@ -49,7 +49,7 @@ _HOUSE_WORDS = re.compile(rf"(?<![\w.,-]){_HOUSE}(?:\s+\d{{1,5}})?(?P<words>(?:[
 _WORD_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)[ \t]+\d{1,5}[a-zA-Z]?\b")
 _LEAD_WORD = re.compile(
     rf"(?i)\b(?:rue|via|viale|calle|carrer|avenida|rua|travessa|strada|piazza|plaza|plac|aleja|ulica|ul\.|chemin|odos)"
-    rf"\s+(?:{_WORD}\s+){{0,4}}\d{{1,5}}[a-z]?\b"
+    rf"[ \t]+(?P<name>{_WORD})(?:[ \t]+{_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?\b"
 )
 _HU_NUMBER = re.compile(r"\bu\.\s+\d{1,5}\b\.?")
 _PO_BOX = re.compile(r"(?i)\bp\.?\s?o\.?\s?box\s+\d{1,6}")
@@ -60,11 +60,11 @@ _DIGIT = re.compile(r"\d")
 _LEAD_WORDS = frozenset("rue via viale calle carrer avenida rua travessa strada piazza plaza plac aleja ulica chemin odos".split())
 _WORD_BEFORE = re.compile(rf"({_WORD})\s+\Z")
 # Street stems that are also everyday English words need a capitalized street name before them.
-_AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul".split())
+_AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul gata".split())
 # Faker-style and many European addresses: "6750 Koskikatu 25", "46 velký průhon 426".
-_NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}\s+(?P<words>{_WORD}(?:\s+{_WORD}){{0,3}})\s+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
+_NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}[ \t]+(?P<words>{_WORD}(?:[ \t]+{_WORD}){{0,3}})[ \t]+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
 
-# Lowercase words inside a street or place name: "Rua do Arenque", "Reguengos de Monsaraz".
+# Lowercase words inside a street or place name: "Rua da Prata", "Vila Nova de Gaia".
 _PARTICLES = frozenset("de del della delle di da do dos das du des la le les van von der den ter y i e el al".split())
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*)?(?:\n[ \t>?*]*){0,2}(?:,[ \t]*)?")
 _UNIT = re.compile(r"(?i)(?:apt\.?|apartment|suite|ste\.?|unit|fl\.?|floor|room|rm\.?|no\.?|#)\s*[\w-]{1,6}\b\.?")
@@ -80,6 +80,21 @@ _STRONG_PLACE_CUE = re.compile(
     r"\bcity of|\btown of|\bvillage of|\buniversity of|\bwhere:)\s*$"
 )
 _PLACE_CUE = re.compile(r"(?i)(?:\bfrom|\bin|\bto|\bnear|\bat)\s*$")
+
+
+# Capitalized words that still end an address block: the next sentence or clause starts.
+_CONNECTORS = frozenset("and or but for after before then with from to the a an if when this that please thanks".split())
+
+
+def _ends_address(word: str, lowercase: bool) -> bool:
+    """An ordinary word ends the address ("..., and 75 Auerstrasse", "... after the concert");
+    a capitalized one is a town unless it is a connector ("Leeds", "Berlin", "Springfield")."""
+    bare = word.lower().strip(".,:;()")
+    if not lowercase and not word[0].isupper() and word[0] != "(":
+        return True
+    if bare in _CONNECTORS:
+        return True
+    return bare in COMMON and bare not in PLACES and (lowercase or not word[0].isupper())
 
 
 def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
@@ -104,7 +119,7 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
                 for w in re.finditer(r"\S+", words_.group()):
                     word = w.group()
                     # Ordinary words end the address ("..., and 75 Auerstrasse", "... after the concert").
-                    if word.lower().strip(".,:;()") in COMMON or (not lowercase and not word[0].isupper() and word[0] != "("):
+                    if _ends_address(word, lowercase):
                         break
                     stop = at + w.end()
                     if word.endswith(".") and len(word) > 4:
@@ -185,6 +200,8 @@ def street_addresses(text: str) -> list[Finding]:
             continue
         stem = next(s for s in _STEMS if lower.endswith(s))
         compound = len(lower) > len(stem)
+        if lower in COMMON and (stem in _AMBIGUOUS_STEMS or len(stem) <= 4):
+            continue  # "String 1", "offering 24": an everyday word that happens to end like a street
         if compound and len(stem) <= 3 and stem not in ("weg", "vej", "tie", "út", "tee"):
             continue  # "str", "ul", "gate" inside another word are chance endings
         previous = _words_before(text, m.start(), 3, lowercase)
@@ -194,7 +211,9 @@ def street_addresses(text: str) -> list[Finding]:
             continue  # abbreviations are written with their dot: "ul. Długa 5"
         add(previous, m.end(), "stem", 0.8)
     for m in _LEAD_WORD.finditer(text):
-        add(m.start(), m.end(), "lead", 0.8)
+        # "rue de Rivoli 5" and "Via Roma 12" name a street; "via social media 3" does not.
+        if lowercase or m.group("name")[0].isupper() or m.group("name").lower() in _PARTICLES:
+            add(m.start(), m.end(), "lead", 0.8)
     for m in _HU_NUMBER.finditer(text):
         start = _words_before(text, m.start(), 3, lowercase)
         if start < m.start():
@@ -205,6 +224,9 @@ def street_addresses(text: str) -> list[Finding]:
         add(m.start(), m.end(), "mil", 0.9)
     for m in _NUMBER_WORDS_NUMBER.finditer(text):
         street = m.group("words").split()
+        # "A. 3 B. 4 C. 6": answer options, not a street of one-letter words.
+        if any(len(w.strip(".,")) < 2 for w in street):
+            continue
         if any(w.lower().strip(".,") in COMMON and w.lower() not in _PARTICLES for w in street):
             continue
         capitalized = all(w[0].isupper() or w.lower() in _PARTICLES for w in street) and street[0][0].isupper()
@@ -231,8 +253,17 @@ def place_names(text: str) -> list[Finding]:
     tokens = tokenize(text)
     found: list[Finding] = []
     n = len(tokens)
-    i = 0
-    while i < n:
+    lowercase_text = text == text.lower()
+    # In cased text a place is capitalized ("china" is porcelain, "turkey" a bird), and starts a
+    # listed place or is no everyday word or given name: the rest is passed over in one go.
+    candidates = range(n) if lowercase_text else [
+        i for i, t in enumerate(tokens)
+        if t.text[0].isupper() and (t.lower in _PLACE_FIRST_WORDS or (t.lower not in COMMON and t.lower not in FIRST_NAMES))
+    ]
+    next_free = 0
+    for i in candidates:
+        if i < next_free:
+            continue
         hit = None
         # Longest listed place starting here, over up to _MAX_PLACE_WORDS adjacent words.
         for size in range(min(_MAX_PLACE_WORDS, n - i) if tokens[i].lower in _PLACE_FIRST_WORDS else 0, 0, -1):
@@ -244,7 +275,6 @@ def place_names(text: str) -> list[Finding]:
                 break
         token = tokens[i]
         if hit is None and not (token.text[0].isupper() and token.lower not in COMMON and token.lower not in FIRST_NAMES):
-            i += 1
             continue
         before = text[max(0, tokens[i].start - 24):tokens[i].start]
         strong = bool(_STRONG_PLACE_CUE.search(before))
@@ -253,16 +283,15 @@ def place_names(text: str) -> list[Finding]:
             capitalized = hit[0].text[0].isupper()
             score = 0.85 if cue else (0.7 if capitalized else 0.5)
             found.append(Finding(hit[0].start, hit[-1].end, "LOCATION", "place_gazetteer", score))
-            i += len(hit)
+            next_free = i + len(hit)
             continue
         if cue:
             j = i
             while j + 1 < n and j - i < 3 and text[tokens[j].end:tokens[j + 1].start] in (" ", "-", " de ", " del ", " da ", " di ") and tokens[j + 1].text[0].isupper() and tokens[j + 1].lower not in COMMON:
                 j += 1
             found.append(Finding(token.start, tokens[j].end, "LOCATION", "place_cue", 0.65 if strong else 0.45))
-            i = j + 1
+            next_free = j + 1
             continue
-        i += 1
     return found
 
 

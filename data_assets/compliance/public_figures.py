@@ -6,7 +6,7 @@ re-typed PUBLIC_FIGURE (flagged by the default policy, see policy.py) when it ov
 listed name (`lexicons/public_figures.txt`):
 - a full name or title, matched whole ("Albert Einstein", "Alice in Wonderland");
 - a one-word entry, when the PERSON run is that word alone ("Einstein", "Picasso": the list
-  only holds words that alone mean the famous person; "Cleopatra Mordvinova" and "Mr.
+  only holds words that alone mean the famous person; "Cleopatra Nowicka" and "Mr.
   Newton" stay PERSON);
 - the surname of a listed full name as the whole PERSON run, when the text supports it: the
   full name appears in the same text ("George Orwell ... Orwell wrote"), or a cue of
@@ -24,6 +24,7 @@ from functools import cache
 
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
+from data_assets.compliance.names import EPONYM
 from data_assets.compliance.tokens import Token, tokenize
 
 SCORE = 0.85
@@ -48,7 +49,7 @@ def _lexicon() -> tuple[dict[str, tuple[tuple[str, ...], ...]], dict[str, frozen
         by_first.setdefault(entry[0], []).append(entry)
         if len(entry) > 1 and len(entry[-1]) > 3 and entry[-1] not in ("jr", "sr", "iii"):
             by_surname.setdefault(entry[-1], set()).add(entry)
-    ordinary = words("first_names") | words("surnames") | words("common_words")
+    ordinary = words("first_names") | words("surnames") | words("ordinary_words")
     rare = frozenset(k for k in by_surname if k not in ordinary)
     return (
         {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()},
@@ -83,10 +84,10 @@ def public_figures(text: str, people: list[Finding]) -> tuple[list[Finding], lis
     replaced by the listed span: "B. Albert Einstein" (an answer option) and "Explain
     Einstein" both leave only the name, which is what is flagged.
     """
-    if not people:
-        return people, []
     _, by_surname, rare = _lexicon()
     tokens = tokenize(text)
+    if not people:
+        return people, _listed_alone(text, tokens, [])
     starts = [t.start for t in tokens]
     lowercase_text = text == text.lower()
     spans: dict[int, tuple[int, int]] = {}   # PERSON finding index -> listed span
@@ -97,7 +98,7 @@ def public_figures(text: str, people: list[Finding]) -> tuple[list[Finding], lis
         last = bisect.bisect_left(starts, f.end)
         for i in range(max(0, first - _LOOK_BACK), last):
             k = _listed_at(text, tokens, i, lowercase_text)
-            # A one-word entry explains a run of that word alone: "Cleopatra Mordvinova" is
+            # A one-word entry explains a run of that word alone: "Cleopatra Nowicka" is
             # someone named after her.
             # "Mr. Newton" is someone addressed in person, not the physicist.
             if k == 1 and ((tokens[i].start, tokens[i].end) != (f.start, f.end) or f.detector == "name_title"):
@@ -125,8 +126,29 @@ def public_figures(text: str, people: list[Finding]) -> tuple[list[Finding], lis
             if supported:
                 spans[n] = (token.start, token.end)
                 break
-    if not spans:
-        return people, []
     kept = [f for n, f in enumerate(people) if n not in spans]
     figures = {span: Finding(*span, "PUBLIC_FIGURE", "public_figure", SCORE) for span in spans.values()}
+    figures.update({(f.start, f.end): f for f in _listed_alone(text, tokens, [*kept, *figures.values()])})
     return kept, sorted(figures.values(), key=lambda f: (f.start, f.end))
+
+
+def _listed_alone(text: str, tokens: tuple[Token, ...], taken: list[Finding]) -> list[Finding]:
+    """Listed names the person detector did not take for a name ("Explain Einstein's theory"):
+    flagged all the same, so a stricter policy can act on them and counts see them."""
+    by_first, _, _ = _lexicon()
+    lowercase_text = text == text.lower()
+    found: list[Finding] = []
+    if lowercase_text:
+        return found
+    next_free = 0
+    for i in [i for i, t in enumerate(tokens) if t.lower in by_first and t.text[0].isupper()]:
+        if i < next_free:
+            continue
+        k = _listed_at(text, tokens, i, lowercase_text)
+        if k:
+            start, end = tokens[i].start, tokens[i + k - 1].end
+            # "Newton's laws" names a law, not the man.
+            if not any(f.start < end and start < f.end for f in taken) and not EPONYM.match(text[end:end + 32]):
+                found.append(Finding(start, end, "PUBLIC_FIGURE", "public_figure", SCORE))
+            next_free = i + k
+    return found

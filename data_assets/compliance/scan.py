@@ -12,6 +12,7 @@ import pandas as pd
 from data_assets.compliance.policy import CompliancePolicy, scan_and_redact
 
 TEXT_FIELDS = ("instruction", "input", "response")
+PREFERENCE_FIELDS = ("prompt", "chosen", "rejected")
 PASSTHROUGH = ("record_id", "source", "source_uri", "source_row", "role", "origin", "license")
 FINDING_COLUMNS = ["record_id", "field", "start", "end", "entity_type", "detector", "score", "action"]
 
@@ -31,8 +32,10 @@ def scan_documents(
     policy: CompliancePolicy,
     run_id: str,
     advance: Callable[[int], None] | None = None,
+    text_fields: tuple[str, ...] = TEXT_FIELDS,
 ) -> StageResult:
-    """Scan every record of `raw` (raw.documents columns) under `policy`."""
+    """Scan every record of `raw` (raw.documents columns, or raw.preferences ones with
+    `text_fields=PREFERENCE_FIELDS`) under `policy`."""
     documents: list[dict] = []
     finding_rows: list[tuple] = []
     edges: list[tuple[str, str, str, str]] = []
@@ -40,7 +43,7 @@ def scan_documents(
     actions: Counter = Counter()
     drop_reasons: Counter = Counter()
     for row in raw.itertuples(index=False):
-        fields = {name: getattr(row, name) or "" for name in TEXT_FIELDS}
+        fields = {name: getattr(row, name) or "" for name in text_fields}
         # DuckDB's NULL arrives as NaN or None depending on the column's dtype.
         license_ = None if pd.isna(row.license) else str(row.license)
         outcome = scan_and_redact(fields, policy, license_=license_, check_license=True)
@@ -69,7 +72,7 @@ def scan_documents(
             edges.append((record_id, record_id, "redact", outcome.redaction_detail))
         if advance is not None:
             advance(1)
-    columns = [*PASSTHROUGH, *TEXT_FIELDS, "status", "reasons", "findings", "redactions", "run_id"]
+    columns = [*PASSTHROUGH, *text_fields, "status", "reasons", "findings", "redactions", "run_id"]
     return StageResult(
         documents=pd.DataFrame(documents, columns=columns),
         findings=pd.DataFrame(finding_rows, columns=FINDING_COLUMNS),
@@ -82,7 +85,7 @@ def scan_documents(
 
 def _reason_kind(reason: str) -> str:
     """Drop reasons grouped for counting; a license reason keeps its license."""
-    return reason if reason.startswith(("license", "pii_drop", "blocked_term")) else reason.split(":")[0]
+    return reason if reason.startswith(("license", "pii_drop", "blocked_term", "residual_pii")) else reason.split(":")[0]
 
 
 def policy_json(policy: CompliancePolicy) -> str:
@@ -103,16 +106,23 @@ def policy_from_json(text: str) -> CompliancePolicy:
     )
 
 
-def residual_findings(documents: pd.DataFrame, policy: CompliancePolicy) -> Counter:
+def residual_findings(documents: pd.DataFrame, policy: CompliancePolicy, text_fields: tuple[str, ...] = TEXT_FIELDS) -> Counter:
     """Findings of redact-or-drop types at or above the policy's score still present in the
-    output text of kept records: what the blocking check counts (by type, never values)."""
+    output text of `documents`: what the blocking check counts (by type, never values)."""
     from data_assets.compliance.detect import detect
 
     acted = policy.acted_on_types
     left: Counter = Counter()
     for row in documents.itertuples(index=False):
-        for name in TEXT_FIELDS:
+        for name in text_fields:
             for f in detect(getattr(row, name) or ""):
                 if f.entity_type in acted and f.score >= policy.min_score:
                     left[f.entity_type] += 1
     return left
+
+
+def stored_policy(con) -> CompliancePolicy | None:
+    """The policy the last `compliance_documents` run applied (compliance.policy), or None before
+    the first run: every later scan of generated text and preferences uses it."""
+    row = con.execute("SELECT policy FROM compliance.policy ORDER BY written_at DESC LIMIT 1").fetchone()
+    return policy_from_json(row[0]) if row else None

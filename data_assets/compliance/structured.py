@@ -73,26 +73,36 @@ def urls(text: str) -> list[Finding]:
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?i)(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?![\w:])")
-_VERSION_CUE = re.compile(r"(?i)(?:\bversion|\bv|\brelease|\bbuild)\s*\.?\s*$")
+_VERSION_CUE = re.compile(r"(?i)(?:\bversion|\bv|\brelease|\bbuild|\bsection|\bchapter|\bfigure|\btable|\bstep|\brule|§)\s*\.?\s*$")
+
+
+def _public(value: str) -> bool:
+    """Only globally routable addresses point at someone: loopback (127.0.0.1), private
+    (192.168.x.x, 10.x.x.x), link-local, documentation (192.0.2.0/24), unspecified (0.0.0.0),
+    multicast and reserved blocks, which hold every netmask (255.255.255.0), identify no one."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return address.is_global and not address.is_multicast
 
 
 def ip_addresses(text: str) -> list[Finding]:
     found: list[Finding] = []
     for m in _IPV4.finditer(text):
         # "version 1.2.3.4" has the shape of an address; the word in front says otherwise.
-        if _VERSION_CUE.search(text, max(0, m.start() - 12), m.start()):
+        # Four one-digit parts ("4.2.1.3") number a section or a version far more often than a host.
+        if _VERSION_CUE.search(text, max(0, m.start() - 12), m.start()) or not _public(m.group()) or len(m.group()) == 7:
             continue
         found.append(Finding(m.start(), m.end(), "IP_ADDRESS", "ipv4", 0.85))
+    if "::" not in text and text.count(":") < 2:
+        return found
     for m in _IPV6.finditer(text):
         value = m.group()
         if value.count(":") < 2 or not any(c.isalpha() or c == ":" for c in value.replace(":", "", 2)):
             continue
-        try:
-            ipaddress.IPv6Address(value)
-        except ValueError:
-            continue
         # Clock times like 12:45:18 are not valid IPv6, but "::" alone or "1::" are; ask for substance.
-        if sum(c.isalnum() for c in value) < 4:
+        if sum(c.isalnum() for c in value) < 4 or not _public(value):
             continue
         found.append(Finding(m.start(), m.end(), "IP_ADDRESS", "ipv6", 0.85))
     return found
@@ -199,20 +209,70 @@ def us_ssns(text: str) -> list[Finding]:
 
 # ---------------------------------------------------------------- phone numbers
 # International (+CC or 00/011 prefix, optional trunk "(0)"), national with area code in
-# brackets, and digit groups joined by space, dot or dash; an extension may follow.
+# brackets, and digit groups joined by space, dot or dash; an extension may follow. The
+# pattern only proposes candidates: `phonenumbers` (Google's libphonenumber metadata) decides.
 _PHONE = re.compile(
-    r"(?<![\w+.-])"
+    r"(?<![\w+.,/-])"
     r"(?:\+\d{7,15}|"
     r"(?:(?:\+|00|011)[ -]?\d{1,3}[ .-]?(?:\(0\)[ .-]?)?|1[ .-])?"
     r"(?:\(\d{1,5}\)[ .-]?)?"
     r"(?:\d{1,5}(?:[ .-]\d{2,8}){1,5}|\d{7,15}))"
     r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?"
-    r"(?![\w]|[.:/-]\d)"
+    r"(?![\w%]|[.,:/-]\d|\s?(?:%|°|‰))"
 )
 _PHONE_CUE = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|cell|fax|call|calls|calling|text|sms|whatsapp|number|contact|reach|dial|office|desk|hotline)\b"
 )
 _DATE_LIKE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$")
+# A decimal number ("365.2422", "3.14159 26"), or a version ("10.0.19041.1"): one dot between
+# digits and no other separator, or dotted groups of which one has a single digit.
+_DECIMAL = re.compile(r"^\d+\.\d+$|^\d+(?:\.\d+)*\.\d(?:\.\d+)*$")
+_NANP = re.compile(r"^(?:1[ .-])?\d{3}[ .-]\d{3}[ .-]\d{4}$")
+_OTHER_NUMBER_CUE = re.compile(
+    r"(?i)\b(?:order|invoice|tracking|reference|ref|ticket|case|serial|model|part|item|sku|isbn|issn|receipt|"
+    r"transaction|confirmation|booking|flight|patent|batch|lot)\s*(?:no\.?|number|num|#|id)?\s*[:#]?\s*$"
+)
+_ZIP_PLUS_4 = re.compile(r"^\d{5}-\d{4}$")
+# What follows a measurement, a count or an amount, never a phone number.
+_UNIT_AFTER = re.compile(
+    r"(?i)\s?(?:[kmcµnμ]?(?:g|m|l|s|w|hz|j|v|pa|mol)\b|kb|mb|gb|tb|kbps|mbps|kwh|mph|km/h|kph|rpm|ft\b|yd\b|mi\b|lbs?\b|oz\b|"
+    r"bytes?|bits?|years?|yrs?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?|months?|weeks?|people|persons|"
+    r"times|units|items|copies|votes|words|pages|miles|meters|metres|kilometers|kilometres|feet|inches|pounds|"
+    r"dollars|euros|usd|eur|gbp|jpy|cny|inr|rows|records|tokens|parameters|steps|points|calories|kcal|degrees|"
+    r"percent|per\b|light|nm\b)"
+)
+_CURRENCY_BEFORE = re.compile(r"[$€£¥₹₩₽]\s?$|(?i:\b(?:usd|eur|gbp|rs\.?|inr|chf|sek|nok|dkk|jpy|cny))\s?$")
+_VERSION_BEFORE = re.compile(r"(?i)(?:\bversion|\bv|\brelease|\bbuild|\bisbn(?:-1[03])?:?|\bdoi:?|\bissn:?|\barxiv:?|#)\s*\.?\s*$")
+# Regions a national number (no country code) is tried in, most likely first; stops at the first
+# that calls it valid. International numbers carry their own region.
+PHONE_REGIONS = ("US", "GB", "CA", "AU", "IN", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "IE", "SE", "NO",
+                 "DK", "FI", "PL", "PT", "CZ", "BR", "MX", "ZA", "NZ", "SG", "PH", "JP")
+
+
+def _phone_validity(value: str, international: bool) -> str:
+    """valid | possible | impossible, by libphonenumber's metadata."""
+    import phonenumbers
+
+    main = re.split(r"\s?(?:x|ext\.?|extension)", value, maxsplit=1)[0]
+    if international:
+        candidate = "+" + main[2:] if main.startswith("00") else "+" + main[3:] if main.startswith("011") else main
+        try:
+            number = phonenumbers.parse(candidate, None)
+        except phonenumbers.NumberParseException:
+            return "impossible"
+        if phonenumbers.is_valid_number(number):
+            return "valid"
+        return "possible" if phonenumbers.is_possible_number(number) else "impossible"
+    possible = False
+    for region in PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(main, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return "valid"
+        possible = possible or phonenumbers.is_possible_number(number)
+    return "possible" if possible else "impossible"
 
 
 def phones(text: str) -> list[Finding]:
@@ -221,25 +281,37 @@ def phones(text: str) -> list[Finding]:
         value = m.group()
         main = re.split(r"\s?(?:x|ext\.?|extension)", value, maxsplit=1)[0]
         digits = sum(c.isdigit() for c in main)
-        if not 7 <= digits <= 15 or _DATE_LIKE.match(value):
+        if not 7 <= digits <= 15 or _DATE_LIKE.match(value) or _DECIMAL.match(main) or _ZIP_PLUS_4.match(main):
             continue
         if set(re.sub(r"\D", "", main)) <= {"0", "1"}:
             continue  # bits ("01101110 01100001", common in coding answers), never a phone number
-        international = value.startswith("+") or value.startswith("00")
-        bracketed = "(" in value
-        parts = re.findall(r"\d+", value)
-        groups = len(parts)
-        if groups == 2 and all(len(p) == 4 and p[:2] in ("19", "20") for p in parts):
-            continue  # a span of years, 1990-2000
-        cue = _context(text, m.start(), m.end(), _PHONE_CUE, after=24)
-        if international or bracketed:
-            score = 0.75
-        elif groups >= 2:
-            score = 0.55
-        elif digits >= 10:
-            score = 0.45  # a bare run of ten digits is a phone only if the text says so
-        else:
+        parts = re.findall(r"\d+", main)
+        if len(parts) == 2 and all(len(p) == 4 for p in parts) and 1000 <= int(parts[0]) < int(parts[1]) <= 2199:
+            continue  # a span of years, 1839-1842
+        before = text[max(0, m.start() - 16):m.start()]
+        if _CURRENCY_BEFORE.search(before) or _VERSION_BEFORE.search(before) or _UNIT_AFTER.match(text, m.end()):
             continue
+        international = value.startswith(("+", "00", "011"))
+        validity = _phone_validity(value, international)
+        if validity == "impossible":
+            continue
+        if _OTHER_NUMBER_CUE.search(text, max(0, m.start() - 24), m.start()):
+            continue  # "order number 2023-11-045-778", "ISBN ...": a number, but not one to call
+        bracketed = "(" in value
+        cue = _context(text, m.start(), m.end(), _PHONE_CUE, after=24)
+        grouped = international or bracketed or len(parts) >= 2
+        if validity == "valid":
+            # Valid somewhere, but written like a phone number? International, an area code in
+            # brackets, the North American 3-3-4 or a national trunk 0 ("0470 12 34 56"); other
+            # groupings of valid digits ("8 13 21 34 55") need a cue.
+            phone_shaped = international or bracketed or bool(_NANP.match(main)) or (grouped and main.startswith("0"))
+            score = 0.8 if phone_shaped else 0.45
+        elif international or bracketed:
+            score = 0.6
+        else:
+            # Digit groups that no numbering plan knows, or a bare run of digits: a phone
+            # number only if the text says so.
+            score = 0.45 if grouped else 0.3
         if cue:
             score += 0.2
         found.append(Finding(m.start(), m.end(), "PHONE", "phone", round(min(score, 0.95), 2)))
@@ -258,6 +330,11 @@ def detect_structured(text: str) -> list[Finding]:
     if "." in text:
         out.extend(urls(text))
     if _HAS_DIGIT.search(text):
-        for detector in (ip_addresses, credit_cards, ibans, us_ssns, phones):
-            out.extend(detector(text))
+        validated: list[Finding] = []
+        for detector in (ip_addresses, credit_cards, ibans, us_ssns):
+            validated.extend(detector(text))
+        out.extend(validated)
+        # A number a checksum or a numbering rule already claimed (Luhn, mod-97, SSN ranges) is
+        # not also a phone number, however plausible its digits are to libphonenumber.
+        out.extend(f for f in phones(text) if not any(v.start < f.end and f.start < v.end for v in validated))
     return out

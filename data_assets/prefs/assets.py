@@ -12,6 +12,9 @@ from pydantic import Field
 from data_assets import settings
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.config import StageConfig
+from data_assets.compliance import CompliancePolicy
+from data_assets.prefs.candidates import scanned_text
+from data_assets.compliance.scan import stored_policy
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.dedup.contamination import (
     contamination_edges,
@@ -47,7 +50,7 @@ class PreferenceConfig(StageConfig):
     sample_size: int = Field(100, ge=0)
     """How many prompts of the SFT set (dedup.documents, role train) get a judged pair."""
     human_sample_size: int = Field(200, ge=0)
-    """How many human-labeled pairs of raw.preferences are judged to calibrate the judge (0: none)."""
+    """How many human-labeled pairs (compliance.preferences, not dropped) are judged to calibrate the judge (0: none)."""
     seed: int = 0
     """Seed of both samples (any integer); the same seed and tables give the same pairs and a run answered from the cache."""
     candidate_mode: Literal[CANDIDATE_MODES] = "existing_vs_generated"
@@ -76,7 +79,7 @@ def _edges(pairs: list[Pair]) -> list[tuple[str, str, str, str | None]]:
     group_name="prefs",
     kinds={"duckdb", "anthropic"},
     pool="duckdb",
-    deps=["dedup_documents", "semantic_dedup", "raw_preferences"],
+    deps=["dedup_documents", "semantic_dedup", "compliance_preferences"],
     description="Preference pairs judged by an AI judge in both orders (prefs.pairs, prefs.judgments, prefs.responses), "
     "with the judge's position, verbosity and human-agreement biases measured every run (prefs.bias).",
     check_specs=[dg.AssetCheckSpec(
@@ -89,7 +92,11 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     run_id = context.run.run_id
     with warehouse.connect() as con:
         sft = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'train'").df()
-        preferences = con.execute("SELECT record_id, prompt, chosen, rejected FROM raw.preferences").df()
+        # Human pairs come compliance-scanned, like every text that reaches the judge or an export.
+        preferences = con.execute(
+            "SELECT record_id, prompt, chosen, rejected FROM compliance.preferences WHERE status <> 'dropped'"
+        ).df()
+        policy = stored_policy(con) or CompliancePolicy()
         eval_index = load_eval_index(con)
     prompts = sample(sft, config.sample_size, config.seed)
     labeled = sample(preferences, config.human_sample_size, config.seed)
@@ -98,7 +105,7 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     # No connection is open while the model works: other runs may write meanwhile.
     respond = respond_requests(prompts, config.candidate_mode, config.respond_max_tokens)
     generated = llm.run(respond, context=context) if respond else []
-    candidates = sft_pairs(prompts, generated, config.candidate_mode)
+    candidates = sft_pairs(prompts, generated, config.candidate_mode, policy)
     candidate_pairs = candidates.pairs + human_pairs(labeled)
     # Before judging: a pair that overlaps eval is never exported, so it is not worth a judge call.
     pairs, overlapping = decontaminate_pairs(candidate_pairs, eval_index.match_records)
@@ -107,6 +114,8 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     results = llm.run([request for _, _, request in requests], context=context) if requests else []
 
     judgments = judgment_rows(requests, results)
+    # The judge's rationale is generated text stored in prefs.judgments: scanned like any other.
+    judgments["rationale"] = judgments["rationale"].map(lambda text: scanned_text(text, policy))
     judge_model = judge_model_of(judgments, llm.model_for("judge"))
     pair_frame = pair_rows(pairs, judgments, judge_model)
     responses = responses_frame(candidate_pairs)   # a removed pair's texts stay, for its contamination row
@@ -167,15 +176,15 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
             "prompts_without_pair": counts_markdown(dict(candidates.skipped), "reason", "prompts"),
             **contamination_metadata(contaminated, len(eval_index)),
             "same_model_family_pairs": int(pair_frame["same_model_family"].sum()),
-            # SFT prompts are compliance-redacted; human pairs are raw text and are not previewed.
+            # Both kinds are compliance-scanned; the preview shows the SFT pairs.
             "preview": preview_markdown(sft_preview),
             **llm.usage_metadata(),
             "dagster/column_schema": table_schema("prefs.pairs"),
             "dagster/column_lineage": column_lineage({
-                "prompt_id": [("dedup_documents", "record_id"), ("raw_preferences", "record_id")],
-                "prompt": [("dedup_documents", "instruction"), ("dedup_documents", "input"), ("raw_preferences", "prompt")],
+                "prompt_id": [("dedup_documents", "record_id"), ("compliance_preferences", "record_id")],
+                "prompt": [("dedup_documents", "instruction"), ("dedup_documents", "input"), ("compliance_preferences", "prompt")],
                 "reference": [("dedup_documents", "response")],
-                "human_label": [("raw_preferences", "chosen"), ("raw_preferences", "rejected")],
+                "human_label": [("compliance_preferences", "chosen"), ("compliance_preferences", "rejected")],
             }),
         },
         check_results=[check],
@@ -198,7 +207,7 @@ def _second_response_note(candidates: SftCandidates, provider: str) -> str:
 
 class DpoExportConfig(StageConfig):
     include_human_pairs: bool = False
-    """Also export consistent human-labeled pairs; their text is raw.preferences, never compliance-scanned."""
+    """Also export consistent human-labeled pairs (their text is compliance.preferences: scanned and redacted)."""
 
 
 @dg.asset(

@@ -7,7 +7,8 @@ Two kinds of pair:
   the judge as the reference. Where the generator cannot answer (offline it declines; online a
   call may fail or hit the spend cap), B is a documented degradation of the existing response
   (`data_assets.prefs.degrade`).
-- `human`: labeled pairs from `raw.preferences`, judged to calibrate the judge against people.
+- `human`: labeled pairs from `compliance.preferences` (scanned and redacted like every source),
+  judged to calibrate the judge against people.
   Which side is A is decided by a hash of the record id, so position and label are not confounded.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from data_assets.compliance import scan_and_redact
+from data_assets.compliance import CompliancePolicy, scan_and_redact
 from data_assets.dedup.contamination import RULE_RANK
 from data_assets.llm.types import LLMRequest, LLMResult
 from data_assets.prefs.degrade import degrade
@@ -85,8 +86,9 @@ def respond_requests(prompts: pd.DataFrame, mode: str, max_tokens: int = 1024) -
             for row in prompts.itertuples(index=False) for style in _styles(mode)]
 
 
-def sft_pairs(prompts: pd.DataFrame, results: list[LLMResult], mode: str) -> SftCandidates:
-    """Pairs for the sampled SFT prompts, given the results of `respond_requests` in order."""
+def sft_pairs(prompts: pd.DataFrame, results: list[LLMResult], mode: str, policy: CompliancePolicy | None = None) -> SftCandidates:
+    """Pairs for the sampled SFT prompts, given the results of `respond_requests` in order; generated
+    responses are scanned with `policy`, the run's compliance policy (default: the stage default)."""
     styles = _styles(mode)
     per_prompt = len(styles)
     if len(results) != len(prompts) * per_prompt:
@@ -100,7 +102,7 @@ def sft_pairs(prompts: pd.DataFrame, results: list[LLMResult], mode: str) -> Sft
         dropped = 0
         for result, style in zip(mine, styles):
             if result.ok and (result.text or "").strip():
-                response = _generated(row.record_id, result, style)
+                response = _generated(row.record_id, result, style, policy)
                 if response is None:
                     dropped += 1
                 elif response.text.strip() != row.response.strip():
@@ -183,13 +185,25 @@ def _styles(mode: str) -> tuple[str, ...]:
     return TWO_GENERATION_STYLES if mode == "two_generations" else ("default",)
 
 
-def _generated(prompt_id: str, result: LLMResult, style: str) -> Response | None:
-    """A model's response after the same PII scan as every source record: redacted where the
-    policy redacts, None where it drops (a model can invent an address as easily as copy one)."""
-    scan = scan_and_redact({"response": result.text or ""})
+def _generated(prompt_id: str, result: LLMResult, style: str, policy: CompliancePolicy | None) -> Response | None:
+    """A model's response after the same PII scan as every source record, under the run's policy:
+    redacted where it redacts, None where it drops (a model can invent an address as easily as
+    copy one, or write a blocked term)."""
+    scan = scan_and_redact({"response": result.text or ""}, policy)
     if scan.status == "dropped":
         return None
     text = scan.fields["response"]
     detail = f"redacted {scan.redaction_detail}" if scan.status == "redacted" else ""
     return Response(response_id(prompt_id, "generated", text), prompt_id, text, "generated", style, detail,
                     provider=result.provider, model=result.model)
+
+
+def scanned_text(text: str | None, policy: CompliancePolicy | None) -> str | None:
+    """A generated text to store (a judge's rationale): redacted under `policy`, withheld when
+    the policy would drop it (a blocked term, a private key), None stays None."""
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    scan = scan_and_redact({"text": text}, policy)
+    # The reason's kind only: a blocked term's reason names the term, which must not be stored either.
+    kinds = sorted({r.split(":")[0] for r in scan.reasons})
+    return f"[withheld by compliance: {', '.join(kinds)}]" if scan.status == "dropped" else scan.fields["text"]

@@ -16,7 +16,7 @@ from data_assets.common.files import write_atomically
 
 DPO_COLUMNS = ["prompt", "chosen", "rejected", "pair_id"]
 
-# Human pairs come from raw.preferences, which compliance never scanned: they calibrate the judge
+# Human pairs come from compliance.preferences (scanned and redacted): they calibrate the judge
 # and stay out of the training export unless asked for.
 _QUERY = """
 SELECT p.prompt, c.text AS chosen, r.text AS rejected, p.pair_id

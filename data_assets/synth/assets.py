@@ -19,7 +19,7 @@ from data_assets.dedup.contamination import (
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.filters import FilterLimits
-from data_assets.synth.guards import curated_near_duplicates, rescan
+from data_assets.synth.guards import curated_near_duplicates, rescanner, run_policy
 from data_assets.synth.loop import LoopSettings, distribution, run_loop, verify_pairs
 from data_assets.synth.prompts import GENERATE_PROMPT_VERSION
 from data_assets.warehouse import WarehouseResource
@@ -127,6 +127,7 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
         seeds = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'seed'").df()
         curated = con.execute("SELECT record_id, instruction, input, response FROM dedup.documents WHERE role = 'train'").df()
         eval_index = load_eval_index(con)
+        rescan = rescanner(run_policy(con))
     if seeds.empty:
         # Self-Instruct needs examples; with no seed source the curated records stand in.
         context.log.warning("no seed-role records in dedup.documents: in-context examples come from the curated set")

@@ -3,7 +3,8 @@
 Both come from their own stages, so generated and augmented records are held to exactly the
 rules the human records were: the dedup stage's `NearDuplicateIndex` (its normalization, word
 shingles and MinHash scheme, every candidate verified with the true Jaccard) and the compliance
-stage's `scan_and_redact` with its default policy.
+stage's `scan_and_redact` with the policy of the run: the one `compliance_documents` stored in
+`compliance.policy`, so a run that blocks a term or redacts URLs applies that to model output too.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
-from data_assets.compliance import ScanOutcome, scan_and_redact
+from data_assets.compliance import CompliancePolicy, ScanOutcome, scan_and_redact
+from data_assets.compliance.scan import stored_policy
 from data_assets.dedup import NearDuplicateIndex
 
 
@@ -43,6 +45,15 @@ def curated_near_duplicates(curated: pd.DataFrame, threshold: float) -> Callable
     return query
 
 
-def rescan(fields: dict[str, str]) -> ScanOutcome:
-    """The compliance scan with its default policy: `.status` pass | redacted | dropped, `.fields`, `.reasons`."""
-    return scan_and_redact(fields)
+def run_policy(con) -> CompliancePolicy:
+    """The compliance policy of the run (`compliance.policy`); the stage default before compliance ever ran."""
+    return stored_policy(con) or CompliancePolicy()
+
+
+def rescanner(policy: CompliancePolicy) -> Callable[[dict[str, str]], ScanOutcome]:
+    """The compliance scan under `policy`: `.status` pass | redacted | dropped, `.fields`, `.reasons`."""
+
+    def rescan(fields: dict[str, str]) -> ScanOutcome:
+        return scan_and_redact(fields, policy)
+
+    return rescan

@@ -1,5 +1,7 @@
 """Measuring detectors against labeled spans (the Presidio research datasets' format).
 
+Benchmark code (it lives beside the benchmarks, not in the package): the stage never scores itself.
+
 Gold labels are mapped to our types; labels we do not target (DATE_TIME, AGE, TITLE, NRP,
 ORGANIZATION, US_DRIVER_LICENSE) take no part in typed scores. Two span criteria:
 - overlap: a predicted span is right if it overlaps a gold span of its type, and a gold span
@@ -7,10 +9,11 @@ ORGANIZATION, US_DRIVER_LICENSE) take no part in typed scores. Two span criteria
   (street, unit, city, ZIP) while a detector reports the block, so exact matching would
   call a correct block wrong five times.
 - exact: same type, same start and end (reported for the structured types).
-Redaction recall is the share of gold characters of the targeted types covered by any
-predicted span; over-redaction is the share of characters outside every gold span (of any
-label) that a predicted span covers; the strict variant also counts characters of
-untargeted labels (an organization name) as not-PII.
+Redaction recall is the share of gold characters of the types the policy redacts (e-mail,
+phone, card, IBAN, SSN, IP, person, street address) covered by a span the policy redacts;
+characters of flag-only types (URL, city, country) count on neither side. Over-redaction is the
+share of characters outside every gold span (of any label) that a redacting span covers; the
+strict variant also counts characters of untargeted labels (an organization name) as not-PII.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ GOLD_TO_TYPE = {
 PREDICTED_TO_TYPE = {"STREET_ADDRESS": "LOCATION", "SECRET": "SECRET", "PRIVATE_KEY": "SECRET"}
 STRUCTURED_TYPES = ("EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "URL")
 EVALUATED_TYPES = (*STRUCTURED_TYPES, "PERSON", "LOCATION")
+# Gold labels whose text the default policy replaces (URL, GPE and ZIP codes alone are flagged).
+REDACTED_LABELS = frozenset({"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
+                             "PERSON", "STREET_ADDRESS", "ADDRESS"})
 
 
 @dataclass(frozen=True)
@@ -164,8 +170,11 @@ class Evaluation:
         return total
 
 
-def evaluate(items: list[LabeledText], predictions: list[list[Finding]], seconds: float = 0.0) -> Evaluation:
-    """Score `predictions[i]` (findings over `items[i].text`) against the gold spans."""
+def evaluate(items: list[LabeledText], predictions: list[list[Finding]], seconds: float = 0.0,
+             redacts: Callable[[Finding], bool] = lambda f: True,
+             redacted_labels: frozenset[str] = REDACTED_LABELS) -> Evaluation:
+    """Score `predictions[i]` (findings over `items[i].text`) against the gold spans; `redacts`
+    says which predictions the policy replaces (the others are flagged and cover nothing)."""
     by_type: dict[str, TypeScore] = defaultdict(TypeScore)
     pii = pii_cov = clean = clean_cov = strict = strict_cov = 0
     for item, predicted in zip(items, predictions, strict=True):
@@ -181,8 +190,8 @@ def evaluate(items: list[LabeledText], predictions: list[list[Finding]], seconds
             score.gold_found += sum(any(ps < ge and gs < pe for ps, pe in p_t) for gs, ge in g_t)
             score.predicted_correct += sum(any(ps < ge and gs < pe for gs, ge in g_t) for ps, pe in p_t)
             score.exact += len(set(g_t) & set(p_t))
-        covered = _mask(len(item.text), ((f.start, f.end) for f in predicted))
-        targeted = _mask(len(item.text), ((s, e) for s, e, _ in gold))
+        covered = _mask(len(item.text), ((f.start, f.end) for f in predicted if redacts(f)))
+        targeted = _mask(len(item.text), ((g.start, g.end) for g in item.spans if g.label in redacted_labels))
         labeled = _mask(len(item.text), ((g.start, g.end) for g in item.spans))
         for i in range(len(item.text)):
             if targeted[i]:
@@ -204,9 +213,3 @@ def _mask(length: int, spans: Iterable[tuple[int, int]]) -> bytearray:
     return mask
 
 
-def run_detector(items: list[LabeledText], detector: Callable[[str], list[Finding]]) -> tuple[list[list[Finding]], float]:
-    import time
-
-    started = time.perf_counter()
-    predictions = [detector(item.text) for item in items]
-    return predictions, time.perf_counter() - started

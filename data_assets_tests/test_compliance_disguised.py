@@ -1,0 +1,193 @@
+"""Disguised PII: zero-width characters, no-break spaces and full-width forms inside structured
+values, and control characters. Detected and removed on their own, and end to end through the
+whole graph (with the real SDK against the fake server) to sft.jsonl, dpo.jsonl, the prefs
+tables and every model request."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+
+from data_assets.compliance import scan_and_redact
+from data_assets.definitions import all_assets, all_checks, build_resources
+from data_assets_tests.fake_anthropic import default_reply, request_text, serving_claude
+
+ZWSP, NBSP = "\u200b", "\u00a0"
+
+
+def full_width(text: str) -> str:
+    """ASCII letters, digits and punctuation as their full-width forms (U+FF01..U+FF5E)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+# One planted value of every structured type, written for this test (valid checksums: Luhn for the
+# card, mod-97 for the IBAN, a valid SSN area; a public IP address).
+VALUES = {
+    "EMAIL": "maria.lopez@gmail.com",
+    "PHONE": "+1 415 555 0142",
+    "CREDIT_CARD": "4111 1111 1111 1111",
+    "IBAN": "DE89 3704 0044 0532 0130 00",
+    "US_SSN": "219-09-9999",
+    "IP_ADDRESS": "93.184.216.34",
+    "SECRET": "sk-ant-api03-Zq8vT4mWc2LpR7xN5bJ9",
+}
+
+
+def zero_width(value: str) -> str:
+    # Inside the value, between characters that matter: after the first third and before the last.
+    third = max(1, len(value) // 3)
+    return value[:third] + ZWSP + value[third:-3] + ZWSP + value[-3:]
+
+
+def no_break(value: str) -> str:
+    """Spaces as no-break spaces; a value without spaces gets the zero-width no-break character
+    (U+2060, word joiner) inside it instead."""
+    if " " in value:
+        return value.replace(" ", NBSP)
+    third = max(1, len(value) // 3)
+    return value[:third] + "\u2060" + value[third:]
+
+
+DISGUISES = {"zero_width": zero_width, "no_break_space": no_break, "full_width": full_width}
+
+
+def plain_forms(value: str) -> set[str]:
+    """What must never appear in output: the value, and its digits or letters without separators."""
+    compact = re.sub(r"[\s\-.]", "", value)
+    return {value, compact} | ({re.sub(r"\D", "", value)} if sum(c.isdigit() for c in value) >= 9 else set())
+
+
+def readable(text: str) -> str:
+    """Output text as a reader sees it: disguises removed, so a value still there shows up."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text if unicodedata.category(c) != "Cf")
+
+
+def leaked(text: str) -> list[str]:
+    seen = readable(text)
+    compact = re.sub(r"[\s\-.]", "", seen)
+    return [v for value in VALUES.values() for v in plain_forms(value) if v in seen or v in compact]
+
+
+@pytest.mark.parametrize("disguise", DISGUISES)
+@pytest.mark.parametrize("entity_type", VALUES)
+def test_disguised_value_is_detected_and_removed_whole(entity_type, disguise):
+    value = DISGUISES[disguise](VALUES[entity_type])
+    text = f"Here it is: {value} - please keep it safe."
+    outcome = scan_and_redact({"t": text})
+    assert outcome.status == "redacted", outcome.reasons
+    assert f"[{entity_type}_1]" in outcome.fields["t"]
+    # The whole original span went, hidden characters included: nothing of it is left.
+    assert outcome.fields["t"] == f"Here it is: [{entity_type}_1] - please keep it safe."
+
+
+def test_control_characters_are_removed_and_recorded():
+    outcome = scan_and_redact({"t": "line one\x00 and\x07 two\x1b[0m\nthree\ttabs stay"})
+    assert outcome.fields["t"] == "line one and two[0m\nthree\ttabs stay"
+    assert outcome.status == "redacted" and "remove:CONTROL_CHARACTER" in outcome.reasons
+    assert [f.entity_type for f in outcome.findings["t"]] == ["CONTROL_CHARACTER"] * 3
+
+
+def test_disguised_blocked_term_still_blocks():
+    outcome = scan_and_redact({"t": f"INTERNAL{NBSP}USE{ZWSP} ONLY memo"})
+    assert outcome.status == "dropped" and outcome.reasons == ["blocked_term:internal use only"]
+
+
+# ---------------------------------------------------------------- end to end
+BLOCKED = "zebracorn protocol"
+TOPICS = ["sourdough bread", "a bicycle chain", "tomato seedlings", "a leaking tap", "a cover letter", "compound interest",
+          "the water cycle", "a python list", "a chess opening", "knitting a scarf", "a budget spreadsheet", "photosynthesis"]
+
+
+def _planted_texts() -> list[str]:
+    return [f"My {t.lower().replace('_', ' ')} is {d(VALUES[t])}." for t in VALUES for d in DISGUISES.values()]
+
+
+def _write_sources(folder: Path) -> Path:
+    planted = _planted_texts()
+    train = [{"instruction": f"Explain {topic} in three short steps.", "output": f"First, look at {topic}. Then practise. "
+              f"Finally, review what changed and why it matters."} for topic in TOPICS]
+    train += [{"instruction": f"Update my account details. {text}", "output": f"Noted: {text} I will update it today."}
+              for text in planted]
+    prefs = [{"prompt": f"Please remember this. {text}", "chosen": f"I will not store it: {text}",
+              "rejected": f"Stored {text} forever."} for text in planted]
+    (folder / "train.jsonl").write_text("\n".join(json.dumps(r) for r in train) + "\n")
+    (folder / "prefs.jsonl").write_text("\n".join(json.dumps(r) for r in prefs) + "\n")
+    sources = [
+        {"name": "train", "path": "train.jsonl", "role": "train", "origin": "human", "license": "CC-BY-4.0",
+         "fields": {"response": "output"}},
+        {"name": "prefs", "path": "prefs.jsonl", "role": "preference", "origin": "human", "license": "MIT"},
+    ]
+    path = folder / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": sources}))
+    return path
+
+
+def _model_reply(body: dict):
+    """The fake Claude writes planted PII and the run's blocked term into every free-text field."""
+    reply = default_reply(body)
+    planted = f"{zero_width(VALUES['EMAIL'])}, call {no_break(VALUES['PHONE'])}, card {full_width(VALUES['CREDIT_CARD'])}"
+
+    def fill(value):
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, str) and value.startswith("example"):
+            return f"A careful answer. Write to {planted}. The {BLOCKED} applies."
+        return value
+
+    text = request_text(body)
+    shown = re.search(r"<response_a>\n(.*?)\n</response_a>.*?<response_b>\n(.*?)\n</response_b>", text, re.S)
+    if shown:
+        # A judge that prefers the longer response, in both orders: pairs get a consistent winner.
+        first, second = len(shown.group(1)), len(shown.group(2))
+        winner = "A" if first > second else "B" if second > first else "tie"
+        return fill(reply) | {"winner": winner}
+    return fill(reply)
+
+
+def test_disguised_pii_never_reaches_exports_prefs_tables_or_model_requests(tmp_path, monkeypatch):
+    sources = _write_sources(tmp_path)
+    monkeypatch.setenv("DATA_ASSETS_SOURCES", str(sources))
+    with serving_claude(monkeypatch, "sk-ant-test-key", latency_s=0.0) as server:
+        server.reply = _model_reply
+        result = dg.materialize(
+            all_assets + all_checks, resources=build_resources(),
+            run_config={"ops": {
+                "compliance_documents": {"config": {"blocked_terms": [BLOCKED]}},
+                "preference_pairs": {"config": {"sample_size": 6, "human_sample_size": 50}},
+                "dpo_export": {"config": {"include_human_pairs": True}},
+            }},
+        )
+        requests = [request_text(body) + json.dumps(body.get("system", "")) for body in server.message_requests()]
+    assert result.success
+    assert requests, "the graph sent no model request: the test would prove nothing"
+    checks = {(e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert checks[("compliance_documents", "no_pii_after_redaction")] and checks[("compliance_preferences", "no_pii_after_redaction")]
+
+    exports = tmp_path / "exports"
+    sft = (exports / "sft.jsonl").read_text(encoding="utf-8")
+    dpo = (exports / "dpo.jsonl").read_text(encoding="utf-8")
+    assert sft.strip() and dpo.strip()
+    assert "[EMAIL_" in sft and "[CREDIT_CARD_" in sft        # the planted records are there, redacted
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    prefs_text = {
+        table: "\n".join(str(v) for row in con.execute(f"SELECT * FROM {table}").fetchall() for v in row)
+        for table in ("prefs.responses", "prefs.pairs", "prefs.judgments")
+    }
+    human_pairs = con.execute("SELECT count(*) FROM prefs.pairs WHERE source = 'human'").fetchone()[0]
+    con.close()
+    assert human_pairs > 0 and "[EMAIL_" in prefs_text["prefs.pairs"]
+    for name, text in {"sft.jsonl": sft, "dpo.jsonl": dpo, **prefs_text}.items():
+        assert leaked(text) == [], name
+        assert BLOCKED not in text.lower(), name
+    for body in requests:
+        assert leaked(body) == []
