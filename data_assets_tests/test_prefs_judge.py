@@ -234,7 +234,7 @@ def test_human_agreement_on_hh_rlhf(shared_data, tmp_path, warehouse):
         sum(e == h for e, h in decided) / len(decided), abs=1e-4)
     assert metadata["bias/human_agreement_including_ties"] == pytest.approx(
         sum(e == h for e, h in decided) / len(pairs), abs=1e-4)
-    assert metadata["bias/consistency_rate"] == 1.0              # position-independent by construction
+    assert metadata["self_consistency/consistency_rate"] == 1.0  # position-independent by construction, and named so
 
     second = run_prefs(warehouse, llm, sample_size=0, human_sample_size=400, seed=7)
     assert pair_metadata(second)["llm/calls_made"] == 0

@@ -10,6 +10,7 @@ from data_assets import settings
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
+from data_assets.llm.pricing import OFFLINE_PROVIDER
 from data_assets.llm.resource import LLMResource
 from data_assets.prefs.bias import BIAS_COLUMNS, bias_by_source, bias_metrics
 from data_assets.prefs.candidates import (
@@ -130,6 +131,7 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     if check.passed is False:
         context.log.warning(f"judge position consistency {consistency:.3f} is below {config.consistency_threshold}: "
                             "its verdicts depend on the order the responses are shown in")
+    offline_judge = set(judgments.loc[judgments["status"] == "ok", "provider"]) == {OFFLINE_PROVIDER}
     sft_preview = pair_frame[pair_frame["source"] == "sft"][["pair_id", "verdict", "len_a", "len_b", "prompt"]]
     return dg.MaterializeResult(
         metadata={
@@ -138,7 +140,8 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
             "verdicts": counts_markdown(pair_frame["verdict"].value_counts().to_dict(), "verdict", "pairs"),
             "judgments": len(judgments),
             "judgments_by_status": counts_markdown(judgments["status"].value_counts().to_dict(), "status", "calls"),
-            **{f"bias/{k}": _shown(metrics[k]) for k in BIAS_COLUMNS},
+            **_judge_figures(metrics, offline_judge),
+            "judge_checks": dg.MetadataValue.md(_judge_checks_note(offline_judge)),
             "bias_by_source": table_markdown(bias_by_source(pair_frame, judgments)),
             "bias_last_runs": table_markdown(history),
             "judge_model": judge_model,
@@ -162,6 +165,27 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
         },
         check_results=[check],
     )
+
+
+# Figures that say nothing independent about the offline heuristic judge: it is symmetric in the two
+# responses by construction, and its heuristics target exactly the degradations it is paired against.
+OFFLINE_SELF_CONSISTENCY = ("consistency_rate", "degraded_loses_rate")
+
+
+def _judge_figures(metrics: dict, offline_judge: bool) -> dict:
+    """The judge's figures as metadata; an offline judge's circular ones under `self_consistency/`."""
+    return {f"{'self_consistency' if offline_judge and k in OFFLINE_SELF_CONSISTENCY else 'bias'}/{k}": _shown(metrics[k])
+            for k in BIAS_COLUMNS}
+
+
+def _judge_checks_note(offline_judge: bool) -> str:
+    if not offline_judge:
+        return ("Human agreement (on human-labeled pairs) is the independent figure. The degraded-loses rate checks "
+                "that the judge notices documented degradations: a sanity check, not accuracy.")
+    return ("The judge is the offline heuristic. `self_consistency/consistency_rate` is 1 by construction (it scores "
+            "each response on its own) and `self_consistency/degraded_loses_rate` measures it on the degradations its "
+            "heuristics were written to catch: **self-consistency checks, not judge accuracy**. The only independent "
+            "figure is `bias/human_agreement_*`, on human-labeled pairs.")
 
 
 def _shown(value: float | int | None) -> float | int | str:
