@@ -40,16 +40,15 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from data_assets.warehouse import WarehouseResource
 
     root = tmp_path_factory.mktemp("trl")
-    saved = {k: os.environ.get(k) for k in ("DATA_ASSETS_DB", "DATA_ASSETS_EXPORTS")}
-    os.environ["DATA_ASSETS_DB"] = str(root / "warehouse.duckdb")
-    warehouse = WarehouseResource(path=os.environ["DATA_ASSETS_DB"])
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DATA_ASSETS_DB", str(root / "warehouse.duckdb"))
+        warehouse = WarehouseResource(path=str(root / "warehouse.duckdb"))
         seed_sft(warehouse)
         seed_preferences(warehouse)
         assert run_prefs(warehouse, LLMResource(provider="offline"), sample_size=12, human_sample_size=3).success
         out = {}
         for prompt_format in ("conversational", "standard"):
-            os.environ["DATA_ASSETS_EXPORTS"] = str(root / prompt_format)
+            env.setenv("DATA_ASSETS_EXPORTS", str(root / prompt_format))
             # Offline-judged pairs included, so the export holds generated-vs-degraded pairs as well as human ones.
             config = {"dpo_export": {"config": {"prompt_format": prompt_format, "include_offline_judged_pairs": True}},
                       "sft_export": {"config": {"system_prompt": "You are a helpful assistant."}}}
@@ -58,12 +57,6 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             out[f"dpo_{prompt_format}"] = root / prompt_format / "dpo.jsonl"
         out["sft"] = root / "conversational" / "sft.jsonl"
         yield out
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
