@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -145,6 +146,8 @@ def _cell(value) -> str:
     if value is None or (not isinstance(value, (str, list)) and pd.isna(value)):
         return ""
     if isinstance(value, float):
+        if math.isinf(value):
+            return "∞"
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
     return str(value)
 
