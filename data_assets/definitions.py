@@ -16,12 +16,13 @@ from data_assets.ingest import assets as ingest
 from data_assets.llm.resource import LLMResource
 from data_assets.prefs import assets as prefs
 from data_assets.profile import assets as profile
+from data_assets.publish import assets as publish
 from data_assets.semantic import assets as semantic
 from data_assets.semantic.model import EmbeddingsResource
 from data_assets.synth import assets as synth
 from data_assets.warehouse import WarehouseResource
 
-STAGES = [ingest, compliance, dedup, semantic, augment, synth, prefs, export, curves, profile]
+STAGES = [ingest, compliance, dedup, semantic, augment, synth, prefs, export, curves, profile, publish]
 
 all_assets = [a for stage in STAGES for a in stage.ASSETS]
 all_checks = [c for stage in STAGES for c in stage.CHECKS]

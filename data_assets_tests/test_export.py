@@ -1,4 +1,4 @@
-"""The SFT export: the mix, the chat messages format, and the files it writes."""
+"""The SFT export: the mix, the chat messages format, the provenance of every row, and the files it writes."""
 
 import json
 import os
@@ -10,10 +10,15 @@ import pytest
 
 from data_assets.augment.assets import augmented_documents
 from data_assets.export.assets import sft_export
-from data_assets.export.sft import Mix, choose, messages
+from data_assets.export.sft import SFT_SCHEMA, Mix, choose, messages
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.assets import synthetic_pairs
+from data_assets.synth.verification import verification_label
+from data_assets_tests.fake_anthropic import serving_claude
 from data_assets_tests.stage_tables import SEED_TASKS, seed_documents
+from data_assets_tests.test_synth_assets import CURATED, GOOD_TASKS, scripted_reply
+
+PROVENANCE = ["id", "origin", "subset", "source", "license", "method", "parent_id", "provider", "model", "verification"]
 
 
 def rows(subset: str, n: int) -> list[dict]:
@@ -39,6 +44,16 @@ def test_messages_format():
     assert messages("Summarize.", "Long text.", "Short.") == [
         {"role": "user", "content": "Summarize.\n\nLong text."}, {"role": "assistant", "content": "Short."}]
     assert messages("Say hi.", "", "Hi.")[0]["content"] == "Say hi."
+    assert messages(" Summarize. ", "\nLong text.\n", "Short.")[0]["content"] == "Summarize.\n\nLong text."
+    assert messages("Say hi.", "", "Hi.", system_prompt="Be brief.")[0] == {"role": "system", "content": "Be brief."}
+
+
+def test_verification_labels_name_self_consistency_as_such():
+    assert verification_label("offline", "computation", True) == "self_consistency:offline"
+    assert verification_label("anthropic", "computation", True) == "recomputed"
+    assert verification_label("anthropic", "judge", True, "claude-haiku-4-5") == "judge:claude-haiku-4-5"
+    assert verification_label("anthropic", "judge", False, "claude-haiku-4-5") == "unverified:judge:claude-haiku-4-5"
+    assert verification_label("offline", "none", False) == "none"
 
 
 def test_export_files_hold_curated_augmented_and_verified_synthetic(warehouse):
@@ -70,23 +85,51 @@ def test_export_files_hold_curated_augmented_and_verified_synthetic(warehouse):
 
     lines = [json.loads(line, parse_constant=strict) for line in open(os.path.join(directory, "sft.jsonl"), encoding="utf-8")]
     assert sorted(os.listdir(directory)) == ["sft.jsonl", "sft.parquet"]   # no temporary files left
-    ids = [line["record_id"] for line in lines]
+    ids = [line["id"] for line in lines]
     assert len(ids) == len(set(ids))
     for line in lines:
+        assert list(line) == SFT_SCHEMA.names and set(PROVENANCE) <= set(line)
         assert [m["role"] for m in line["messages"]] == ["user", "assistant"]
         assert all(isinstance(m["content"], str) and m["content"] for m in line["messages"])
-        assert line["origin"] in {"human", "augmented", "synthetic"}
-        assert line["method"] is None if line["subset"] == "curated" else isinstance(line["method"], str)
+        assert line["origin"] in {"human", "augmented", "synthetic"} and line["source"]
+        if line["subset"] == "curated":
+            assert line["method"] is None and line["provider"] is None and line["model"] is None
+            assert line["verification"] == "none" and line["license"] == "CC0-1.0"
+        elif line["subset"] == "augmented":
+            assert line["provider"] == "rules" and line["model"] and line["parent_id"] in {c["record_id"] for c in curated}
+            assert line["verification"] == "none" and line["license"] == "CC0-1.0"
+        else:
+            # Written by the offline families and recomputed by the same code: a self-consistency check.
+            assert line["provider"] == "offline" and line["model"] == "offline-v1"
+            assert line["verification"] == "self_consistency:offline" and line["method"].startswith("self_instruct:")
     by_subset = pd.Series([line["subset"] for line in lines]).value_counts().to_dict()
     assert by_subset["curated"] == len(curated) and by_subset["synthetic"] >= 1
     assert by_subset.get("augmented", 0) == len(augmented & set(ids)) and augmented & set(ids)
     assert unverified not in ids and "r_eval" not in ids and not {t["record_id"] for t in SEED_TASKS} & set(ids)
-    first = next(line for line in lines if line["record_id"] == "r_c00")
+    first = next(line for line in lines if line["id"] == "r_c00")
     assert first["messages"][0]["content"] == "Name a fruit that is red.\n\nChoose among apple, lime, banana."
 
     table = pq.read_table(os.path.join(directory, "sft.parquet")).to_pandas()
-    assert list(table["record_id"]) == ids
-    assert {"record_id", "origin", "subset", "source", "method", "instruction", "input", "response", "messages"} <= set(table.columns)
+    assert list(table.columns) == SFT_SCHEMA.names
+    assert list(table["id"]) == ids
+    for column in PROVENANCE:
+        assert [None if pd.isna(v) else v for v in table[column]] == [line[column] for line in lines], column
     assert [dict(m) for m in table["messages"].iloc[0]] == lines[0]["messages"]
     [materialization] = exported.asset_materializations_for_node("sft_export")
     assert materialization.metadata["dagster/row_count"].value == len(lines)
+
+
+def test_claude_pairs_say_which_model_verified_them(monkeypatch, warehouse):
+    seed_documents(warehouse, SEED_TASKS + CURATED)
+    with serving_claude(monkeypatch, "sk-ant-test-key", reply=scripted_reply):
+        llm = LLMResource(timeout_s=2.0, max_retries=1, max_validation_retries=0)
+        result = dg.materialize([synthetic_pairs, sft_export], resources={"warehouse": warehouse, "llm": llm},
+                                run_config={"ops": {"synthetic_pairs": {"config": {"target_pairs": 2, "requests_per_round": 1}},
+                                                    "sft_export": {"config": {"max_synthetic_share": 0.5}}}})
+    assert result.success
+    lines = [json.loads(line) for line in open(os.path.join(os.environ["DATA_ASSETS_EXPORTS"], "sft.jsonl"), encoding="utf-8")]
+    synthetic = {line["messages"][0]["content"]: line for line in lines if line["subset"] == "synthetic"}
+    sorting, open_question = (synthetic[t["instruction"]] for t in GOOD_TASKS)
+    assert sorting["verification"] == "recomputed" and sorting["provider"] == "anthropic"
+    assert open_question["verification"] == f"judge:{llm.judge_model}"
+    assert open_question["model"] == llm.generate_model

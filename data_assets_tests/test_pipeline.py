@@ -145,3 +145,16 @@ def test_no_raw_pii_leaves_duckdb(two_runs):
     for where, text in (("metadata", two_runs["metadata_text"]), ("logs", two_runs["logs"]), ("exports", exports)):
         leaked = sorted(v for v in values if v in text)
         assert not leaked, f"raw PII in {where}: {len(leaked)} values"
+
+
+def test_the_run_publishes_a_card_and_a_report_whose_plots_render(two_runs):
+    from data_assets_tests.test_publish import CHROMIUM, check_report_in_browser
+
+    huggingface_hub = pytest.importorskip("huggingface_hub", reason="huggingface_hub (dev extra) is not installed")
+    card = huggingface_hub.DatasetCard.load(two_runs["root"] / "exports" / "README.md")
+    lines = (two_runs["root"] / "exports" / "sft.jsonl").read_text(encoding="utf-8").splitlines()
+    assert f"{len(lines):,} chat conversations" in card.text and card.data.to_dict()["configs"][0]["config_name"] == "sft"
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed: the card was checked, the page is not rendered")
+    shown = check_report_in_browser(two_runs["root"] / "reports" / "index.html", two_runs["root"] / "reports" / "report_page.png")
+    assert {"curves_sft", "curves_reward", "profiles", "drops", "clusters", "bias"} <= set(shown)

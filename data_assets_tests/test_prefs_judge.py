@@ -102,7 +102,8 @@ def test_a_judge_favouring_the_first_position_is_caught_and_nothing_is_exported(
     metadata = pair_metadata(result)
     assert metadata["bias/first_position_win_rate"] == 1.0
     assert metadata["bias/consistency_rate"] < 0.8
-    assert (tmp_path / "exports" / "dpo.jsonl").read_text() == ""
+    exported = [json.loads(line) for line in (tmp_path / "exports" / "dpo.jsonl").read_text().splitlines()]
+    assert {row["judge_provider"] for row in exported} <= {"human"}   # no pair this judge decided
     with warehouse.connect() as con:
         kept = con.execute("SELECT count(*) FROM prefs.pairs WHERE verdict = 'inconsistent'").fetchone()[0]
     assert kept == len(pairs)                               # excluded from the export, but kept
@@ -132,10 +133,12 @@ def test_a_consistent_judge_passes_and_both_orders_are_always_requested(fake, wa
     assert sft["same_model_family"].all() and not pairs.loc[pairs["source"] == "human", "same_model_family"].any()
     assert all(text_of[b].startswith("A default generated answer") for b in sft["response_b_id"])
     assert metadata["second_response"].startswith("all 8 SFT pairs use generated responses")
-    # The export holds exactly the SFT pairs with a consistent winner, chosen the longer text.
+    # The export holds the SFT pairs with a consistent winner, chosen the longer text, judged by Claude.
     lines = [json.loads(line) for line in (tmp_path / "exports" / "dpo.jsonl").read_text().splitlines()]
-    assert {row["pair_id"] for row in lines} == set(sft.loc[sft["verdict"].isin(["a", "b"]), "pair_id"])
-    assert lines and all(len(row["chosen"]) > len(row["rejected"]) for row in lines)
+    judged = [row for row in lines if row["judge_provider"] != "human"]
+    assert {row["id"] for row in judged} == set(sft.loc[sft["verdict"].isin(["a", "b"]), "pair_id"])
+    assert judged and all(len(row["chosen"][0]["content"]) > len(row["rejected"][0]["content"]) for row in judged)
+    assert {(row["judge_provider"], row["judge_model"]) for row in judged} == {("anthropic", claude().judge_model)}
     # Nothing in the warehouse or the metadata carries the key.
     assert SECRET not in json.dumps({k: str(v) for k, v in metadata.items()})
 
@@ -231,7 +234,7 @@ def test_human_agreement_on_hh_rlhf(shared_data, tmp_path, warehouse):
         sum(e == h for e, h in decided) / len(decided), abs=1e-4)
     assert metadata["bias/human_agreement_including_ties"] == pytest.approx(
         sum(e == h for e, h in decided) / len(pairs), abs=1e-4)
-    assert metadata["bias/consistency_rate"] == 1.0              # position-independent by construction
+    assert metadata["self_consistency/consistency_rate"] == 1.0  # position-independent by construction, and named so
 
     second = run_prefs(warehouse, llm, sample_size=0, human_sample_size=400, seed=7)
     assert pair_metadata(second)["llm/calls_made"] == 0

@@ -7,7 +7,8 @@ from pydantic import Field, model_validator
 from data_assets import settings
 from data_assets.common.config import StageConfig
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown
-from data_assets.export.sft import SUBSETS, Mix, candidate_rows, choose, with_messages, write_sft
+from data_assets.export.files import column_types
+from data_assets.export.sft import SFT_SCHEMA, SUBSETS, Mix, candidate_rows, sft_frame, write_sft
 from data_assets.warehouse import WarehouseResource
 
 
@@ -23,6 +24,9 @@ class SftExportConfig(StageConfig):
     seed: int = 0
     """Seed of the choice of records when a share or the cap leaves some out (any integer)."""
 
+    system_prompt: str = ""
+    """When set, every conversation opens with this system turn."""
+
     @model_validator(mode="after")
     def _curated_keeps_a_share(self) -> "SftExportConfig":
         if self.max_augmented_share + self.max_synthetic_share >= 1:
@@ -36,8 +40,9 @@ class SftExportConfig(StageConfig):
     kinds={"duckdb"},
     pool="duckdb",
     deps=["dedup_documents", "semantic_dedup", "augmented_documents", "synthetic_pairs", "generated_decontamination"],
-    description="sft.jsonl (chat messages) and sft.parquet in the exports folder: the curated training set plus "
-    "augmented records and verified synthetic pairs up to their configured shares, each row with record_id and origin.",
+    description="sft.jsonl (chat messages) and sft.parquet in the exports folder, same columns: the curated training "
+    "set plus augmented records and verified synthetic pairs up to their configured shares, each row with its id, "
+    "origin, source, license, the provider and model that generated it and how it was verified.",
 )
 def sft_export(context: dg.AssetExecutionContext, config: SftExportConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     mix = Mix(config.max_augmented_share, config.max_synthetic_share, config.max_records,
@@ -46,7 +51,7 @@ def sft_export(context: dg.AssetExecutionContext, config: SftExportConfig, wareh
         rows = candidate_rows(con, config.include_unverified_synthetic)
         unverified = con.execute("SELECT count(*) FROM synth.pairs WHERE NOT verified").fetchone()[0]
     try:
-        frame = with_messages(choose(rows, mix))
+        frame = sft_frame(rows, mix, config.system_prompt)
     except ValueError as error:
         raise dg.Failure(str(error)) from error
     paths = write_sft(frame, settings.exports_dir())
@@ -60,16 +65,19 @@ def sft_export(context: dg.AssetExecutionContext, config: SftExportConfig, wareh
             "parquet": dg.MetadataValue.path(str(paths["parquet"].resolve())),
             "rows_by_subset": counts_markdown({s: int(exported.get(s, 0)) for s in SUBSETS}, "subset", "rows"),
             "rows_by_origin": counts_markdown(frame["origin"].value_counts().to_dict(), "origin", "rows"),
+            "rows_by_verification": counts_markdown(frame["verification"].value_counts().to_dict(), "verification", "rows"),
+            "rows_by_provider": counts_markdown(frame["provider"].fillna("none (read from a source)").value_counts().to_dict(),
+                                                "provider", "rows"),
             "available_by_subset": counts_markdown({s: int(available.get(s, 0)) for s in SUBSETS}, "subset", "rows"),
             "unverified_synthetic_left_out": 0 if config.include_unverified_synthetic else int(unverified),
             "shares": counts_markdown({s: round(exported.get(s, 0) / len(frame), 3) if len(frame) else 0.0 for s in SUBSETS}, "subset", "share"),
-            "preview": preview_markdown(frame[["record_id", "subset", "origin", "instruction", "response"]] if len(frame) else pd.DataFrame()),
-            "dagster/column_schema": column_schema({
-                "record_id": "VARCHAR", "origin": "VARCHAR", "subset": "VARCHAR", "source": "VARCHAR", "method": "VARCHAR",
-                "instruction": "VARCHAR", "input": "VARCHAR", "response": "VARCHAR", "messages": "STRUCT(role, content)[]",
-            }),
+            "preview": preview_markdown(frame[["id", "origin", "verification", "instruction", "response"]] if len(frame) else pd.DataFrame()),
+            "dagster/column_schema": column_schema(column_types(SFT_SCHEMA)),
             "dagster/column_lineage": column_lineage({
-                "record_id": [("dedup_documents", "record_id"), ("augmented_documents", "record_id"), ("synthetic_pairs", "record_id")],
+                "id": [("dedup_documents", "record_id"), ("augmented_documents", "record_id"), ("synthetic_pairs", "record_id")],
+                "provider": [("augmented_documents", "provider"), ("synthetic_pairs", "provider")],
+                "model": [("augmented_documents", "model"), ("synthetic_pairs", "model")],
+                "verification": [("synthetic_pairs", "verified"), ("synthetic_pairs", "verified_by"), ("synthetic_pairs", "provider")],
                 "messages": [(a, c) for a in ("dedup_documents", "augmented_documents", "synthetic_pairs")
                              for c in ("instruction", "input", "response")],
             }),

@@ -3,14 +3,20 @@
 The mix is decided here: every curated record, then augmented and synthetic records up to their
 configured shares of the final set, then an optional cap on the whole. Which records make the cut
 is a seeded hash of the record id, never table order, so the same tables give the same files.
-Files are written to a temporary name and renamed: a reader never sees half a file, and a failed
-run leaves the previous export in place.
+
+Every row says where it came from and what made and checked it (`SFT_SCHEMA`): `id`, `origin`
+(human, augmented, synthetic), `source`, `license`, `method`, `parent_id`, `provider` and `model`
+for generated rows, and `verification` (`data_assets.synth.verification`). TRL's `SFTTrainer`
+reads `messages` and ignores the other columns.
+
+The user turn is the instruction, a blank line, then the input, each stripped; the instruction
+alone when there is no input (`data_assets.prefs.rubric.prompt_text`, the same join the preference
+pairs and their judge see). An optional system prompt opens every conversation.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,16 +24,19 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from data_assets.export.files import MESSAGES, write_export
+from data_assets.llm.ledger import request_hash
+from data_assets.prefs.rubric import prompt_text
+from data_assets.synth.prompts import VERIFY_TASK, verification_request
+from data_assets.synth.verification import NONE, verification_label
 from data_assets.warehouse.sql import read_sql
-from data_assets.common.files import write_atomically
 
 SUBSETS = ("curated", "augmented", "synthetic")
-PARQUET_SCHEMA = pa.schema([
-    ("record_id", pa.string()), ("origin", pa.string()), ("subset", pa.string()), ("source", pa.string()),
-    ("method", pa.string()), ("instruction", pa.string()), ("input", pa.string()), ("response", pa.string()),
-    ("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
+SFT_SCHEMA = pa.schema([
+    ("id", pa.string()), ("messages", MESSAGES), ("origin", pa.string()), ("subset", pa.string()),
+    ("source", pa.string()), ("license", pa.string()), ("method", pa.string()), ("parent_id", pa.string()),
+    ("provider", pa.string()), ("model", pa.string()), ("verification", pa.string()),
 ])
 
 
@@ -41,7 +50,33 @@ class Mix:
 
 
 def candidate_rows(con: duckdb.DuckDBPyConnection, include_unverified: bool) -> pd.DataFrame:
-    return con.execute(read_sql("reports/sft_export_rows"), [include_unverified]).df()
+    """Every record the export may draw from, each with its `verification` label."""
+    rows = con.execute(read_sql("reports/sft_export_rows"), [include_unverified]).df()
+    judges = verifying_models(con, rows[rows["verified_by"] == "judge"])
+    rows["verification"] = [
+        verification_label(provider, verified_by, bool(verified), judges.get(record_id)) if subset == "synthetic" else NONE
+        for record_id, subset, provider, verified_by, verified
+        in zip(rows["record_id"], rows["subset"], rows["provider"], rows["verified_by"], rows["verified"])
+    ]
+    return rows
+
+
+def verifying_models(con: duckdb.DuckDBPyConnection, judged: pd.DataFrame) -> dict[str, str]:
+    """record_id -> the model that judged each pair, found by rebuilding the pair's verification
+    request and looking its hash up in `llm.calls` (synth.pairs keeps the generator's model only)."""
+    if judged.empty:
+        return {}
+    models = [m for (m,) in con.execute("SELECT DISTINCT model FROM llm.calls WHERE task = ? ORDER BY 1", [VERIFY_TASK]).fetchall()]
+    wanted: dict[str, tuple[str, str]] = {}
+    for row in judged.itertuples(index=False):
+        request = verification_request(row.instruction, row.input, row.response)
+        for model in models:
+            wanted[request_hash(request, model)] = (row.record_id, model)
+    if not wanted:
+        return {}
+    found = con.execute("SELECT request_hash FROM llm.calls WHERE request_hash IN (SELECT unnest(?::VARCHAR[]))",
+                        [sorted(wanted)]).fetchall()
+    return dict(wanted[h] for (h,) in found)
 
 
 def _ranked(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -74,38 +109,20 @@ def choose(rows: pd.DataFrame, mix: Mix) -> pd.DataFrame:
                              ignore_index=True)
 
 
-def user_content(instruction: str, input_text: str) -> str:
-    return instruction + (f"\n\n{input_text}" if input_text else "")
+def messages(instruction: str, input_text: str, response: str, system_prompt: str = "") -> list[dict[str, str]]:
+    turns = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    return turns + [{"role": "user", "content": prompt_text(instruction, input_text or "")},
+                    {"role": "assistant", "content": response}]
 
 
-def messages(instruction: str, input_text: str, response: str) -> list[dict[str, str]]:
-    return [{"role": "user", "content": user_content(instruction, input_text)}, {"role": "assistant", "content": response}]
-
-
-def with_messages(frame: pd.DataFrame) -> pd.DataFrame:
-    # dtype=object: an empty export would otherwise get a float column that Arrow cannot write as messages.
-    rows = [messages(i, x or "", r) for i, x, r in zip(frame["instruction"], frame["input"], frame["response"])]
-    return frame.assign(messages=pd.Series(rows, index=frame.index, dtype=object))
+def sft_frame(rows: pd.DataFrame, mix: Mix, system_prompt: str = "") -> pd.DataFrame:
+    """The export's rows: the chosen records with their messages, under the `SFT_SCHEMA` names."""
+    frame = choose(rows, mix)
+    return frame.assign(
+        id=frame["record_id"],
+        messages=[messages(i, x, r, system_prompt) for i, x, r in zip(frame["instruction"], frame["input"], frame["response"])],
+    )
 
 
 def write_sft(frame: pd.DataFrame, directory: Path) -> dict[str, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {"jsonl": directory / "sft.jsonl", "parquet": directory / "sft.parquet"}
-    write_atomically(paths["jsonl"], lambda tmp: _write_jsonl(frame, tmp))
-    write_atomically(paths["parquet"], lambda tmp: pq.write_table(
-        pa.Table.from_pandas(frame[PARQUET_SCHEMA.names], schema=PARQUET_SCHEMA, preserve_index=False), tmp))
-    return paths
-
-
-def _text_or_none(value) -> str | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else str(value)
-
-
-def _write_jsonl(frame: pd.DataFrame, path: Path) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in frame.itertuples(index=False):
-            line = {"messages": row.messages, "record_id": row.record_id, "origin": row.origin, "subset": row.subset,
-                    "source": _text_or_none(row.source), "method": _text_or_none(row.method)}
-            # allow_nan=False: a NaN would make the line invalid JSON for strict readers.
-            handle.write(json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n")
-
+    return write_export(frame, SFT_SCHEMA, directory, "sft")

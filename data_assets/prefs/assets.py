@@ -24,6 +24,7 @@ from data_assets.dedup.contamination import (
     write_contamination,
 )
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
+from data_assets.llm.pricing import OFFLINE_PROVIDER
 from data_assets.llm.resource import LLMResource
 from data_assets.prefs.bias import BIAS_COLUMNS, bias_by_source, bias_metrics
 from data_assets.prefs.candidates import (
@@ -37,7 +38,8 @@ from data_assets.prefs.candidates import (
     sample,
     sft_pairs,
 )
-from data_assets.prefs.export import DPO_COLUMNS, dpo_frame, write_dpo
+from data_assets.export.files import column_types
+from data_assets.prefs.export import DpoSettings, candidate_pairs, dpo_frame, dpo_schema, write_dpo
 from data_assets.prefs.judging import judge_model_of, judge_requests, judgment_rows, pair_rows
 from data_assets.prefs.rubric import RUBRIC_VERSION
 from data_assets.warehouse import WarehouseResource
@@ -156,6 +158,7 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     if check.passed is False:
         context.log.warning(f"judge position consistency {consistency:.3f} is below {config.consistency_threshold}: "
                             "its verdicts depend on the order the responses are shown in")
+    offline_judge = set(judgments.loc[judgments["status"] == "ok", "provider"]) == {OFFLINE_PROVIDER}
     sft_preview = pair_frame[pair_frame["source"] == "sft"][["pair_id", "verdict", "len_a", "len_b", "prompt"]]
     return dg.MaterializeResult(
         metadata={
@@ -164,7 +167,8 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
             "verdicts": counts_markdown(pair_frame["verdict"].value_counts().to_dict(), "verdict", "pairs"),
             "judgments": len(judgments),
             "judgments_by_status": counts_markdown(judgments["status"].value_counts().to_dict(), "status", "calls"),
-            **{f"bias/{k}": _shown(metrics[k]) for k in BIAS_COLUMNS},
+            **_judge_figures(metrics, offline_judge),
+            "judge_checks": dg.MetadataValue.md(_judge_checks_note(offline_judge)),
             "bias_by_source": table_markdown(bias_by_source(pair_frame, judgments)),
             "bias_last_runs": table_markdown(history),
             "judge_model": judge_model,
@@ -191,6 +195,27 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
     )
 
 
+# Figures that say nothing independent about the offline heuristic judge: it is symmetric in the two
+# responses by construction, and its heuristics target exactly the degradations it is paired against.
+OFFLINE_SELF_CONSISTENCY = ("consistency_rate", "degraded_loses_rate")
+
+
+def _judge_figures(metrics: dict, offline_judge: bool) -> dict:
+    """The judge's figures as metadata; an offline judge's circular ones under `self_consistency/`."""
+    return {f"{'self_consistency' if offline_judge and k in OFFLINE_SELF_CONSISTENCY else 'bias'}/{k}": _shown(metrics[k])
+            for k in BIAS_COLUMNS}
+
+
+def _judge_checks_note(offline_judge: bool) -> str:
+    if not offline_judge:
+        return ("Human agreement (on human-labeled pairs) is the independent figure. The degraded-loses rate checks "
+                "that the judge notices documented degradations: a sanity check, not accuracy.")
+    return ("The judge is the offline heuristic. `self_consistency/consistency_rate` is 1 by construction (it scores "
+            "each response on its own) and `self_consistency/degraded_loses_rate` measures it on the degradations its "
+            "heuristics were written to catch: **self-consistency checks, not judge accuracy**. The only independent "
+            "figure is `bias/human_agreement_*`, on human-labeled pairs.")
+
+
 def _shown(value: float | int | None) -> float | int | str:
     return round(value, 4) if isinstance(value, float) else ("n/a" if value is None else value)
 
@@ -206,8 +231,19 @@ def _second_response_note(candidates: SftCandidates, provider: str) -> str:
 
 
 class DpoExportConfig(StageConfig):
-    include_human_pairs: bool = False
-    """Also export consistent human-labeled pairs (their text is compliance.preferences: scanned and redacted)."""
+    include_human_pairs: bool = True
+    """Export the human-labeled pairs (compliance-scanned, chosen as people labeled them, judge_provider = human)."""
+    include_offline_judged_pairs: bool = False
+    """Also export SFT pairs decided only by the offline heuristic judge, labeled judge_provider = offline.
+    Off by default: the heuristic rewards length, and its verdicts would teach that longer is better."""
+    prompt_format: Literal["conversational", "standard"] = "conversational"
+    """conversational: prompt, chosen and rejected as chat messages (TRL applies the chat template);
+    standard: plain text, the prompt ending in "\\n\\nAssistant:" and each completion starting with a space."""
+    system_prompt: str = ""
+    """When set, every prompt opens with this system turn (or paragraph, in the standard format)."""
+
+    def settings(self) -> DpoSettings:
+        return DpoSettings(self.include_human_pairs, self.include_offline_judged_pairs, self.prompt_format, self.system_prompt)
 
 
 @dg.asset(
@@ -215,25 +251,47 @@ class DpoExportConfig(StageConfig):
     kinds={"duckdb"},
     pool="duckdb",
     deps=["preference_pairs"],
-    description="dpo.jsonl and dpo.parquet in the exports folder: prompt, chosen, rejected and pair_id of every "
-    "pair with a consistent winner; ties and inconsistent pairs are left out.",
+    description="dpo.jsonl and dpo.parquet in the exports folder, same columns: the human-labeled pairs and the "
+    "pairs a model judge decided the same way in both orders, each with the origin of both sides, who judged it "
+    "and the judge's verdict; pairs decided only by the offline heuristic judge stay out unless asked for, and "
+    "pairs_left_out counts every pair left out by its reason.",
 )
 def dpo_export(context: dg.AssetExecutionContext, config: DpoExportConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        frame = dpo_frame(con, config.include_human_pairs)
-        left_out = con.execute("SELECT verdict, count(*) FROM prefs.pairs WHERE verdict NOT IN ('a', 'b') GROUP BY verdict").fetchall()
-    paths = write_dpo(frame, settings.exports_dir())
-    context.log.info(f"wrote {len(frame)} DPO pairs to {paths['jsonl']} and {paths['parquet']}")
+        pairs, unsampled = candidate_pairs(con)
+    try:
+        export = dpo_frame(pairs, config.settings(), unsampled)
+    except ValueError as error:
+        raise dg.Failure(str(error)) from error
+    frame = export.frame
+    paths = write_dpo(frame, settings.exports_dir(), config.prompt_format)
+    context.log.info(f"wrote {len(frame)} DPO pairs to {paths['jsonl']} and {paths['parquet']}; "
+                     f"left out {sum(export.left_out.values())}")
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(frame),
-            "jsonl": dg.MetadataValue.path(str(paths["jsonl"])),
-            "parquet": dg.MetadataValue.path(str(paths["parquet"])),
-            "pairs_left_out": counts_markdown(dict(left_out), "verdict", "pairs"),
-            "includes_human_pairs": config.include_human_pairs,
-            # Human pairs are raw, unredacted text: with them in, only ids are previewed.
-            "preview": preview_markdown(frame[["pair_id"]] if config.include_human_pairs else frame),
-            "dagster/column_schema": column_schema({c: "VARCHAR" for c in DPO_COLUMNS}),
+            "jsonl": dg.MetadataValue.path(str(paths["jsonl"].resolve())),
+            "parquet": dg.MetadataValue.path(str(paths["parquet"].resolve())),
+            "rows_by_judge": counts_markdown(frame["judge_provider"].value_counts().to_dict(), "judge_provider", "pairs"),
+            "rows_by_origins": counts_markdown(
+                (frame["chosen_origin"] + " over " + frame["rejected_origin"]).value_counts().to_dict(), "chosen over rejected", "pairs"),
+            "pairs_left_out": counts_markdown(dict(export.left_out.most_common()), "reason", "pairs"),
+            "include_human_pairs": config.include_human_pairs,
+            "include_offline_judged_pairs": config.include_offline_judged_pairs,
+            "prompt_format": config.prompt_format,
+            # Ids and provenance only: the texts are in the files.
+            "preview": preview_markdown(frame[["id", "judge_provider", "judge_model", "chosen_origin", "rejected_origin",
+                                               "verdict_both_orders"]]),
+            "dagster/column_schema": column_schema(column_types(dpo_schema(config.prompt_format))),
+            "dagster/column_lineage": column_lineage({
+                "id": [("preference_pairs", "pair_id")],
+                "prompt": [("preference_pairs", "prompt")],
+                "chosen": [("preference_pairs", "chosen_id"), ("preference_pairs", "human_label")],
+                "rejected": [("preference_pairs", "rejected_id"), ("preference_pairs", "human_label")],
+                "judge_model": [("preference_pairs", "judge_model")],
+                "verdict_both_orders": [("preference_pairs", "verdict")],
+                "human_label": [("preference_pairs", "human_label")],
+            }),
         }
     )
 

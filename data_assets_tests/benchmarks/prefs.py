@@ -1,5 +1,10 @@
-"""How good is the offline judge? Human agreement on hh-rlhf harmless-base, and whether it notices
-the degradations it is paired against, each beside naive baselines measured in the same run.
+"""How good is the offline judge? Human agreement on hh-rlhf harmless-base, beside naive baselines
+measured in the same run: the only independent figure here.
+
+Two more figures are self-consistency checks and are printed as such, never as judge accuracy:
+its position consistency (it scores each response on its own, so 1.0 by construction) and how
+often it prefers an answer to a degradation of it (its heuristics were written to catch exactly
+these degradations).
 
     .venv/bin/python -m data_assets_tests.benchmarks prefs
 """
@@ -66,12 +71,13 @@ def human_agreement() -> dict:
         "offline_judge_on_other_requests": _agreement(benign),
         "baseline_shorter_wins": _agreement(shorter),
         "baseline_longer_wins": _agreement(longer),
-        "position_consistency": consistent / len(rows),
+        "self_consistency_position_consistency": consistent / len(rows),
         "median_ms_per_pair_both_orders": 1000 * statistics.median(durations),
     }
 
 
-def degradation_detection(limit: int = 2000) -> dict:
+def degradation_self_consistency(limit: int = 2000) -> dict:
+    """Self-consistency check: the heuristics target these very degradations, so a high rate is expected."""
     records = json.loads(ALPACA.read_text(encoding="utf-8"))[:limit]
     by_method: dict[str, Counter] = {}
     longer_baseline = Counter()
@@ -106,15 +112,17 @@ def main() -> dict:
         row = human[name]
         print(f"{name:<42} {row['pairs']:>6} {row['ties']:>5} {row['agreement_excluding_ties']:>17.3f} "
               f"{row['agreement_including_ties']:>17.3f}")
-    print(f"position consistency {human['position_consistency']:.3f}; "
-          f"median {human['median_ms_per_pair_both_orders']:.2f} ms per pair (both orders)")
+    print(f"median {human['median_ms_per_pair_both_orders']:.2f} ms per pair (both orders)")
+    print(f"self-consistency check (not judge accuracy): position consistency "
+          f"{human['self_consistency_position_consistency']:.3f}, by construction (each response is scored on its own)")
 
-    detection = degradation_detection()
-    print("\nOffline judge vs degradations of Alpaca answers (first 2,000 records): does the original win?")
+    detection = degradation_self_consistency()
+    print("\nSelf-consistency check, not judge accuracy: the offline judge against degradations of Alpaca answers "
+          "(first 2,000 records),\nwhich its heuristics were written to catch. Does the original win?")
     print(f"{'degradation':<22} {'pairs':>6} {'original wins':>14} {'ties':>6} {'degraded wins':>14}")
     for method, row in detection.items():
         if isinstance(row, dict) and "ties" in row:
             print(f"{method:<22} {row['pairs']:>6} {row['original_wins']:>14.3f} {row['ties']:>6.3f} {row['degraded_wins']:>14.3f}")
     print(f"all: {detection['all']['original_wins']:.3f} of {detection['all']['pairs']} pairs; "
           f"baseline 'longer wins' picks the original {detection['baseline_longer_wins_original_share']:.3f}")
-    return {"human_agreement": human, "degradation_detection": detection}
+    return {"human_agreement": human, "self_consistency_degradations": detection}
