@@ -9,6 +9,7 @@ import re
 
 import dagster as dg
 import pandas as pd
+import pytest
 import pyarrow.parquet as pq
 
 from data_assets.llm.resource import LLMResource
@@ -106,13 +107,12 @@ def test_a_system_prompt_opens_every_prompt(warehouse):
     assert all(row["prompt"].startswith("You are a careful assistant.\n\nHuman: ") for row in standard)
 
 
-def test_an_unknown_prompt_format_fails_with_a_clear_error(warehouse):
+def test_an_unknown_prompt_format_is_refused_before_the_run_naming_the_field(warehouse):
     seed_sft(warehouse)
-    result = dg.materialize([dpo_export], resources={"warehouse": warehouse}, raise_on_error=False,
-                            run_config={"ops": {"dpo_export": {"config": {"prompt_format": "sharegpt"}}}})
-    assert not result.success
-    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "prompt_format 'sharegpt' is not one of conversational, standard" in str(failure.event_specific_data.error)
+    with pytest.raises(dg.DagsterInvalidConfigError) as refused:
+        dg.materialize([dpo_export], resources={"warehouse": warehouse},
+                       run_config={"ops": {"dpo_export": {"config": {"prompt_format": "sharegpt"}}}})
+    assert "prompt_format" in str(refused.value) and "sharegpt" in str(refused.value)
 
 
 def test_hh_dialogues_become_chat_turns_and_plain_prompts_one_user_turn():

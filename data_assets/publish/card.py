@@ -88,7 +88,8 @@ def limitations(facts: RunFacts) -> list[str]:
         out.append("Model work ran on the **offline provider**: it declines paraphrase, translation and open answers "
                    "(recorded in llm.calls), generates only computed task families, and judges with a documented heuristic.")
     verification = facts.sft.get("verification", pd.Series(dtype=str)).dropna()
-    circular = int(verification.map(is_self_consistency).sum())
+    # Counted in Python: an empty text Series sums to '' in pandas 3.
+    circular = sum(1 for value in verification if is_self_consistency(value))
     if circular:
         out.append(f"{circular} synthetic rows are `self_consistency:offline`: the code that wrote them also checked them. "
                    "That is not independent verification.")
