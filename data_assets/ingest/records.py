@@ -66,7 +66,12 @@ def canonical_fields(source: Source, value: dict[str, Any]) -> dict[str, str]:
     # A field mapped to no column ("") is empty text, so every record has every canonical field.
     out = {name: _as_text(name, column, lookup(value, column)) if column else "" for name, column in source.fields.items()}
     if source.is_preference and not source.fields.get("prompt"):
-        out["prompt"], out["chosen"], out["rejected"] = split_shared_prefix(out.get("chosen", ""), out.get("rejected", ""))
+        if "prompt" not in source.explicit and has_path(value, "prompt"):
+            # Left out of the mapping, the prompt is read from a `prompt` column where the row has one.
+            out["prompt"] = _as_text("prompt", "prompt", lookup(value, "prompt"))
+        else:
+            # Dialogue-style data (hh-rlhf) has no prompt column: it is the shared prefix of both dialogues.
+            out["prompt"], out["chosen"], out["rejected"] = split_shared_prefix(out.get("chosen", ""), out.get("rejected", ""))
     for name in source.fields:
         if REQUIRED.get(name) and not out.get(name, "").strip():
             raise RowError(f"missing required field {name!r} (column {source.fields[name] or name!r})")
