@@ -355,3 +355,26 @@ def test_without_baselines_the_verdict_is_unknown():
     sizes, seeds, scores, _ = _verdict_inputs({25: 0.1, 100: 0.2, 400: 0.3}, baseline=0.0)
     verdict = judge(sizes, seeds, scores, {}, np.array([], dtype=int), "no baselines for SFT metric 'bleu'", iterations=50)
     assert verdict.informative is None and verdict.grows and "bleu" in verdict.reason
+
+
+def test_the_plot_draws_baselines_as_lines_and_names_curves_that_are_not_informative():
+    from data_assets.curves.report import plot_trainer
+    from data_assets.curves.run import Curve
+
+    def curve(variant: str, trainer_at: dict[int, float], baseline: float) -> Curve:
+        sizes, seeds, scores, baselines = _verdict_inputs(trainer_at, baseline)
+        made = Curve("sft", "novel_rouge_l_f", variant, sizes, seeds, scores, "", baselines=baselines, baseline_seeds=np.array([0, 1, 2]))
+        made.verdict = judge(sizes, seeds, scores, baselines, made.baseline_seeds, iterations=50)
+        return made
+
+    figure = plot_trainer([curve("curated", {25: 0.1, 100: 0.2, 400: 0.3}, 0.05), curve("narrow", {25: 0.05, 100: 0.06, 400: 0.07}, 0.2)], "sft")
+    axis = figure.axes[0]
+    flat = {line.get_label(): line for line in axis.get_lines() if len(set(line.get_ydata())) == 1}
+    grey = {label.split(":")[0] for label in flat if label.startswith("baseline ")}
+    assert grey == {"baseline echo_prompt (curated)", "baseline typical_response (curated)"}  # every baseline of the main curve
+    assert "narrow's best baseline typical_response: 0.200" in flat  # its own baseline, in its colour
+    labels = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert "narrow (NOT informative) (points)" in labels and "curated (points)" in labels
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)

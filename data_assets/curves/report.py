@@ -18,7 +18,8 @@ _METRIC_LABEL = {
     "novel_rouge_l_f": "ROUGE-L F on tokens not in the prompt",
     "pairwise_accuracy": "pairwise accuracy on held-out human pairs",
 }
-_BASELINE_STYLES = ["-.", ":", (0, (5, 2)), (0, (1, 3)), (0, (3, 1, 1, 1))]
+# Grey and in these styles, so no baseline is mistaken for the target (black dots) or a fitted curve.
+_BASELINE_STYLES = ["-.", (0, (1, 1)), (0, (5, 2)), (0, (3, 1, 1, 1)), (0, (1, 3))]
 
 
 def label(curve: Curve) -> str:
@@ -52,7 +53,9 @@ def plot_trainer(curves: list[Curve], trainer: str) -> plt.Figure:
         values = curve.item_scores.mean(axis=1)
         jitter = np.exp(np.random.default_rng(k).uniform(-0.03, 0.03, len(curve.sizes)))
         axis.scatter(curve.sizes * jitter, values, s=14, color=color, alpha=0.7, label=f"{label(curve)} (points)")
-        if curve is not main and curve.verdict is not None and curve.verdict.best_baseline:
+        shown = [float(b.mean()) for b in main.baselines.values()] if main is not None else []
+        if (curve is not main and curve.verdict is not None and curve.verdict.best_baseline
+                and not np.isclose(shown, curve.verdict.best_baseline_score).any()):
             axis.axhline(curve.verdict.best_baseline_score, color=color, linestyle="-.", linewidth=0.8, alpha=0.8,
                          label=f"{curve.variant}'s best baseline {curve.verdict.best_baseline}: {curve.verdict.best_baseline_score:.3f}")
         if curve.fit is None:
@@ -65,7 +68,7 @@ def plot_trainer(curves: list[Curve], trainer: str) -> plt.Figure:
         axis.plot(beyond, f.score_at(beyond), color=color, linestyle="--")
         axis.fill_between(f.band_sizes, f.band_low, f.band_high, color=color, alpha=0.15)
     if target is not None:
-        axis.axhline(target, color="grey", linestyle=":", label=f"target {target:g}")
+        axis.axhline(target, color="black", linestyle=":", linewidth=1.5, label=f"target {target:g}")
     axis.set_xscale("log")
     axis.set_xlabel("training examples (log scale; dashed = extrapolated)")
     metric = next((c.metric for c in curves if c.trainer == trainer), "score")

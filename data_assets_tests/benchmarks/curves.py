@@ -188,7 +188,7 @@ def main() -> dict:
     if not SHARED_DATA.is_dir():
         print(f"shared data not found at {SHARED_DATA}; nothing to measure")
         return {}
-    settings = CurveSettings(sizes=8, seeds=(0, 1, 2), bootstrap=200, targets={"sft": 0.15, "reward": 0.65})
+    settings = CurveSettings(sizes=8, seeds=(0, 1, 2), bootstrap=200, targets={"sft": 0.1, "reward": 0.65})
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "curves.duckdb")
         started = time.perf_counter()
