@@ -83,6 +83,8 @@ class Curve:
     status: str = "fitted"
     note: str = ""
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """Processor time of the trainings: on a shared machine a fairer speed figure than wall time."""
     baselines: dict[str, np.ndarray] = field(default_factory=dict)
     """Per baseline, one row of item scores per seed (in `baseline_seeds` order), on that seed's largest subset."""
     baseline_seeds: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
@@ -241,7 +243,7 @@ def measure(trainer: Trainer, plan: CurvePlan, evaluation: pd.DataFrame, log: lo
     columns = TRAIN_COLUMNS[trainer.data]
     eval_frame = evaluation[columns].reset_index(drop=True)
     sizes, seeds, rows = [], [], []
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     for seed, ordering in plan.orderings.items():
         for n in plan.sizes:
             scores = np.asarray(trainer.fit_and_score(ordering.iloc[:n][columns].reset_index(drop=True), eval_frame, seed), dtype=float)
@@ -252,11 +254,11 @@ def measure(trainer: Trainer, plan: CurvePlan, evaluation: pd.DataFrame, log: lo
             rows.append(scores)
             if progress is not None:
                 progress.advance()
-    seconds = time.monotonic() - started
+    seconds, cpu_seconds = time.monotonic() - started, time.process_time() - cpu_started
     if log:
         log.info(f"{trainer.name}/{plan.variant}: {len(rows)} trainings in {seconds:.1f}s")
     curve = Curve(trainer.name, trainer.metric, plan.variant, np.array(sizes), np.array(seeds), np.vstack(rows), plan.detail,
-                  seconds=seconds)
+                  seconds=seconds, cpu_seconds=cpu_seconds)
     baselines, curve.no_baselines_reason = baselines_for(trainer)
     largest = max(plan.sizes)
     curve.baseline_seeds = np.array(list(plan.orderings), dtype=int)

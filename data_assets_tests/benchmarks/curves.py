@@ -159,7 +159,7 @@ def compare_sft(curves: list[Curve], split: str) -> dict:
     numbers: dict = {}
     print(f"\nSFT proxies, curated Alpaca, {split}:")
     print(f"  {'proxy':24} {'n':>5} {'score@25':>8} {'score@max':>9}  {'vs best baseline (95% CI)':44} "
-          f"{'informative':11} {'grows':5} {'ratio to strongest peer':>24} {'s/curve':>7}")
+          f"{'informative':11} {'grows':5} {'ratio to strongest peer':>24} {'s/curve':>7} {'cpu s':>6}")
     for curve in curves:
         v = curve.verdict
         small = float(curve.item_scores[curve.sizes == curve.sizes.min()].mean())
@@ -172,14 +172,14 @@ def compare_sft(curves: list[Curve], split: str) -> dict:
         ratio = large / peers[strongest] if peers[strongest] > 0 else math.inf
         versus = f"{v.margin:+.3f} ({v.margin_ci_low:+.3f} to {v.margin_ci_high:+.3f}) vs {v.best_baseline}"
         print(f"  {curve.trainer:24} {int(curve.sizes.max()):>5} {small:8.3f} {large:9.3f}  {versus:44} "
-              f"{str(v.informative):11} {str(v.grows):5} {f'{ratio:.2f}x {strongest}':>24} {curve.seconds:7.1f}")
+              f"{str(v.informative):11} {str(v.grows):5} {f'{ratio:.2f}x {strongest}':>24} {curve.seconds:7.1f} {curve.cpu_seconds:6.1f}")
         numbers[curve.trainer] = {
             "largest_n": int(curve.sizes.max()), "score_at_smallest": round(small, 4), "score_at_largest": round(large, 4),
             "baselines": {k: round(float(b.mean()), 4) for k, b in curve.baselines.items()},
             "margin": [v.margin, v.margin_ci_low, v.margin_ci_high], "gain": [v.gain, v.gain_ci_low, v.gain_ci_high],
             "informative": v.informative, "grows_with_n": v.grows, "strongest_peer": strongest,
             "ratio_to_strongest_peer": round(ratio, 3), "seconds": round(curve.seconds, 1),
-            "median_seconds_per_training": round(curve.seconds / len(curve.sizes), 2),
+            "cpu_seconds": round(curve.cpu_seconds, 1), "trainings": len(curve.sizes),
         }
     return numbers
 
@@ -219,7 +219,7 @@ def main() -> dict:
           f"SFT peer comparison in {peers_seconds:.1f}s")
     print(f"eval items: {result.eval_items}; leakage removed: { {t: dict(c) for t, c in result.leakage_removed.items()} }")
     header = (f"{'trainer':8} {'variant':10} {'largest_n':>9} {'score@max':>9} {'score@25':>8} {'best baseline':>30} "
-              f"{'informative':>11} {'grows':>5} {'b':>6} {'ceiling':>7} {'n_target':>9} {'CI':>19} {'reach':>6} {'extrap':>7} {'secs':>5}")
+              f"{'informative':>11} {'grows':>5} {'b':>6} {'ceiling':>7} {'n_target':>9} {'CI':>19} {'reach':>6} {'extrap':>7} {'secs':>5} {'cpu s':>5}")
     print(header)
     numbers |= {"seconds": round(seconds, 1), "curves": {}}
     for curve in result.curves:
@@ -232,14 +232,14 @@ def main() -> dict:
                  "best_baseline": v.best_baseline, "best_baseline_score": round(v.best_baseline_score, 4),
                  "ratio_to_best_baseline": round(large / v.best_baseline_score, 3) if v.best_baseline_score else None,
                  "margin": [v.margin, v.margin_ci_low, v.margin_ci_high], "informative": v.informative, "grows_with_n": v.grows,
-                 "seconds": round(curve.seconds, 1)}
+                 "seconds": round(curve.seconds, 1), "cpu_seconds": round(curve.cpu_seconds, 1)}
         numbers["curves"][f"{curve.trainer}/{curve.variant}"] = entry
         if f is None:
             print(f"{row}  {curve.status}")
             continue
         ci = f"{_fmt(f.ci_low)}-{_fmt(f.ci_high)}"
         extrap = "-" if math.isinf(f.extrapolation_factor) else f"{f.extrapolation_factor:.2f}x"
-        print(f"{row} {f.b:6.3f} {1 - f.c:7.3f} {_fmt(f.n_for_target):>9} {ci:>19} {f.reachable_share:6.0%} {extrap:>7} {curve.seconds:5.1f}")
+        print(f"{row} {f.b:6.3f} {1 - f.c:7.3f} {_fmt(f.n_for_target):>9} {ci:>19} {f.reachable_share:6.0%} {extrap:>7} {curve.seconds:5.1f} {curve.cpu_seconds:5.1f}")
         entry |= {"a": f.a, "b": f.b, "c": f.c, "b_ci": [f.b_ci_low, f.b_ci_high], "target": f.target,
                   "n_for_target": f.n_for_target, "ci": [f.ci_low, f.ci_high], "reachable_share": f.reachable_share,
                   "extrapolation_factor": f.extrapolation_factor}
