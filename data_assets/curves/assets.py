@@ -75,8 +75,9 @@ def _fits_for_people(fits: pd.DataFrame) -> pd.DataFrame:
     deps=["dedup_documents", "raw_documents", "synthetic_pairs", "preference_pairs", "raw_preferences"],
     description="Dataset-size-vs-performance curves: SFT and reward-model proxies trained on nested subsets of "
     "growing size (several seeds) per data variant (curated/raw, human/synthetic/mixed, diverse/narrow), scored "
-    "on decontaminated eval sets, fitted with error(n) = a*n^-b + c and bootstrapped; curves.points, curves.fits, "
-    "and one plot per trainer.",
+    "on decontaminated eval sets, fitted with error(n) = a*n^-b + c and bootstrapped, and judged against trivial "
+    "baselines measured the same way (a curve that does not beat them is labelled not informative); curves.points, "
+    "curves.fits, curves.baselines, and one plot per trainer.",
 )
 def data_curves(context: dg.AssetExecutionContext, config: CurvesConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     started = time.monotonic()
