@@ -11,13 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from data_assets.curves.baselines import baselines_for, most_frequent_response, random_response, typical_response
 from data_assets.curves.data import CurveInputs, LeakageGuard, held_out_split
 from data_assets.curves.fit import fit_curve, fit_power_law, power_law, size_for_error
+from data_assets.curves.informative import judge
+from data_assets.curves.metrics import response_metric
 from data_assets.curves.rouge import Reference, rouge_l_f, tokens
-from data_assets.curves.run import CurveSettings, fits_frame, points_frame, run_curves
+from data_assets.curves.run import CurveSettings, baselines_frame, fits_frame, points_frame, run_curves
 from data_assets.curves.subsets import balanced, mixed, shuffled, size_grid
 from data_assets.curves.tasks import task_type
-from data_assets.curves.trainers import CommandTrainer, PairwiseRewardModel, RetrievalResponder, Trainer
+from data_assets.curves.trainers import CommandTrainer, ConsensusResponder, PairwiseRewardModel, RetrievalResponder, Trainer
 from data_assets_tests.test_curves_asset import preference_frame, sft_frames
 
 
@@ -177,11 +180,12 @@ def _inputs() -> CurveInputs:
 
 def test_runs_are_deterministic_for_fixed_seeds():
     config = CurveSettings(bootstrap=40, sizes=6, variants=("curated", "human", "synthetic", "mixed", "diverse", "narrow"))
-    first = run_curves(_inputs(), [RetrievalResponder(), PairwiseRewardModel()], config)
-    second = run_curves(_inputs(), [RetrievalResponder(), PairwiseRewardModel()], config)
+    first = run_curves(_inputs(), [ConsensusResponder(), PairwiseRewardModel()], config)
+    second = run_curves(_inputs(), [ConsensusResponder(), PairwiseRewardModel()], config)
     pd.testing.assert_frame_equal(points_frame(first, "x"), points_frame(second, "x"))
     pd.testing.assert_frame_equal(fits_frame(first, "x"), fits_frame(second, "x"))
-    other = run_curves(_inputs(), [RetrievalResponder()], CurveSettings(bootstrap=40, sizes=6, seeds=(5, 6, 7), variants=("curated",)))
+    pd.testing.assert_frame_equal(baselines_frame(first, "x"), baselines_frame(second, "x"))
+    other = run_curves(_inputs(), [ConsensusResponder()], CurveSettings(bootstrap=40, sizes=6, seeds=(5, 6, 7), variants=("curated",)))
     assert not np.allclose(points_frame(other, "x")["value"], points_frame(first, "x").query("trainer == 'sft' and variant == 'curated'")["value"])
 
 
@@ -235,3 +239,142 @@ def test_comparison_uses_a_size_every_curve_measured():
     assert shared == "sft, curated vs raw at n = 100: curated 0.070 ± 0.000, raw 0.050 ± 0.000 (mean ± sd over seeds)."
     apart = comparison([curve("curated", [30, 204], 0.07), curve("raw", [25, 311], 0.05)], "sft", ("curated", "raw"))
     assert "nan" not in apart and "curated (n = 204)" in apart and "raw (n = 25)" in apart
+
+
+def _items(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame([{"record_id": f"e{k}", "instruction": i, "input": x, "response": r} for k, (i, x, r) in enumerate(rows)])
+
+
+def test_novel_rouge_gives_the_echo_nothing_and_the_new_words_full_credit():
+    evaluation = _items([
+        ("Rewrite the sentence in the passive voice.", "The cat ate the fish.", "The fish was eaten by the cat."),
+        ("Name the capital of France.", "", "Paris is the capital."),
+    ])
+    echo = [f"{i}\n{x}" for i, x in zip(evaluation["instruction"], evaluation["input"])]
+    plain, novel = response_metric("rouge_l_f"), response_metric("novel_rouge_l_f")
+    # What made the old metric gameable: LCS "the ... the cat" = 3 of 12 + 7 tokens.
+    assert plain.score(echo, evaluation)[0] == pytest.approx(2 * 3 / (12 + 7))
+    assert novel.score(echo, evaluation).tolist() == [0.0, 0.0]
+    # Only "was eaten by" / "paris is" are new: they decide the score; an extra new word costs precision.
+    assert novel.score(["The fish was eaten by the cat.", "Paris is."], evaluation).tolist() == [1.0, 1.0]
+    assert novel.score(["It was eaten by the cat.", "Paris is."], evaluation)[0] == pytest.approx(2 * 3 / (4 + 3))
+
+
+def test_novel_rouge_needs_an_exact_answer_when_the_reference_only_reuses_prompt_words():
+    evaluation = _items([("Sort these items by size.", "apple, melon, grape", "Grape, apple, melon.")] * 3)
+    scores = response_metric("novel_rouge_l_f").score(["grape apple melon", "melon apple grape", "apple, melon, grape"], evaluation)
+    assert scores.tolist() == [1.0, 0.0, 0.0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from("abcdefg"), max_size=12), st.lists(st.sampled_from("abcdefg"), max_size=12),
+       st.lists(st.sampled_from("abcdefg"), max_size=6), st.sampled_from(["rouge_l_f", "novel_rouge_l_f"]))
+def test_metric_similarity_is_symmetric(a, b, prompt, name):
+    # The consensus responder scores each pair of candidates once and relies on this.
+    metric = response_metric(name)
+    first, second, asked = " ".join(a), " ".join(b), " ".join(prompt)
+    assert metric.similarity(first, second, asked) == pytest.approx(metric.similarity(second, first, asked))
+
+
+def test_consensus_responder_answers_with_what_the_neighbours_agree_on():
+    train = pd.DataFrame({
+        "record_id": ["near", "a", "b", "far"],
+        "instruction": ["how to bake bread at home quickly", "how to bake bread", "bake bread at home", "name a planet"],
+        "input": ["", "", "", ""],
+        "response": ["buy a loaf instead", "mix flour water yeast then knead and bake",
+                     "mix flour water yeast knead then bake", "mars"],
+    })
+    evaluation = _items([("how to bake bread at home quickly?", "", "mix flour water and yeast, knead, bake")])
+    assert RetrievalResponder().respond(train, evaluation) == ["buy a loaf instead"]  # nearest, but alone
+    consensus = ConsensusResponder(neighbours=3).respond(train, evaluation)
+    assert consensus == ["mix flour water yeast then knead and bake"]
+    assert ConsensusResponder(neighbours=1).respond(train, evaluation) == ["buy a loaf instead"]  # k = 1 is plain retrieval
+
+
+def test_sft_baselines_are_scored_with_the_trainers_metric_on_the_same_items():
+    train = pd.DataFrame({"record_id": ["r3", "r1", "r2", "r4"], "instruction": ["q"] * 4, "input": [""] * 4,
+                          "response": ["beta gamma", "alpha beta gamma delta", "Alpha beta.", "alpha beta"]})
+    evaluation = _items([("say something", "", "alpha beta gamma delta"), ("say more", "", "beta gamma")])
+    baselines = {b.name: b for b in baselines_for(RetrievalResponder("rouge_l_f"))[0]}
+    assert set(baselines) == {"echo_prompt", "most_frequent_response", "random_response", "typical_response"}
+    # "Alpha beta." and "alpha beta" normalize alike: the most frequent answer, for every item.
+    assert most_frequent_response(train, evaluation, 0) == ["Alpha beta.", "Alpha beta."]
+    assert baselines["most_frequent_response"].score(train, evaluation, 0) == pytest.approx([2 / 3, 0.5])
+    # Every response unique: the most frequent is the smallest record id's; the typical one holds the common words.
+    unique = pd.DataFrame({"record_id": ["r2", "r0", "r3", "r1"], "response": ["alpha beta", "beta gamma", "gamma alpha", "alpha beta gamma"]})
+    assert most_frequent_response(unique, evaluation, 0) == ["beta gamma"] * 2
+    assert typical_response(unique, evaluation, 0) == ["alpha beta gamma"] * 2
+    assert random_response(train, evaluation, 4) == random_response(train, evaluation, 4)
+    draws = {tuple(random_response(train, _items([("x", "", "y")] * 20), s)) for s in range(3)}
+    assert len(draws) == 3  # another seed, other draws
+
+
+def test_preference_baselines_and_a_metric_without_baselines():
+    evaluation = pd.DataFrame({"chosen": ["long answer here", "short", "same"], "rejected": ["no", "much longer one", "same"]})
+    scores = {b.name: b.score(evaluation, evaluation, 0).tolist() for b in baselines_for(PairwiseRewardModel())[0]}
+    assert scores == {"always_longer": [1.0, 0.0, 0.5], "always_shorter": [0.0, 1.0, 0.5], "chance": [0.5, 0.5, 0.5]}
+    none, why = baselines_for(CommandTrainer("external", "bleu", "sft", ["true"]))
+    assert none == [] and "no baselines for SFT metric 'bleu'" in why
+
+
+def _verdict_inputs(trainer_at: dict[int, float], baseline: float, noise: float = 0.05, items: int = 300):
+    rng = np.random.default_rng(3)
+    sizes = np.repeat(sorted(trainer_at), 3)
+    seeds = np.tile([0, 1, 2], len(trainer_at))
+    scores = np.clip(np.array([trainer_at[n] for n in sizes])[:, None] + rng.normal(0, noise, (len(sizes), items)), 0, 1)
+    baselines = {"echo_prompt": np.zeros((3, items)),
+                 "typical_response": np.clip(baseline + rng.normal(0, noise, (3, items)), 0, 1)}
+    return sizes, seeds, scores, baselines
+
+
+def test_a_trainer_that_beats_its_baselines_and_grows_is_informative():
+    sizes, seeds, scores, baselines = _verdict_inputs({25: 0.10, 100: 0.15, 400: 0.20}, baseline=0.12)
+    verdict = judge(sizes, seeds, scores, baselines, np.array([0, 1, 2]), iterations=100)
+    assert verdict.informative is True and verdict.grows
+    assert verdict.best_baseline == "typical_response" and verdict.margin_ci_low > 0.05
+    assert verdict.reason.startswith("informative: ")
+
+
+def test_a_trainer_within_noise_of_a_baseline_is_not_informative():
+    # It grows, but at its largest n it only ties the typical response.
+    sizes, seeds, scores, baselines = _verdict_inputs({25: 0.05, 100: 0.09, 400: 0.12}, baseline=0.12)
+    verdict = judge(sizes, seeds, scores, baselines, np.array([0, 1, 2]), iterations=100)
+    assert verdict.informative is False and verdict.grows
+    assert verdict.margin_ci_low < 0 < verdict.margin_ci_high
+    assert verdict.reason.startswith("not informative: does not beat the baselines")
+
+
+def test_a_flat_curve_above_its_baselines_is_informative_but_does_not_grow():
+    sizes, seeds, scores, baselines = _verdict_inputs({25: 0.3, 100: 0.3, 400: 0.3}, baseline=0.1)
+    verdict = judge(sizes, seeds, scores, baselines, np.array([0, 1, 2]), iterations=100)
+    assert verdict.informative is True and not verdict.grows
+    assert verdict.reason.startswith("informative but flat")
+
+
+def test_without_baselines_the_verdict_is_unknown():
+    sizes, seeds, scores, _ = _verdict_inputs({25: 0.1, 100: 0.2, 400: 0.3}, baseline=0.0)
+    verdict = judge(sizes, seeds, scores, {}, np.array([], dtype=int), "no baselines for SFT metric 'bleu'", iterations=50)
+    assert verdict.informative is None and verdict.grows and "bleu" in verdict.reason
+
+
+def test_the_plot_draws_baselines_as_lines_and_names_curves_that_are_not_informative():
+    from data_assets.curves.report import plot_trainer
+    from data_assets.curves.run import Curve
+
+    def curve(variant: str, trainer_at: dict[int, float], baseline: float) -> Curve:
+        sizes, seeds, scores, baselines = _verdict_inputs(trainer_at, baseline)
+        made = Curve("sft", "novel_rouge_l_f", variant, sizes, seeds, scores, "", baselines=baselines, baseline_seeds=np.array([0, 1, 2]))
+        made.verdict = judge(sizes, seeds, scores, baselines, made.baseline_seeds, iterations=50)
+        return made
+
+    figure = plot_trainer([curve("curated", {25: 0.1, 100: 0.2, 400: 0.3}, 0.05), curve("narrow", {25: 0.05, 100: 0.06, 400: 0.07}, 0.2)], "sft")
+    axis = figure.axes[0]
+    flat = {line.get_label(): line for line in axis.get_lines() if len(set(line.get_ydata())) == 1}
+    grey = {label.split(":")[0] for label in flat if label.startswith("baseline ")}
+    assert grey == {"baseline echo_prompt (curated)", "baseline typical_response (curated)"}  # every baseline of the main curve
+    assert "narrow's best baseline typical_response: 0.200" in flat  # its own baseline, in its colour
+    labels = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert "narrow (NOT informative) (points)" in labels and "curated (points)" in labels
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)

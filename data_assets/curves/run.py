@@ -23,8 +23,10 @@ import numpy as np
 import pandas as pd
 
 from data_assets.common.progress import Progress
+from data_assets.curves.baselines import baselines_for
 from data_assets.curves.data import CurveInputs, LeakageGuard
 from data_assets.curves.fit import DEFAULT_HORIZON, CurveFit, fit_curve
+from data_assets.curves.informative import Verdict, judge
 from data_assets.curves.subsets import balanced, mixed, shuffled, size_grid
 from data_assets.curves.tasks import task_type
 from data_assets.curves.trainers import Trainer
@@ -50,7 +52,7 @@ class CurveSettings:
     narrow_task_types: int = 2
     bootstrap: int = 200
     horizon: float = DEFAULT_HORIZON
-    targets: dict[str, float] = field(default_factory=lambda: {"sft": 0.15, "reward": 0.65})
+    targets: dict[str, float] = field(default_factory=lambda: {"sft": 0.1, "reward": 0.65})
     default_target: float = 0.5
 
 
@@ -81,6 +83,17 @@ class Curve:
     status: str = "fitted"
     note: str = ""
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """Processor time of the trainings: on a shared machine a fairer speed figure than wall time."""
+    baselines: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per baseline, one row of item scores per seed (in `baseline_seeds` order), on that seed's largest subset."""
+    baseline_seeds: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
+    no_baselines_reason: str = ""
+    verdict: Verdict | None = None
+
+    @property
+    def informative(self) -> bool | None:
+        return self.verdict.informative if self.verdict else None
 
 
 @dataclass
@@ -233,7 +246,7 @@ def measure(trainer: Trainer, plan: CurvePlan, evaluation: pd.DataFrame, log: lo
     columns = TRAIN_COLUMNS[trainer.data]
     eval_frame = evaluation[columns].reset_index(drop=True)
     sizes, seeds, rows = [], [], []
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     for seed, ordering in plan.orderings.items():
         for n in plan.sizes:
             scores = np.asarray(trainer.fit_and_score(ordering.iloc[:n][columns].reset_index(drop=True), eval_frame, seed), dtype=float)
@@ -244,13 +257,25 @@ def measure(trainer: Trainer, plan: CurvePlan, evaluation: pd.DataFrame, log: lo
             rows.append(scores)
             if progress is not None:
                 progress.advance()
-    seconds = time.monotonic() - started
+    seconds, cpu_seconds = time.monotonic() - started, time.process_time() - cpu_started
     if log:
         log.info(f"{trainer.name}/{plan.variant}: {len(rows)} trainings in {seconds:.1f}s")
-    return Curve(trainer.name, trainer.metric, plan.variant, np.array(sizes), np.array(seeds), np.vstack(rows), plan.detail, seconds=seconds)
+    curve = Curve(trainer.name, trainer.metric, plan.variant, np.array(sizes), np.array(seeds), np.vstack(rows), plan.detail,
+                  seconds=seconds, cpu_seconds=cpu_seconds)
+    baselines, curve.no_baselines_reason = baselines_for(trainer)
+    largest = max(plan.sizes)
+    curve.baseline_seeds = np.array(list(plan.orderings), dtype=int)
+    for baseline in baselines:
+        curve.baselines[baseline.name] = np.vstack([
+            np.asarray(baseline.score(ordering.iloc[:largest][columns].reset_index(drop=True), eval_frame, seed), dtype=float)
+            for seed, ordering in plan.orderings.items()
+        ])
+    return curve
 
 
 def fit(curve: Curve, settings: CurveSettings, target: float) -> Curve:
+    curve.verdict = judge(curve.sizes, curve.seeds, curve.item_scores, curve.baselines, curve.baseline_seeds,
+                          curve.no_baselines_reason, settings.bootstrap, random_seed=min(settings.seeds))
     distinct = len(np.unique(curve.sizes))
     if distinct < MIN_SIZES_TO_FIT:
         curve.status, curve.note = "too_few_sizes", f"{distinct} distinct sizes; a 3-parameter curve needs {MIN_SIZES_TO_FIT}"
@@ -305,6 +330,14 @@ def fits_frame(result: CurvesResult, run_id: str) -> pd.DataFrame:
             "eval_items": curve.item_scores.shape[1], "largest_n": largest,
             "score_at_largest_n": float(curve.item_scores[curve.sizes == largest].mean()), "run_id": run_id,
         }
+        if curve.verdict is not None:
+            v = curve.verdict
+            row.update({
+                "informative": v.informative, "informative_reason": v.reason, "best_baseline": v.best_baseline,
+                "best_baseline_score": v.best_baseline_score, "margin_over_baseline": v.margin,
+                "margin_ci_low": v.margin_ci_low, "margin_ci_high": v.margin_ci_high, "gain_over_n": v.gain,
+                "gain_ci_low": v.gain_ci_low, "gain_ci_high": v.gain_ci_high, "grows_with_n": v.grows,
+            })
         if f is not None:
             row.update({
                 "a": f.a, "b": f.b, "c": f.c, "b_ci_low": f.b_ci_low, "b_ci_high": f.b_ci_high, "target": f.target,
@@ -318,5 +351,22 @@ def fits_frame(result: CurvesResult, run_id: str) -> pd.DataFrame:
             rows.append({"variant": skip.variant, "trainer": trainer, "status": "skipped", "note": skip.reason, "run_id": run_id})
     columns = ["variant", "trainer", "metric", "status", "a", "b", "c", "b_ci_low", "b_ci_high", "target", "n_for_target",
                "ci_low", "ci_high", "reachable_share", "extrapolation_factor", "largest_n", "score_at_largest_n", "points",
-               "seeds", "eval_items", "bootstrap_replicates", "note", "run_id"]
-    return pd.DataFrame(rows).reindex(columns=columns)
+               "seeds", "eval_items", "bootstrap_replicates", "note", "run_id", "informative", "informative_reason",
+               "best_baseline", "best_baseline_score", "margin_over_baseline", "margin_ci_low", "margin_ci_high",
+               "gain_over_n", "gain_ci_low", "gain_ci_high", "grows_with_n"]
+    frame = pd.DataFrame(rows).reindex(columns=columns)
+    # Nullable, not object: DuckDB reads True/False/None as BOOLEAN whatever the row mix.
+    frame["informative"] = frame["informative"].astype("boolean")
+    frame["grows_with_n"] = frame["grows_with_n"].astype("boolean")
+    return frame
+
+
+def baselines_frame(result: CurvesResult, run_id: str) -> pd.DataFrame:
+    """One row per (curve, baseline, seed): the baseline's mean score on that seed's largest subset."""
+    rows = []
+    for curve in result.curves:
+        largest = int(curve.sizes.max())
+        for name, scores in sorted(curve.baselines.items()):
+            for seed, values in zip(curve.baseline_seeds, scores):
+                rows.append((curve.variant, curve.trainer, name, curve.metric, largest, int(seed), float(values.mean()), run_id))
+    return pd.DataFrame(rows, columns=["variant", "trainer", "baseline", "metric", "n", "seed", "value", "run_id"])

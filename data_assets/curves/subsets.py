@@ -27,17 +27,17 @@ def size_grid(full: int, count: int, smallest: int = 25) -> list[int]:
     return [int(n) for n in grid]
 
 
-def _rng(seed: int, variant: str) -> np.random.Generator:
+def seeded_rng(seed: int, variant: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(variant.encode("utf-8"))])
 
 
 def shuffled(pool: pd.DataFrame, seed: int, variant: str) -> pd.DataFrame:
-    order = _rng(seed, variant).permutation(len(pool))
+    order = seeded_rng(seed, variant).permutation(len(pool))
     return pool.iloc[order].reset_index(drop=True)
 
 
 def mixed(first: pd.DataFrame, second: pd.DataFrame, seed: int, variant: str) -> pd.DataFrame:
-    rng = _rng(seed, variant)
+    rng = seeded_rng(seed, variant)
     a = rng.permutation(len(first))
     b = rng.permutation(len(second)) + len(first)
     pairs = min(len(a), len(b))
@@ -48,7 +48,7 @@ def mixed(first: pd.DataFrame, second: pd.DataFrame, seed: int, variant: str) ->
 
 
 def balanced(pool: pd.DataFrame, groups: Sequence[str], seed: int, variant: str) -> pd.DataFrame:
-    rng = _rng(seed, variant)
+    rng = seeded_rng(seed, variant)
     labels = np.asarray(groups)
     names = sorted(set(labels.tolist()))
     names = [names[k] for k in rng.permutation(len(names))]

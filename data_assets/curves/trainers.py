@@ -31,7 +31,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from data_assets.curves.rouge import Reference, tokens
+from data_assets.curves.metrics import ResponseMetric, prompt_text, response_metric
+from data_assets.curves.rouge import tokens
 
 TrainerData = Literal["sft", "preference"]
 
@@ -49,61 +50,88 @@ class Trainer(Protocol):
         ...
 
 
-def _prompt_text(frame: pd.DataFrame) -> list[str]:
-    return [f"{i}\n{x}" if x else i for i, x in zip(frame["instruction"], frame["input"])]
-
-
 class RetrievalResponder:
     """SFT proxy: answers an instruction with the response of the most similar training instruction.
 
     TF-IDF (word unigrams and bigrams, sublinear tf) over instruction + input, fitted on the
-    training subset only, cosine nearest neighbour; scored by ROUGE-L F of the retrieved response
-    against the eval item's reference. It is a real model in the sense that matters here: it can
-    only answer what its training data covers, so more and better-covering data scores higher.
-    An eval item sharing no word with the subset gets the subset's first response (a fixed guess).
+    training subset only, cosine nearest neighbour; scored by `metric` (see `metrics`). It is a
+    real model in the sense that matters here: it can only answer what its training data covers,
+    so more and better-covering data scores higher. An eval item sharing no word with the subset
+    gets the subset's first response (a fixed guess). This was the built-in proxy until it was
+    found to lose to echoing the prompt; it stays registered as `sft_nearest` for comparison.
     """
 
-    name = "sft"
-    metric = "rouge_l_f"
+    name = "sft_nearest"
     data: TrainerData = "sft"
 
-    def __init__(self) -> None:
-        self._references: dict[str, Reference] = {}
-        self._tokens: dict[str, list[str]] = {}
-        self._scores: dict[tuple[str, str], float] = {}
+    def __init__(self, metric: str = "novel_rouge_l_f") -> None:
+        self.metric = metric
+        self.scorer: ResponseMetric = response_metric(metric)
 
-    def _reference(self, text: str) -> Reference:
-        ref = self._references.get(text)
-        if ref is None:
-            ref = self._references[text] = Reference(tokens(text))
-        return ref
-
-    def _candidate(self, text: str) -> list[str]:
-        toks = self._tokens.get(text)
-        if toks is None:
-            toks = self._tokens[text] = tokens(text)
-        return toks
-
-    def respond(self, train: pd.DataFrame, evaluation: pd.DataFrame) -> list[str]:
+    def similarities(self, train: pd.DataFrame, evaluation: pd.DataFrame) -> sparse.csr_matrix:
+        """Cosine similarity of every eval prompt (rows) to every training prompt (columns)."""
         vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
-        train_matrix = vectorizer.fit_transform(_prompt_text(train))
-        eval_matrix = vectorizer.transform(_prompt_text(evaluation))
-        similarity = (eval_matrix @ train_matrix.T).tocsr()
-        nearest = np.asarray(similarity.argmax(axis=1)).ravel()
+        train_matrix = vectorizer.fit_transform(prompt_text(train))
+        eval_matrix = vectorizer.transform(prompt_text(evaluation))
+        return (eval_matrix @ train_matrix.T).tocsr()
+
+    def respond(self, train: pd.DataFrame, evaluation: pd.DataFrame, seed: int = 0) -> list[str]:
+        nearest = np.asarray(self.similarities(train, evaluation).argmax(axis=1)).ravel()
         responses = train["response"].tolist()
         return [responses[i] for i in nearest]
 
     def fit_and_score(self, train: pd.DataFrame, evaluation: pd.DataFrame, seed: int) -> np.ndarray:
-        answers = self.respond(train, evaluation)
-        scores = np.empty(len(evaluation))
-        # The same (reference, answer) pair recurs across sizes and seeds: score it once.
-        for k, (reference, answer) in enumerate(zip(evaluation["response"].tolist(), answers)):
-            key = (reference, answer)
-            score = self._scores.get(key)
-            if score is None:
-                score = self._scores[key] = self._reference(reference).rouge_l_f(self._candidate(answer))
-            scores[k] = score
-        return scores
+        return self.scorer.score(self.respond(train, evaluation, seed), evaluation)
+
+
+class ConsensusResponder(RetrievalResponder):
+    """The built-in SFT proxy: retrieve the `neighbours` most similar training instructions and
+    answer with the neighbours' response that agrees most with the others.
+
+    Agreement is minimum-Bayes-risk selection: each candidate response is scored by the metric
+    against every other candidate as a pseudo-reference, weighted by that neighbour's retrieval
+    similarity, and the best-supported candidate is the answer (the nearest one on ties). A single
+    nearest neighbour is often a near-miss (same words, another task); a response its neighbours
+    agree on is a safer guess at what this kind of request is answered with, and more data makes
+    the neighbourhood both closer and larger. No reference is ever seen: the eval item's prompt
+    only decides, through the metric, which words count. Chosen on a tuning split of the Alpaca
+    train records, never on the eval records the benchmark reports on: 5, 10, 15, 20 and 40
+    neighbours tried (10 and more within noise of each other, 40 several times slower); other
+    features (instruction only, instruction and input weighted apart, character n-grams) and
+    unweighted votes were no better beyond noise, so the one-neighbour proxy's TF-IDF stays.
+    """
+
+    name = "sft"
+
+    def __init__(self, metric: str = "novel_rouge_l_f", neighbours: int = 10) -> None:
+        super().__init__(metric)
+        if neighbours < 1:
+            raise ValueError(f"neighbours must be at least 1, got {neighbours}")
+        self.neighbours = neighbours
+
+    def respond(self, train: pd.DataFrame, evaluation: pd.DataFrame, seed: int = 0) -> list[str]:
+        similarity = self.similarities(train, evaluation)
+        responses = train["response"].tolist()
+        count = min(self.neighbours, len(responses))
+        prompts = prompt_text(evaluation)
+        answers: list[str] = []
+        for start in range(0, similarity.shape[0], 256):
+            for dense, prompt in zip(similarity[start:start + 256].toarray(), prompts[start:start + 256]):
+                # Nearest first, ties by training position, so the choice never depends on sort internals.
+                top = np.lexsort((np.arange(len(dense)), -dense))[:count]
+                answers.append(responses[top[self._most_supported([responses[k] for k in top], dense[top], prompt)]])
+        return answers
+
+    def _most_supported(self, candidates: list[str], similarity: np.ndarray, prompt: str) -> int:
+        """Index of the candidate with the most similarity-weighted agreement from the others."""
+        agreement = np.zeros((len(candidates), len(candidates)))
+        # Both metrics are symmetric (ROUGE-L F = 2 LCS / (|a| + |b|)), so each pair is scored once.
+        for u in range(len(candidates)):
+            for v in range(u + 1, len(candidates)):
+                agreement[u, v] = agreement[v, u] = self.scorer.similarity(candidates[u], candidates[v], prompt)
+        # A tiny floor keeps a neighbourhood with no shared word voting (uniformly) instead of not at all.
+        weights = np.maximum(similarity, 0.0) + 1e-6
+        return int(np.argmax(agreement @ weights))
 
 
 class PairwiseRewardModel:
@@ -194,6 +222,7 @@ class CommandTrainer:
 
 
 _REGISTRY: dict[str, Callable[[], Trainer]] = {
+    ConsensusResponder.name: ConsensusResponder,
     RetrievalResponder.name: RetrievalResponder,
     PairwiseRewardModel.name: PairwiseRewardModel,
 }

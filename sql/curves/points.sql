@@ -2,10 +2,10 @@
 -- mean score on the eval set. Rewritten whole by every run of data_curves.
 CREATE TABLE IF NOT EXISTS curves.points (
     variant   VARCHAR NOT NULL,   -- curated | raw | human | synthetic | mixed | diverse | narrow
-    trainer   VARCHAR NOT NULL,   -- sft | reward | any registered trainer
+    trainer   VARCHAR NOT NULL,   -- sft | sft_nearest | reward | any registered trainer
     n         BIGINT  NOT NULL,   -- training examples (nested: seed s, size n is a prefix of size n' > n)
     seed      BIGINT  NOT NULL,
-    metric    VARCHAR NOT NULL,   -- rouge_l_f | pairwise_accuracy | the trainer's metric
+    metric    VARCHAR NOT NULL,   -- novel_rouge_l_f | rouge_l_f | pairwise_accuracy | the trainer's metric
     value     DOUBLE  NOT NULL,   -- mean over eval items, higher is better
     run_id    VARCHAR NOT NULL
 );
