@@ -24,7 +24,7 @@ from data_assets.dedup.contamination import rejection_detail
 from data_assets.llm.types import LLMRequest, LLMResult
 from data_assets.synth.families import verify_by_computation
 from data_assets.synth.filters import FilterLimits, check_task
-from data_assets.synth.prompts import GeneratedBatch, Verdict, generation_request, verification_request
+from data_assets.synth.prompts import GeneratedBatch, JudgeVerdict, generation_request, verification_request
 from data_assets.synth.rouge import RougeIndex
 
 RunRequests = Callable[[list[LLMRequest]], list[LLMResult]]
@@ -241,7 +241,7 @@ def verify_pairs(pairs: list[dict[str, Any]], run: RunRequests) -> dict[str, Any
     for (pair, _), result in zip(to_judge, results):
         judge_cost += result.cost_usd
         pair["verified_by"] = "judge"
-        if result.ok and isinstance(result.output, Verdict):
+        if result.ok and isinstance(result.output, JudgeVerdict):
             pair["verified"], pair["verification_reason"] = bool(result.output.correct), result.output.reason[:500]
             counts["judge_pass" if result.output.correct else "judge_fail"] += 1
         else:
