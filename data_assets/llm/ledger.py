@@ -56,15 +56,18 @@ def output_schema(request: LLMRequest) -> dict[str, Any] | None:
 
 
 def request_hash(request: LLMRequest, model: str) -> str:
-    """Everything that decides the answer, and nothing else: `context` only feeds the offline
-    provider and is derived from the prompt's own inputs, so it stays out. The task is in, so two
-    stages that happen to send the same words keep separate rows."""
+    """Everything that decides the answer, and nothing else: model, system prompt, messages,
+    output schema and `max_tokens` (a larger budget changes a reply that was cut short). Sampling
+    parameters are never sent (see `claude`), so they cannot change it. `context` only feeds the
+    offline provider and is derived from the prompt's own inputs, so it stays out. The task is
+    in, so two stages that happen to send the same words keep separate rows."""
     payload = {
         "task": request.task,
         "model": model,
         "system": request.system,
         "messages": list(request.messages),
         "output_schema": output_schema(request),
+        "max_tokens": request.max_tokens,
         "prompt_version": request.prompt_version,
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)

@@ -1,9 +1,10 @@
 """`LLMResource`, the Dagster resource every model-calling asset uses (resource key "llm").
 
 One path for every request, whoever answers it:
-1. hash the request (`ledger.request_hash`) and look it up in `llm.calls`; an `ok` row answers it
-   with no call (a `declined` row too, unless the provider is offline, whose answers are free
-   and may have gained a handler since);
+1. hash the request (`ledger.request_hash`) and look it up in `llm.calls`; an `ok` or a
+   `declined` row answers it with no call (a decline is an answer; an offline handler that
+   learns a task comes with a new OFFLINE_MODEL version, which changes the hash); a `failed` row,
+   a truncated reply included, is asked again;
 2. collect any Message Batch still carrying it from an interrupted run;
 3. send the rest to the provider (Claude sync, Claude batch, or offline), at most
    `max_in_flight` at a time, stopping at the per-run spend caps;
@@ -125,13 +126,17 @@ class _Pending:
     model: str
 
 
-def estimate_cost(request: LLMRequest, model: str, *, batch: bool = False) -> float:
+def estimate_cost(request: LLMRequest, model: str, *, batch: bool = False, validation_retries: int = 0) -> float:
     """An upper-end guess of a request's price before it is sent, used to stop short of a dollar
-    cap with requests in flight: ~3 characters per token in, the full `max_tokens` out."""
+    cap with requests in flight: ~3 characters per token in, the full `max_tokens` out, once per
+    ask: a structured reply that fails validation is asked again up to `validation_retries`
+    times, and every ask is billed."""
     chars = len(request.system) + sum(len(str(m.get("content", ""))) for m in request.messages)
+    asks = 1
     if request.output_model is not None:
         chars += len(str(request.output_model.model_json_schema()))
-    return cost_usd(model, input_tokens=chars // 3 + 50, output_tokens=request.max_tokens, batch=batch)
+        asks += max(0, validation_retries)
+    return asks * cost_usd(model, input_tokens=chars // 3 + 50, output_tokens=request.max_tokens, batch=batch)
 
 
 class LLMResource(dg.ConfigurableResource):
@@ -407,7 +412,7 @@ class LLMResource(dg.ConfigurableResource):
         while queue or in_flight:
             while queue and len(in_flight) < max(1, self.max_in_flight):
                 item = queue.pop()
-                estimate = estimate_cost(item.request, item.model)
+                estimate = estimate_cost(item.request, item.model, validation_retries=self.max_validation_retries)
                 reason = self._cap_reason(recorder.spend, estimate)
                 if reason:
                     recorder.skip(item, reason)
