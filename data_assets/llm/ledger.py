@@ -158,6 +158,16 @@ class Ledger:
                 con.execute("ROLLBACK")
                 raise
 
+    def record_spend_cap(self, run_id: str | None, step: str, reason: str, skipped: int, cost_usd: float) -> None:
+        """A step the cap cut short; the counts are the step's totals so far, so a later call of the
+        same step replaces them."""
+        with self._write_lock, self._connect() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO llm.spend_caps (run_id, step, reason, requests_skipped, cost_usd, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id or "no run", step, reason, skipped, cost_usd, _now()],
+            )
+
     def mark_batch(self, batch_id: str, status: str) -> None:
         with self._write_lock, self._connect() as con:
             con.execute(

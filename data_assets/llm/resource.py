@@ -46,6 +46,7 @@ from data_assets.warehouse.resource import WarehouseResource
 logger = logging.getLogger(__name__)
 
 ProviderChoice = Literal["", "auto", "offline", "anthropic"]
+MAX_USD_ENV = "DATA_ASSETS_MAX_USD_PER_RUN"  # the dollar cap from the environment (`--max-usd` sets it)
 
 
 class LLMConfigError(ValueError):
@@ -71,6 +72,7 @@ class Usage:
     failed: int = 0
     declined: int = 0
     skipped: int = 0
+    cap_skipped: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_tokens: int = 0
@@ -107,6 +109,9 @@ class Usage:
             "llm/declined_reasons": dict(self.declined_reasons.most_common(10)),
             "llm/spend_cap_hit": bool(self.spend_cap),
             "llm/spend_cap": self.spend_cap or "not reached",
+            # Said plainly: a stage whose requests the cap left unsent has incomplete results.
+            "llm/cut_short_by_spend_cap": (f"yes: {self.cap_skipped} of {self.unique_requests} requests not sent "
+                                           f"({self.spend_cap})") if self.cap_skipped else "no",
             "llm/batch_ids": list(self.batch_ids),
             "llm/unpriced_models": sorted(self.unlisted_models),
         }
@@ -177,6 +182,14 @@ class LLMResource(dg.ConfigurableResource):
         the variable's name and never its value; with no key set, the field stays empty."""
         if os.environ.get("ANTHROPIC_API_KEY"):
             config.setdefault("api_key", dg.EnvVar("ANTHROPIC_API_KEY"))
+        cap = os.environ.get(MAX_USD_ENV, "").strip()
+        if cap:
+            try:
+                config.setdefault("max_usd_per_run", float(cap))
+            except ValueError:
+                raise LLMConfigError(f"{MAX_USD_ENV}={cap!r} is not a number of dollars") from None
+            if config["max_usd_per_run"] < 0:
+                raise LLMConfigError(f"{MAX_USD_ENV}={cap!r}: a dollar cap is 0 or more")
         return cls(**config)
 
     # ---- configuration -------------------------------------------------------------------
@@ -313,6 +326,9 @@ class LLMResource(dg.ConfigurableResource):
             # Also on the way out of an interrupted run: whatever finished is written before we go.
             recorder.close()
 
+        if usage.cap_skipped:
+            step = self._scope.split(":", 1)[1] if ":" in self._scope else self._scope
+            ledger.record_spend_cap(run_id, step, usage.spend_cap, usage.cap_skipped, usage.cost_usd)
         out = [results[key] for key in keys]
         if progress_total:
             log.info(f"llm: done: {usage.calls_made} calls, {usage.cache_hits} cache hits, "
@@ -597,6 +613,8 @@ class _Recorder:
             self.flush()
 
     def skip(self, item: _Pending, reason: str, cap: bool = True) -> None:
+        if cap:
+            self.usage.cap_skipped += 1
         if cap and not self.usage.spend_cap:
             self.usage.spend_cap = reason
             self.log.warning(f"llm: spend cap reached ({reason}); the remaining requests are skipped")
