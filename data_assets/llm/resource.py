@@ -425,8 +425,16 @@ class LLMResource(dg.ConfigurableResource):
 
     def _sync_loop(self, pool: ThreadPoolExecutor, client: Any, secret: str | None, queue: list[_Pending],
                    in_flight: dict[Future, tuple[_Pending, float]], recorder: _Recorder) -> None:
+        limit = max(1, self.max_in_flight)
         while queue or in_flight:
-            while queue and len(in_flight) < max(1, self.max_in_flight):
+            # Replies received and not yet in llm.calls count against a second `limit`: a process
+            # killed at any moment has sent at most 2 x `limit` requests it did not record (those in
+            # flight and those waiting for their write), and pays for at most those again. One write
+            # takes tens of milliseconds, so making a slot wait for its own write costs a fifth of
+            # the throughput (benchmarks/llm.py); the second window keeps it.
+            if queue and not in_flight:
+                recorder.wait_for_writes(below=2 * limit)
+            while queue and len(in_flight) < limit and len(in_flight) + recorder.unwritten < 2 * limit:
                 item = queue.pop()
                 estimate = estimate_cost(item.request, item.model, validation_retries=self.max_validation_retries)
                 reason = self._cap_reason(recorder.spend, estimate)
@@ -444,7 +452,8 @@ class LLMResource(dg.ConfigurableResource):
                 in_flight[future] = (item, estimate)
             if not in_flight:
                 continue
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            # Also wake when the writer commits, so a slot freed by a write is refilled at once.
+            done, _ = wait(list(in_flight), timeout=0.02 if recorder.unwritten else None, return_when=FIRST_COMPLETED)
             for future in done:
                 item, estimate = in_flight.pop(future)
                 with self._lock:
@@ -562,6 +571,8 @@ class _Recorder:
         # keeps requests in flight, and groups whatever finished meanwhile into one write.
         self._queue: queue.Queue[list[dict[str, Any]] | None] = queue.Queue()
         self._write_error: BaseException | None = None
+        self._written = threading.Condition()
+        self.unwritten = 0  # rows handed to the writer and not yet committed
         self._writer = threading.Thread(target=self._write_loop, name="llm-ledger-writer", daemon=True)
         self._writer.start()
         self.secret = resource._key()
@@ -627,9 +638,18 @@ class _Recorder:
     def flush(self) -> None:
         """Hand the finished rows to the writer; they reach `llm.calls` within one write's time."""
         if self.buffer:
+            with self._written:
+                self.unwritten += len(self.buffer)
             self._queue.put(self.buffer)
             self.buffer = []
         self.last_flush = time.monotonic()
+
+    def wait_for_writes(self, below: int) -> None:
+        """Block until fewer than `below` rows wait for the writer (or a write failed)."""
+        with self._written:
+            self._written.wait_for(lambda: self.unwritten < below or self._write_error is not None)
+        if self._write_error is not None:
+            raise self._write_error
 
     def close(self) -> None:
         """Write everything still buffered or queued, then stop the writer; a failed write raises here."""
@@ -658,3 +678,6 @@ class _Recorder:
                 self.ledger.record(rows)
             except BaseException as error:  # noqa: BLE001 - reported by close(), on the caller's thread
                 self._write_error = self._write_error or error
+            with self._written:
+                self.unwritten -= len(rows)
+                self._written.notify_all()
