@@ -9,6 +9,7 @@ the stack traces. Runs are recorded in `DAGSTER_HOME`, by default the project's 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -28,6 +29,25 @@ def dagster_home() -> Path:
     return home
 
 
+def _no_failure_traces(record: logging.LogRecord) -> bool:
+    """Drop Dagster's step-failure events (message and stack trace) from the console: the run's
+    verdict prints one line per failed step instead, and the full log keeps the traces."""
+    meta = getattr(record, "dagster_meta", {})
+    if str(meta.get("orig_message", "")).startswith("Dependencies for step"):
+        return False  # one line per downstream step of a failure: the verdict counts them
+    event = meta.get("dagster_event")
+    return getattr(event, "event_type_value", None) not in ("STEP_FAILURE", "PIPELINE_FAILURE", "RUN_FAILURE")
+
+
+class _CompactConsoleLogger(logging.Logger):
+    """The class Dagster's console logger is built from during a non-verbose run (it builds a
+    fresh `logging.getLoggerClass()` instance per run, so a filter on a named logger cannot reach it)."""
+
+    def __init__(self, name: str, level: int | str = logging.NOTSET) -> None:
+        super().__init__(name, level)
+        self.addFilter(_no_failure_traces)
+
+
 def _failures(result) -> list[tuple[str, str, str]]:
     """(step, one-line cause, full text) per failed step."""
     failures = []
@@ -41,7 +61,10 @@ def _failures(result) -> list[tuple[str, str, str]]:
             full = cause
         elif data.error:
             error = data.error.cause or data.error if data.error.cls_name == "DagsterExecutionStepExecutionError" else data.error
-            cause = f"{error.cls_name}: {error.message.strip().splitlines()[0] if error.message.strip() else ''}"
+            first = error.message.strip().splitlines()[0] if error.message.strip() else ""
+            # The message starts with the qualified class name: show the short one, once.
+            head, _, rest = first.partition(": ")
+            cause = f"{error.cls_name}: {rest if head.endswith(error.cls_name) else first}"
             full = data.error.to_string()
         else:
             cause = full = "failed (no error recorded)"
@@ -76,6 +99,9 @@ def run_all(selection: str | None = None, *, verbose: bool = False) -> int:
           f"(runs recorded in {home}) ...", flush=True)
     kwargs = {"asset_selection": [dg.AssetKey(k.strip()) for k in selection.split(",")]} if selection else {}
     run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "INFO"}}}}
+    previous_class = logging.getLoggerClass()
+    if not verbose:
+        logging.setLoggerClass(_CompactConsoleLogger)
     with dg.DagsterInstance.get() as instance:
         try:
             result = dg.execute_job(job, instance=instance, run_config=run_config, raise_on_error=False, **kwargs)
@@ -84,6 +110,8 @@ def run_all(selection: str | None = None, *, verbose: bool = False) -> int:
                 raise
             print(f"run not started: {type(error).__name__}: {error}", file=sys.stderr)
             return 1
+        finally:
+            logging.setLoggerClass(previous_class)
         elapsed = time.perf_counter() - started
         if not result.success:
             failures = _failures(result)
