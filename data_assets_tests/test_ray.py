@@ -6,16 +6,12 @@ temporary folder, no dashboard, no usage stats) and stopped by it; see data_asse
 
 from __future__ import annotations
 
-import json
-import os
-import random
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-import yaml
 
 from data_assets.compliance.assets import compliance_documents
 from data_assets.dedup.assets import dedup_documents
@@ -24,6 +20,7 @@ from data_assets.ingest.assets import raw_documents
 from data_assets.profile.assets import raw_profile
 from data_assets.scale import RayResource
 from data_assets.scale.local import LocalRayCluster
+from data_assets_tests.benchmarks.ray_overhead import alpaca_corpus
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 # Columns that differ between any two runs: ids of the run and wall-clock times.
@@ -57,7 +54,7 @@ def _tables(path: str) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _run(root: Path, name: str, assets: list, address: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dg.ExecuteInProcessResult]:
+def _run(root: Path, name: str, assets: list, address: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dg.ExecuteInProcessResult, dict]:
     path = str(root / f"{name}.duckdb")
     monkeypatch.setenv("DATA_ASSETS_DB", path)
     monkeypatch.setenv("DATA_ASSETS_EXPORTS", str(root / f"{name}_exports"))
@@ -96,36 +93,10 @@ def test_whole_graph_on_ray_equals_in_process(cluster, tmp_path, monkeypatch):
     assert not any((tmp_path / "shards").rglob("*.parquet"))
 
 
-def _alpaca_corpus(root: Path, n: int = 20_000, seed: int = 15) -> Path:
-    """`n` train records from Alpaca, most of them planted near-duplicates (edited copies), and an eval
-    source some of whose items were copied into train: the corpus dedup and decontamination act on."""
-    from data_assets_tests.benchmarks.dedup import _mutate
-
-    rows = json.loads((SHARED / "alpaca" / "alpaca_data_random5000.json").read_text(encoding="utf-8"))
-    rng = random.Random(seed)
-    evals, base = rows[:300], rows[300:]
-    train = [dict(r) for r in base]
-    while len(train) < n:
-        source = dict(rng.choice(base if rng.random() < 0.9 else evals))
-        source["output"] = _mutate(source["output"], rng, rng.choice(["typos", "insert", "delete", "truncate", "case"]))
-        train.append(source)
-    rng.shuffle(train)
-    (root / "train.jsonl").write_text("\n".join(json.dumps(r) for r in train), encoding="utf-8")
-    (root / "eval.jsonl").write_text("\n".join(json.dumps(r) for r in evals), encoding="utf-8")
-    fields = {"instruction": "instruction", "input": "input", "response": "output"}
-    sources = {"sources": [
-        {"name": "alpaca", "path": "train.jsonl", "role": "train", "origin": "human", "license": "CC-BY-NC-4.0", "fields": fields},
-        {"name": "alpaca_eval", "path": "eval.jsonl", "role": "eval", "origin": "human", "license": "CC-BY-NC-4.0", "fields": fields},
-    ]}
-    path = root / "sources.yaml"
-    path.write_text(yaml.safe_dump(sources), encoding="utf-8")
-    return path
-
-
 def test_alpaca_corpus_on_ray_equals_in_process(cluster, tmp_path, monkeypatch):
     if not SHARED.is_dir():
         pytest.skip(f"shared datasets not found at {SHARED}")
-    monkeypatch.setenv("DATA_ASSETS_SOURCES", str(_alpaca_corpus(tmp_path)))
+    monkeypatch.setenv("DATA_ASSETS_SOURCES", str(alpaca_corpus(tmp_path)))
     assets = [raw_documents, compliance_documents, dedup_documents, raw_profile]
     local_path, local, _ = _run(tmp_path, "local", assets, "", monkeypatch)
     ray_path, on_ray, ray_metadata = _run(tmp_path, "ray", assets, cluster, monkeypatch)

@@ -22,6 +22,9 @@ from pathlib import Path
 from data_assets.settings import PACKAGE_DIR
 
 
+_DRIVER_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DATA_USAGE_DISABLED": "1"}
+
+
 def free_port() -> int:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -47,7 +50,6 @@ class LocalRayCluster:
                  "--ray-client-server-port": free_port(), "--dashboard-agent-listen-port": free_port(),
                  "--dashboard-agent-grpc-port": free_port(), "--metrics-export-port": free_port(),
                  "--runtime-env-agent-port": free_port()}
-        low = free_port()
         command = [
             str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
             "--port", str(port), "--num-cpus", str(self.num_cpus), "--temp-dir", self.temp_dir,
@@ -55,10 +57,12 @@ class LocalRayCluster:
             "--min-worker-port", "0", "--max-worker-port", "0",
             *[str(part) for item in ports.items() for part in item],
         ]
-        del low
         env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0",
                # Workers import data_assets from the same checkout as this process.
                "PYTHONPATH": os.pathsep.join(p for p in [str(PACKAGE_DIR.parent), os.environ.get("PYTHONPATH", "")] if p)}
+        # This process is the driver: its own usage collection (Ray Data's included) stays off too.
+        self._saved_env = {k: os.environ.get(k) for k in _DRIVER_ENV}
+        os.environ.update(_DRIVER_ENV)
         self._log = open(Path(self.temp_dir) / "ray_start.log", "w")
         self._process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self.address = f"127.0.0.1:{port}"
@@ -107,7 +111,7 @@ class LocalRayCluster:
                 os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait(timeout=10)
         deadline = time.monotonic() + 5
-        while (left := self._leftovers()) and time.monotonic() < deadline:
+        while self._leftovers() and time.monotonic() < deadline:
             time.sleep(0.5)
         for pid in self._leftovers():
             try:
@@ -116,4 +120,9 @@ class LocalRayCluster:
                 pass
         if getattr(self, "_log", None):
             self._log.close()
+        for key, value in getattr(self, "_saved_env", {}).items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         shutil.rmtree(self.temp_dir, ignore_errors=True)
