@@ -73,20 +73,19 @@ class RaySession:
         self.count(target, math.ceil(rows / self.batch_size), time.perf_counter() - started)
         self.rows[target] = rows
 
-    def run_query(self, con: duckdb.DuckDBPyConnection, query: str, fn: Callable[..., pa.Table], name: str,
-                  order_by: str = "record_id", **fn_kwargs) -> pa.Table | None:
-        """`query`'s rows through `fn` on the cluster, back as one Arrow table sorted by `order_by`;
-        None when the query has no rows (there is nothing to send)."""
+    def export_query(self, con: duckdb.DuckDBPyConnection, query: str, name: str) -> int:
+        """DuckDB writes `query`'s rows as the input shards of `name`; returns the row count. The
+        connection is needed only for this: the cluster's work runs after it is closed."""
         with self.phase(f"{name}_export"):
-            _, rows = self.shards.export_query(con, query, f"{name}_in")
-        return self._finish(rows, fn, name, order_by, **fn_kwargs)
+            return self.shards.export_query(con, query, f"{name}_in")[1]
 
-    def run_arrow(self, table: pa.Table, fn: Callable[..., pa.Table], name: str, order_by: str = "record_id", **fn_kwargs) -> pa.Table | None:
+    def export_arrow(self, table: pa.Table, name: str) -> int:
         with self.phase(f"{name}_export"):
-            _, rows = self.shards.export_arrow(table, f"{name}_in")
-        return self._finish(rows, fn, name, order_by, **fn_kwargs)
+            return self.shards.export_arrow(table, f"{name}_in")[1]
 
-    def _finish(self, rows: int, fn, name: str, order_by: str, **fn_kwargs) -> pa.Table | None:
+    def transform(self, name: str, rows: int, fn: Callable[..., pa.Table], order_by: str = "record_id", **fn_kwargs) -> pa.Table | None:
+        """`fn` over every batch of the input shards of `name`, back as one Arrow table sorted by
+        `order_by`; None when there were no rows (nothing to send)."""
         if rows == 0:
             return None
         self.map_batches(f"{name}_in", fn, name, rows, **fn_kwargs)
@@ -99,7 +98,7 @@ class RaySession:
         from data_assets.scale.batches import hash_batch, hashed_features
 
         def hash_on_cluster(texts: pa.Table, scheme):
-            table = self.run_arrow(texts, hash_batch, "dedup_hash", scheme=scheme)
+            table = self.transform("hash", self.export_arrow(texts, "hash"), hash_batch, scheme=scheme)
             if table is None:
                 return hash_texts(texts, scheme)
             # Rows back in the order of `texts` (both by record_id; checked, since alignment is everything).

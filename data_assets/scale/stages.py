@@ -28,7 +28,8 @@ def scan(session: RaySession | None, warehouse: WarehouseResource, query: str, p
         progress = Progress(log, len(raw), label)
         return scan_documents(raw, policy, run_id, advance=progress.advance, text_fields=text_fields)
     with warehouse.connect() as con:
-        table = session.run_query(con, query, scan_batch, "scan", policy=policy, run_id=run_id, text_fields=text_fields)
+        rows = session.export_query(con, query, "scan")
+    table = session.transform("scan", rows, scan_batch, policy=policy, run_id=run_id, text_fields=text_fields)
     if table is None:
         return scan_documents(pd.DataFrame(columns=["record_id", "license", *text_fields]), policy, run_id, text_fields=text_fields)
     with session.phase("scan_merge"):
@@ -42,7 +43,8 @@ def profile(session: RaySession | None, warehouse: WarehouseResource, query: str
             frame = con.execute(query).df()
         return profile_records(frame), len(frame)
     with warehouse.connect() as con:
-        table = session.run_query(con, query, profile_batch, "profile")
+        rows = session.export_query(con, query, "profile")
+    table = session.transform("profile", rows, profile_batch)
     if table is None:
         return profile_records(pd.DataFrame(columns=["record_id", "role", "instruction", "input", "response"])), 0
     with session.phase("profile_merge"):

@@ -54,12 +54,12 @@ def measure(corpus: pa.Table, workers: int, root: str, batch_size: int) -> dict:
         store = ShardStore(root, "scaling", f"workers_{workers}")
         store.clear()
         session = RaySession(address=address, batch_size=batch_size, shards=store)
-        store.export_arrow(corpus, "corpus")
+        session.export_arrow(corpus, "corpus")
         phases = [("scan", scan_batch, {"policy": CompliancePolicy(), "run_id": "scaling", "text_fields": TEXT_FIELDS}),
                   ("hash", hash_batch, {"scheme": DEFAULT_SCHEME}), ("profile", profile_batch, {})]
         for name, fn, kwargs in phases:
             started = time.perf_counter()
-            session.map_batches("corpus", fn, name, n, **kwargs)
+            session.map_batches("corpus_in", fn, name, n, **kwargs)
             out[name] = n / (time.perf_counter() - started)
         started = time.perf_counter()
         features, sigs = hashed_features(store.load("hash", order_by="record_id"), DEFAULT_SCHEME)
