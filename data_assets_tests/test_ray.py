@@ -20,7 +20,7 @@ from data_assets.ingest.assets import raw_documents
 from data_assets.profile.assets import raw_profile
 from data_assets.scale import RayResource
 from data_assets.scale.local import LocalRayCluster
-from data_assets_tests.benchmarks.ray_overhead import alpaca_corpus
+from data_assets_tests.benchmarks.ray_overhead import alpaca_corpus, point_at
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 # Columns that differ between any two runs: ids of the run and wall-clock times.
@@ -55,15 +55,7 @@ def _tables(path: str) -> dict[str, pd.DataFrame]:
 
 
 def _run(root: Path, name: str, assets: list, address: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dg.ExecuteInProcessResult, dict]:
-    path = str(root / f"{name}.duckdb")
-    monkeypatch.setenv("DATA_ASSETS_DB", path)
-    monkeypatch.setenv("DATA_ASSETS_EXPORTS", str(root / f"{name}_exports"))
-    monkeypatch.setenv("DATA_ASSETS_REPORTS", str(root / f"{name}_reports"))
-    monkeypatch.setenv("DATA_ASSETS_SHARDS", str(root / "shards"))
-    if address:
-        monkeypatch.setenv("DATA_ASSETS_RAY_ADDRESS", address)
-    else:
-        monkeypatch.delenv("DATA_ASSETS_RAY_ADDRESS", raising=False)
+    path = point_at(monkeypatch, root, name, address)
     with dg.instance_for_test() as instance:
         result = dg.materialize(assets, resources=build_resources(), instance=instance, raise_on_error=False)
         ray_metadata = {key.to_user_string(): m.asset_materialization.metadata["ray"].value

@@ -86,17 +86,23 @@ def read_input(con: duckdb.DuckDBPyConnection, scheme_name: str) -> tuple[pd.Dat
         ).to_arrow_table()
     finally:
         con.unregister("_dedup_fresh_ids")
-    shingle_values, shingle_offsets = _uint32_from_blobs(cached.column("shingles"))
-    signature_values, _ = _uint32_from_blobs(cached.column("signature"))
+    features, signature_values = stored_features(cached)
+    return records, cached.column("record_id").to_pylist(), features, signature_values, texts
+
+
+def stored_features(table: pa.Table) -> tuple[Features, np.ndarray]:
+    """Features and the flat signature values of rows in `dedup.signatures`' columns, in the rows' order."""
+    shingle_values, shingle_offsets = _uint32_from_blobs(table.column("shingles"))
+    signature_values, _ = _uint32_from_blobs(table.column("signature"))
     features = Features(
-        n_words=cached.column("n_words").to_numpy().astype(np.int64),
-        text_key=cached.column("text_key").to_numpy().astype(np.uint64),
-        prompt_key=cached.column("prompt_key").to_numpy().astype(np.uint64),
-        response_key=cached.column("response_key").to_numpy().astype(np.uint64),
+        n_words=table.column("n_words").to_numpy().astype(np.int64),
+        text_key=table.column("text_key").to_numpy().astype(np.uint64),
+        prompt_key=table.column("prompt_key").to_numpy().astype(np.uint64),
+        response_key=table.column("response_key").to_numpy().astype(np.uint64),
         shingle_offsets=shingle_offsets,
         shingle_values=shingle_values,
     )
-    return records, cached.column("record_id").to_pylist(), features, signature_values, texts
+    return features, signature_values
 
 
 def hash_texts(texts: pa.Table, scheme: MinHashScheme) -> tuple[Features, np.ndarray]:

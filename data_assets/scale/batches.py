@@ -16,7 +16,7 @@ import pyarrow as pa
 from data_assets.compliance.policy import CompliancePolicy
 from data_assets.compliance.scan import FINDING_COLUMNS, PASSTHROUGH, StageResult, _reason_kind, scan_documents
 from data_assets.dedup.minhash import MinHashScheme
-from data_assets.dedup.stage import _blob_column, _uint32_from_blobs, hash_texts
+from data_assets.dedup.stage import _blob_column, hash_texts, stored_features
 from data_assets.dedup.text import Features
 from data_assets.profile.stats import TEXT_FIELDS as PROFILE_FIELDS
 from data_assets.profile.stats import record_statistics
@@ -101,17 +101,8 @@ def hash_batch(batch: pa.Table, scheme: MinHashScheme) -> pa.Table:
 
 
 def hashed_features(table: pa.Table, scheme: MinHashScheme) -> tuple[Features, np.ndarray]:
-    """Features and signatures from `hash_batch` rows, in the rows' order."""
-    shingle_values, shingle_offsets = _uint32_from_blobs(table.column("shingles"))
-    signature_values, _ = _uint32_from_blobs(table.column("signature"))
-    features = Features(
-        n_words=table.column("n_words").to_numpy().astype(np.int64),
-        text_key=table.column("text_key").to_numpy().astype(np.uint64),
-        prompt_key=table.column("prompt_key").to_numpy().astype(np.uint64),
-        response_key=table.column("response_key").to_numpy().astype(np.uint64),
-        shingle_offsets=shingle_offsets.astype(np.int64),
-        shingle_values=shingle_values,
-    )
+    """Features and (records, num_perm) signatures from `hash_batch` rows, in the rows' order."""
+    features, signature_values = stored_features(table)
     return features, signature_values.reshape(table.num_rows, scheme.num_perm)
 
 

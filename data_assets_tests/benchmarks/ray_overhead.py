@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -50,20 +51,29 @@ def alpaca_corpus(root: Path, n: int = 20_000, seed: int = 15) -> Path:
     return path
 
 
-def _timed_stages(root: Path, name: str, address: str) -> dict[str, float]:
+def point_at(env: pytest.MonkeyPatch, root: Path, name: str, address: str) -> str:
+    """A run's own warehouse, exports and reports under `root`, on the Ray cluster at `address` (empty:
+    in-process); returns the warehouse path."""
+    path = str(root / f"{name}.duckdb")
+    env.setenv("DATA_ASSETS_DB", path)
+    env.setenv("DATA_ASSETS_EXPORTS", str(root / f"{name}_exports"))
+    env.setenv("DATA_ASSETS_REPORTS", str(root / f"{name}_reports"))
+    env.setenv("DATA_ASSETS_SHARDS", str(root / "shards"))
+    if address:
+        env.setenv("DATA_ASSETS_RAY_ADDRESS", address)
+    else:
+        env.delenv("DATA_ASSETS_RAY_ADDRESS", raising=False)
+    return path
+
+
+def _timed_stages(env: pytest.MonkeyPatch, root: Path, name: str, address: str) -> dict[str, float]:
     from data_assets.compliance.assets import compliance_documents
     from data_assets.dedup.assets import dedup_documents
     from data_assets.ingest.assets import raw_documents
     from data_assets.profile.assets import raw_profile
     from data_assets.warehouse import WarehouseResource
 
-    os.environ["DATA_ASSETS_DB"] = str(root / f"{name}.duckdb")
-    os.environ["DATA_ASSETS_REPORTS"] = str(root / f"{name}_reports")
-    os.environ["DATA_ASSETS_SHARDS"] = str(root / "shards")
-    if address:
-        os.environ["DATA_ASSETS_RAY_ADDRESS"] = address
-    else:
-        os.environ.pop("DATA_ASSETS_RAY_ADDRESS", None)
+    point_at(env, root, name, address)
     resources = {"warehouse": WarehouseResource()}
     seconds = {}
     with dg.instance_for_test() as instance:
@@ -80,23 +90,14 @@ def main() -> dict:
 
     records = int(os.environ.get("RAY_BENCH_RECORDS", "20000"))
     repeats = int(os.environ.get("RAY_BENCH_REPEATS", "1"))
-    saved = {k: os.environ.get(k) for k in ("DATA_ASSETS_DB", "DATA_ASSETS_REPORTS", "DATA_ASSETS_SHARDS",
-                                             "DATA_ASSETS_RAY_ADDRESS", "DATA_ASSETS_SOURCES")}
-    try:
-        with tempfile.TemporaryDirectory() as tmp, LocalRayCluster(num_cpus=2) as address:
-            root = Path(tmp)
-            os.environ["DATA_ASSETS_SOURCES"] = str(alpaca_corpus(root, records))
-            runs: dict[str, list[dict]] = {"in_process": [], "ray": []}
-            for i in range(repeats):
-                # Alternating, so both paths see the same background load on the shared machine.
-                runs["in_process"].append(_timed_stages(root, f"local{i}", ""))
-                runs["ray"].append(_timed_stages(root, f"ray{i}", address))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with pytest.MonkeyPatch.context() as env, tempfile.TemporaryDirectory() as tmp, LocalRayCluster(num_cpus=2) as address:
+        root = Path(tmp)
+        env.setenv("DATA_ASSETS_SOURCES", str(alpaca_corpus(root, records)))
+        runs: dict[str, list[dict]] = {"in_process": [], "ray": []}
+        for i in range(repeats):
+            # Alternating, so both paths see the same background load on the shared machine.
+            runs["in_process"].append(_timed_stages(env, root, f"local{i}", ""))
+            runs["ray"].append(_timed_stages(env, root, f"ray{i}", address))
     rows = []
     for stage in runs["in_process"][0]:
         local = statistics.median(r[stage] for r in runs["in_process"])
