@@ -49,6 +49,9 @@ nightly = dg.ScheduleDefinition(
 
 
 def build_resources() -> dict:
+    # The `ray` resource (data_assets.scale.RayResource) is not listed here: compliance, dedup and the
+    # profiles carry it as their own default (DEFAULT_RAY), in-process unless DATA_ASSETS_RAY_ADDRESS
+    # names a cluster; Dagster refuses a second definition of the same key.
     resources: dict = {"warehouse": WarehouseResource()}
     resources["llm"] = LLMResource.from_env()
     resources["embeddings"] = EmbeddingsResource()
