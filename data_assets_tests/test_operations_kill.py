@@ -83,3 +83,28 @@ def test_a_run_killed_mid_step_does_not_wedge_the_next_run(tmp_path: Path):
         assert instance.get_run_by_id(dead_run_id).status == dg.DagsterRunStatus.FAILURE
         assert instance.event_log_storage.get_concurrency_info("duckdb").claimed_slots == []
     assert _tables(env["DATA_ASSETS_DB"]) == _tables(clean_env["DATA_ASSETS_DB"])
+
+
+def test_a_step_waiting_for_a_live_holder_says_who_holds_the_slot_and_runs_once_it_is_freed(tmp_path: Path):
+    from data_assets.runs.recovery import own_tags
+
+    env = _environment(tmp_path / "waiting")
+    with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        # A live run (this test's own process) holds the only slot of the pool.
+        holder = instance.add_run(dg.DagsterRun(job_name="nightly_job", run_id="a1b2c3d4-live-holder",
+                                                status=dg.DagsterRunStatus.STARTED, tags=own_tags()))
+        instance.event_log_storage.initialize_concurrency_limit_to_default("duckdb")
+        assert instance.event_log_storage.claim_concurrency_slot("duckdb", holder.run_id, "dedup_documents").is_claimed
+        waiting = subprocess.Popen([sys.executable, "-m", "data_assets", "run", "--select", "raw_documents"], cwd=PROJECT,
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines: list[str] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any("for a slot of pool duckdb" in line for line in lines):
+            lines.append(waiting.stdout.readline())
+        assert any("raw_documents waits" in line and "held by run a1b2c3d4 step dedup_documents (started, pid "
+                   f"{os.getpid()} alive)" in line for line in lines), "".join(lines)[-3000:]
+        instance.event_log_storage.free_concurrency_slots_for_run(holder.run_id)
+        output = waiting.communicate(timeout=300)[0]
+    assert waiting.returncode == 0, output[-3000:]
+    assert "got a slot of pool duckdb after waiting" in output
+    assert "recovered a dead run" not in "".join(lines) + output  # a live holder is never taken for dead
