@@ -20,10 +20,9 @@ import os
 import queue
 import threading
 import time
-from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import dagster as dg
@@ -41,6 +40,7 @@ from data_assets.llm.pricing import (
     is_listed,
 )
 from data_assets.llm.types import LLMRequest, LLMResult, ModelRole
+from data_assets.llm.usage import Pending, Usage, count_final
 from data_assets.warehouse.resource import WarehouseResource
 
 logger = logging.getLogger(__name__)
@@ -58,77 +58,10 @@ class SpendCapReached(RuntimeError):
 
 
 @dataclass
-class Usage:
-    """What one asset step asked of the LLM layer; `as_metadata()` is what the asset shows."""
-
-    provider: str = ""
-    mode: str = "sync"
-    models: dict[str, str] = field(default_factory=dict)
-    requests: int = 0
-    unique_requests: int = 0
-    cache_hits: int = 0
-    calls_made: int = 0
-    ok: int = 0
-    failed: int = 0
-    declined: int = 0
-    skipped: int = 0
-    cap_skipped: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
-    attempts: int = 0
-    failures_by_type: Counter = field(default_factory=Counter)
-    retried_faults: Counter = field(default_factory=Counter)
-    declined_reasons: Counter = field(default_factory=Counter)
-    spend_cap: str = ""
-    batch_ids: list[str] = field(default_factory=list)
-    unlisted_models: set[str] = field(default_factory=set)
-
-    def as_metadata(self) -> dict[str, Any]:
-        return {
-            "llm/provider": self.provider,
-            "llm/mode": self.mode,
-            "llm/models": dict(self.models),
-            "llm/requests": self.requests,
-            "llm/cache_hits": self.cache_hits,
-            "llm/calls_made": self.calls_made,
-            "llm/ok": self.ok,
-            "llm/failed": self.failed,
-            "llm/declined": self.declined,
-            "llm/skipped": self.skipped,
-            "llm/input_tokens": self.input_tokens,
-            "llm/output_tokens": self.output_tokens,
-            "llm/cache_read_tokens": self.cache_read_tokens,
-            "llm/cache_write_tokens": self.cache_write_tokens,
-            "llm/cost_usd": round(self.cost_usd, 6),
-            "llm/attempts": self.attempts,
-            "llm/failures_by_type": dict(self.failures_by_type),
-            "llm/retried_faults": dict(self.retried_faults),
-            "llm/declined_reasons": dict(self.declined_reasons.most_common(10)),
-            "llm/spend_cap_hit": bool(self.spend_cap),
-            "llm/spend_cap": self.spend_cap or "not reached",
-            # Said plainly: a stage whose requests the cap left unsent has incomplete results.
-            "llm/cut_short_by_spend_cap": (f"yes: {self.cap_skipped} of {self.unique_requests} requests not sent "
-                                           f"({self.spend_cap})") if self.cap_skipped else "no",
-            "llm/batch_ids": list(self.batch_ids),
-            "llm/unpriced_models": sorted(self.unlisted_models),
-        }
-
-
-@dataclass
 class _RunSpend:
     requests: int = 0
     usd: float = 0.0
     reserved_usd: float = 0.0
-
-
-@dataclass
-class _Pending:
-    key: str
-    request: LLMRequest
-    model: str
 
 
 def estimate_cost(request: LLMRequest, model: str, *, batch: bool = False, validation_retries: int = 0) -> float:
@@ -280,29 +213,29 @@ class LLMResource(dg.ConfigurableResource):
             raise LLMConfigError(f"unknown LLM mode {self.mode!r}: use sync or batch")
 
         keys: list[str] = []
-        unique: dict[str, _Pending] = {}
+        unique: dict[str, Pending] = {}
         for request in requests:
             model = self.model_for(request.model_role)
             if provider == ANTHROPIC_PROVIDER and not is_listed(model):
                 usage.unlisted_models.add(model)
             key = request_hash(request, model)
             keys.append(key)
-            unique.setdefault(key, _Pending(key, request, model))
+            unique.setdefault(key, Pending(key, request, model))
         usage.requests += len(keys)
         usage.unique_requests += len(unique)
 
         ledger = self._ledger()
         rows = ledger.lookup(unique)
         results: dict[str, LLMResult] = {}
-        todo: list[_Pending] = []
-        pending_batches: dict[str, list[_Pending]] = {}
+        todo: list[Pending] = []
+        pending_batches: dict[str, list[Pending]] = {}
         for key, item in unique.items():
             row = rows.get(key)
             cached = self._from_cache(item, row, provider)
             if cached is not None:
                 results[key] = cached
                 usage.cache_hits += 1
-                self._count_final(usage, cached)
+                count_final(usage, cached)
             elif row is not None and row["status"] == "pending" and row["batch_id"]:
                 pending_batches.setdefault(row["batch_id"], []).append(item)
             else:
@@ -340,7 +273,7 @@ class LLMResource(dg.ConfigurableResource):
 
     # ---- cache -----------------------------------------------------------------------------
 
-    def _from_cache(self, item: _Pending, row: dict[str, Any] | None, provider: str) -> LLMResult | None:
+    def _from_cache(self, item: Pending, row: dict[str, Any] | None, provider: str) -> LLMResult | None:
         if row is None:
             return None
         status = row["status"]
@@ -360,7 +293,7 @@ class LLMResource(dg.ConfigurableResource):
         return self._result(item, row, status="ok", output=output, cached=True)
 
     @staticmethod
-    def _result(item: _Pending, row: dict[str, Any], *, status: str, output: Any, cached: bool) -> LLMResult:
+    def _result(item: Pending, row: dict[str, Any], *, status: str, output: Any, cached: bool) -> LLMResult:
         return LLMResult(
             request_hash=item.key, task=item.request.task, status=status,  # type: ignore[arg-type]
             provider=row["provider"], model=row["model"], output=output, text=row["response"],
@@ -369,18 +302,6 @@ class LLMResource(dg.ConfigurableResource):
             output_tokens=0 if cached else int(row["output_tokens"]),
             cost_usd=0.0 if cached else float(row["cost_usd"]),
         )
-
-    @staticmethod
-    def _count_final(usage: Usage, result: LLMResult) -> None:
-        if result.status == "ok":
-            usage.ok += 1
-        elif result.status == "failed":
-            usage.failed += 1
-        elif result.status == "declined":
-            usage.declined += 1
-            usage.declined_reasons[result.error or ""] += 1
-        else:
-            usage.skipped += 1
 
     # ---- spend caps ------------------------------------------------------------------------
 
@@ -394,7 +315,7 @@ class LLMResource(dg.ConfigurableResource):
 
     # ---- providers ---------------------------------------------------------------------------
 
-    def _run_offline(self, todo: list[_Pending], recorder: _Recorder) -> None:
+    def _run_offline(self, todo: list[Pending], recorder: _Recorder) -> None:
         for item in todo:
             reason = self._cap_reason(recorder.spend)
             if reason:
@@ -403,13 +324,13 @@ class LLMResource(dg.ConfigurableResource):
             recorder.spend.requests += 1
             recorder.finish(item, offline.answer(item.request), mode="sync")
 
-    def _run_sync(self, todo: list[_Pending], recorder: _Recorder) -> None:
+    def _run_sync(self, todo: list[Pending], recorder: _Recorder) -> None:
         if not todo:
             return
         client = self._claude()
         secret = self._key()
         queue = list(reversed(todo))
-        in_flight: dict[Future, tuple[_Pending, float]] = {}
+        in_flight: dict[Future, tuple[Pending, float]] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.max_in_flight), thread_name_prefix="llm") as pool:
             try:
                 self._sync_loop(pool, client, secret, queue, in_flight, recorder)
@@ -423,8 +344,8 @@ class LLMResource(dg.ConfigurableResource):
                         recorder.finish(in_flight[future][0], future.result(), mode="sync", write=False)
                 raise
 
-    def _sync_loop(self, pool: ThreadPoolExecutor, client: Any, secret: str | None, queue: list[_Pending],
-                   in_flight: dict[Future, tuple[_Pending, float]], recorder: _Recorder) -> None:
+    def _sync_loop(self, pool: ThreadPoolExecutor, client: Any, secret: str | None, queue: list[Pending],
+                   in_flight: dict[Future, tuple[Pending, float]], recorder: _Recorder) -> None:
         limit = max(1, self.max_in_flight)
         while queue or in_flight:
             # Replies received and not yet in llm.calls count against a second `limit`: a process
@@ -466,17 +387,17 @@ class LLMResource(dg.ConfigurableResource):
                 recorder.finish(item, outcome, mode="sync", write=False)
             recorder.flush()
 
-    def _run_batches(self, todo: list[_Pending], pending: dict[str, list[_Pending]], recorder: _Recorder) -> None:
+    def _run_batches(self, todo: list[Pending], pending: dict[str, list[Pending]], recorder: _Recorder) -> None:
         client = self._claude()
         secret = self._key()
         ledger = recorder.ledger
-        batches: dict[str, dict[str, _Pending]] = {
+        batches: dict[str, dict[str, Pending]] = {
             batch_id: {item.key: item for item in items} for batch_id, items in pending.items()
         }
         for batch_id in batches:
             recorder.log.info(f"llm: resuming Message Batch {batch_id} ({len(batches[batch_id])} requests pending)")
 
-        submit: list[_Pending] = []
+        submit: list[Pending] = []
         batch_estimate = 0.0
         for index, item in enumerate(todo):
             estimate = estimate_cost(item.request, item.model, batch=True)
@@ -580,7 +501,7 @@ class _Recorder:
 
         self.progress = Progress(log, total, "llm requests")
 
-    def row(self, item: _Pending, outcome: CallOutcome, *, mode: str, cost: float = 0.0) -> dict[str, Any]:
+    def row(self, item: Pending, outcome: CallOutcome, *, mode: str, cost: float = 0.0) -> dict[str, Any]:
         return {
             "request_hash": item.key, "task": item.request.task, "prompt_version": item.request.prompt_version,
             "provider": self.provider, "model": item.model, "mode": mode, "status": outcome.status,
@@ -591,7 +512,7 @@ class _Recorder:
             "run_id": self.run_id, "batch_id": outcome.batch_id, "custom_id": outcome.custom_id,
         }
 
-    def finish(self, item: _Pending, outcome: CallOutcome, *, mode: str, write: bool = True) -> None:
+    def finish(self, item: Pending, outcome: CallOutcome, *, mode: str, write: bool = True) -> None:
         cost = cost_usd(item.model, input_tokens=outcome.input_tokens, output_tokens=outcome.output_tokens,
                         cache_write_tokens=outcome.cache_write_tokens, cache_read_tokens=outcome.cache_read_tokens,
                         batch=mode == "batch")
@@ -616,14 +537,14 @@ class _Recorder:
             output_tokens=outcome.output_tokens, cost_usd=cost,
         )
         self.results[item.key] = result
-        LLMResource._count_final(usage, result)
+        count_final(usage, result)
         self.buffer.append(row)
         self.progress.advance()
         # Offline answers arrive thousands a second: write them in small groups, not one connection each.
         if write and (len(self.buffer) >= 64 or time.monotonic() - self.last_flush > 1.0):
             self.flush()
 
-    def skip(self, item: _Pending, reason: str, cap: bool = True) -> None:
+    def skip(self, item: Pending, reason: str, cap: bool = True) -> None:
         if cap:
             self.usage.cap_skipped += 1
         if cap and not self.usage.spend_cap:
@@ -632,7 +553,7 @@ class _Recorder:
         result = LLMResult(request_hash=item.key, task=item.request.task, status="skipped", provider=self.provider,
                            model=item.model, error=f"not sent: {reason}" if cap else reason)
         self.results[item.key] = result
-        LLMResource._count_final(self.usage, result)
+        count_final(self.usage, result)
         self.progress.advance()
 
     def flush(self) -> None:
