@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import dagster as dg
@@ -39,6 +38,7 @@ from data_assets.llm.pricing import (
     cost_usd,
     is_listed,
 )
+from data_assets.llm.spend import MAX_USD_ENV, RunSpend, SpendCapReached, cap_reason, estimate_cost
 from data_assets.llm.types import LLMRequest, LLMResult, ModelRole
 from data_assets.llm.usage import Pending, Usage, count_final
 from data_assets.warehouse.resource import WarehouseResource
@@ -46,35 +46,10 @@ from data_assets.warehouse.resource import WarehouseResource
 logger = logging.getLogger(__name__)
 
 ProviderChoice = Literal["", "auto", "offline", "anthropic"]
-MAX_USD_ENV = "DATA_ASSETS_MAX_USD_PER_RUN"  # the dollar cap from the environment (`--max-usd` sets it)
 
 
 class LLMConfigError(ValueError):
     """The LLM layer is configured in a way it refuses to guess around (e.g. Claude asked for, no key)."""
-
-
-class SpendCapReached(RuntimeError):
-    """Raised after a run's results are saved, when a cap was hit and `fail_on_spend_cap` is set."""
-
-
-@dataclass
-class _RunSpend:
-    requests: int = 0
-    usd: float = 0.0
-    reserved_usd: float = 0.0
-
-
-def estimate_cost(request: LLMRequest, model: str, *, batch: bool = False, validation_retries: int = 0) -> float:
-    """An upper-end guess of a request's price before it is sent, used to stop short of a dollar
-    cap with requests in flight: ~3 characters per token in, the full `max_tokens` out, once per
-    ask: a structured reply that fails validation is asked again up to `validation_retries`
-    times, and every ask is billed."""
-    chars = len(request.system) + sum(len(str(m.get("content", ""))) for m in request.messages)
-    asks = 1
-    if request.output_model is not None:
-        chars += len(str(request.output_model.model_json_schema()))
-        asks += max(0, validation_retries)
-    return asks * cost_usd(model, input_tokens=chars // 3 + 50, output_tokens=request.max_tokens, batch=batch)
 
 
 class LLMResource(dg.ConfigurableResource):
@@ -107,7 +82,7 @@ class LLMResource(dg.ConfigurableResource):
     _client: Any = PrivateAttr(default=None)
     _usage: dict[str, Usage] = PrivateAttr(default_factory=dict)
     _scope: str = PrivateAttr(default="default")
-    _spend: dict[str, _RunSpend] = PrivateAttr(default_factory=dict)
+    _spend: dict[str, RunSpend] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def from_env(cls, **config: Any) -> LLMResource:
@@ -166,7 +141,7 @@ class LLMResource(dg.ConfigurableResource):
 
     # ---- usage -----------------------------------------------------------------------------
 
-    def _enter_scope(self, context: Any) -> tuple[Usage, _RunSpend, str | None]:
+    def _enter_scope(self, context: Any) -> tuple[Usage, RunSpend, str | None]:
         run_id = None
         step = "default"
         if context is not None:
@@ -182,7 +157,7 @@ class LLMResource(dg.ConfigurableResource):
         with self._lock:
             self._scope = scope
             usage = self._usage.setdefault(scope, Usage())
-            spend = self._spend.setdefault(run_id or "default", _RunSpend())
+            spend = self._spend.setdefault(run_id or "default", RunSpend())
         return usage, spend, run_id
 
     def reset_usage(self) -> None:
@@ -303,17 +278,10 @@ class LLMResource(dg.ConfigurableResource):
             cost_usd=0.0 if cached else float(row["cost_usd"]),
         )
 
-    # ---- spend caps ------------------------------------------------------------------------
-
-    def _cap_reason(self, spend: _RunSpend, next_estimate: float = 0.0) -> str:
-        if self.max_requests_per_run is not None and spend.requests >= self.max_requests_per_run:
-            return f"max_requests_per_run={self.max_requests_per_run}"
-        if self.max_usd_per_run is not None and next_estimate > 0 and \
-                spend.usd + spend.reserved_usd + next_estimate > self.max_usd_per_run:
-            return f"max_usd_per_run=${self.max_usd_per_run:g}"
-        return ""
-
     # ---- providers ---------------------------------------------------------------------------
+
+    def _cap_reason(self, spend: RunSpend, next_estimate: float = 0.0) -> str:
+        return cap_reason(spend, self.max_requests_per_run, self.max_usd_per_run, next_estimate)
 
     def _run_offline(self, todo: list[Pending], recorder: _Recorder) -> None:
         for item in todo:
@@ -476,7 +444,7 @@ def _custom_id(key: str) -> str:
 class _Recorder:
     """Prices finished requests, counts them, and writes them to `llm.calls` a few at a time."""
 
-    def __init__(self, resource: LLMResource, ledger: Ledger, usage: Usage, spend: _RunSpend, provider: str,
+    def __init__(self, resource: LLMResource, ledger: Ledger, usage: Usage, spend: RunSpend, provider: str,
                  run_id: str | None, results: dict[str, LLMResult], log: Any, total: int):
         self.resource = resource
         self.ledger = ledger
