@@ -24,9 +24,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Literal
 
 import dagster as dg
-from pydantic import Field, PrivateAttr, ValidationError
+from pydantic import Field, PrivateAttr
 
 from data_assets.llm import claude, offline
+from data_assets.llm.cache import from_cache
 from data_assets.llm.ledger import CallOutcome, Ledger, request_hash
 from data_assets.llm.pricing import (
     ANTHROPIC_PROVIDER,
@@ -205,7 +206,7 @@ class LLMResource(dg.ConfigurableResource):
         pending_batches: dict[str, list[Pending]] = {}
         for key, item in unique.items():
             row = rows.get(key)
-            cached = self._from_cache(item, row, provider)
+            cached = from_cache(item, row)
             if cached is not None:
                 results[key] = cached
                 usage.cache_hits += 1
@@ -244,38 +245,6 @@ class LLMResource(dg.ConfigurableResource):
         if usage.spend_cap and self.fail_on_spend_cap:
             raise SpendCapReached(f"LLM spend cap reached ({usage.spend_cap}); results so far are saved in llm.calls")
         return out
-
-    # ---- cache -----------------------------------------------------------------------------
-
-    def _from_cache(self, item: Pending, row: dict[str, Any] | None, provider: str) -> LLMResult | None:
-        if row is None:
-            return None
-        status = row["status"]
-        if status == "declined":
-            # A decline is an answer: asking the same model the same thing again changes nothing, and
-            # a re-run with unchanged inputs must make zero calls. Offline handlers that learn a new
-            # task come with a new OFFLINE_MODEL version, which changes every request hash.
-            return self._result(item, row, status="declined", output=None, cached=True)
-        if status != "ok":
-            return None
-        output = None
-        if item.request.output_model is not None:
-            try:
-                output = item.request.output_model.model_validate_json(row["response"] or "")
-            except ValidationError:
-                return None  # stored under an older definition of the model: ask again
-        return self._result(item, row, status="ok", output=output, cached=True)
-
-    @staticmethod
-    def _result(item: Pending, row: dict[str, Any], *, status: str, output: Any, cached: bool) -> LLMResult:
-        return LLMResult(
-            request_hash=item.key, task=item.request.task, status=status,  # type: ignore[arg-type]
-            provider=row["provider"], model=row["model"], output=output, text=row["response"],
-            error=row["error"], cached=cached,
-            input_tokens=0 if cached else int(row["input_tokens"]),
-            output_tokens=0 if cached else int(row["output_tokens"]),
-            cost_usd=0.0 if cached else float(row["cost_usd"]),
-        )
 
     # ---- providers ---------------------------------------------------------------------------
 
