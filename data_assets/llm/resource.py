@@ -1,16 +1,15 @@
 """`LLMResource`, the Dagster resource every model-calling asset uses (resource key "llm").
 
 One path for every request, whoever answers it:
-1. hash the request (`ledger.request_hash`) and look it up in `llm.calls`; an `ok` or a
-   `declined` row answers it with no call (a decline is an answer; an offline handler that
-   learns a task comes with a new OFFLINE_MODEL version, which changes the hash); a `failed` row,
-   a truncated reply included, is asked again;
-2. collect any Message Batch still carrying it from an interrupted run;
-3. send the rest to the provider (Claude sync, Claude batch, or offline), at most
-   `max_in_flight` at a time, stopping at the per-run spend caps;
-4. write each finished request to `llm.calls` as it finishes, priced from `pricing.PRICES`.
+1. hash the request (`ledger.request_hash`) and look it up in `llm.calls`; `cache.from_cache`
+   decides whether the row answers it (`ok` and `declined` rows do; `failed`, truncated
+   replies included, are asked again);
+2. collect any Message Batch still carrying it from an interrupted run (`batch.py`);
+3. send the rest to the provider (Claude sync in `sync.py`, Claude batch in `batch.py`, or
+   `offline.py`), at most `max_in_flight` at a time, stopping at the per-run caps (`spend.py`);
+4. price, count and write each finished request to `llm.calls` as it arrives (`recorder.py`).
 
-Usage is counted per asset step and reported by `usage_metadata()` in the asset's metadata.
+Usage is counted per asset step (`usage.py`) and reported by `usage_metadata()` in the asset's metadata.
 """
 
 from __future__ import annotations
@@ -18,17 +17,16 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Literal
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from data_assets.llm import claude, offline
+from data_assets.llm.batch import run_batches
 from data_assets.llm.cache import from_cache
-from data_assets.llm.ledger import CallOutcome, Ledger, request_hash
+from data_assets.llm.ledger import Ledger, request_hash
 from data_assets.llm.pricing import (
     ANTHROPIC_PROVIDER,
     DEFAULT_GENERATE_MODEL,
@@ -38,7 +36,9 @@ from data_assets.llm.pricing import (
     is_listed,
 )
 from data_assets.llm.recorder import Recorder
-from data_assets.llm.spend import MAX_USD_ENV, RunSpend, SpendCapReached, cap_reason, estimate_cost
+# estimate_cost and SpendCapReached are imported from here by callers that predate the split.
+from data_assets.llm.spend import MAX_USD_ENV, RunSpend, SpendCapReached, cap_reason, estimate_cost  # noqa: F401
+from data_assets.llm.sync import run_sync
 from data_assets.llm.types import LLMRequest, LLMResult, ModelRole
 from data_assets.llm.usage import Pending, Usage, count_final
 from data_assets.warehouse.resource import WarehouseResource
@@ -225,11 +225,11 @@ class LLMResource(dg.ConfigurableResource):
             if provider == OFFLINE_PROVIDER:
                 self._run_offline(todo, recorder)
             elif self.mode == "batch" or pending_batches:
-                self._run_batches(todo if self.mode == "batch" else [], pending_batches, recorder)
+                run_batches(self, todo if self.mode == "batch" else [], pending_batches, recorder)
                 if self.mode != "batch":
-                    self._run_sync(todo, recorder)
+                    run_sync(self, todo, recorder)
             else:
-                self._run_sync(todo, recorder)
+                run_sync(self, todo, recorder)
         finally:
             # Also on the way out of an interrupted run: whatever finished is written before we go.
             recorder.close()
@@ -259,151 +259,3 @@ class LLMResource(dg.ConfigurableResource):
                 continue
             recorder.spend.requests += 1
             recorder.finish(item, offline.answer(item.request), mode="sync")
-
-    def _run_sync(self, todo: list[Pending], recorder: Recorder) -> None:
-        if not todo:
-            return
-        client = self._claude()
-        secret = self._key()
-        queue = list(reversed(todo))
-        in_flight: dict[Future, tuple[Pending, float]] = {}
-        with ThreadPoolExecutor(max_workers=max(1, self.max_in_flight), thread_name_prefix="llm") as pool:
-            try:
-                self._sync_loop(pool, client, secret, queue, in_flight, recorder)
-            except BaseException:
-                # Interrupted: requests already sent are paid for, so wait for them and keep their answers.
-                for future in in_flight:
-                    future.cancel()
-                done, _ = wait(list(in_flight), timeout=self.timeout_s * (self.max_retries + 1))
-                for future in done:
-                    if not future.cancelled() and future.exception() is None:
-                        recorder.finish(in_flight[future][0], future.result(), mode="sync", write=False)
-                raise
-
-    def _sync_loop(self, pool: ThreadPoolExecutor, client: Any, secret: str | None, queue: list[Pending],
-                   in_flight: dict[Future, tuple[Pending, float]], recorder: Recorder) -> None:
-        limit = max(1, self.max_in_flight)
-        while queue or in_flight:
-            # Replies received and not yet in llm.calls count against a second `limit`: a process
-            # killed at any moment has sent at most 2 x `limit` requests it did not record (those in
-            # flight and those waiting for their write), and pays for at most those again. One write
-            # takes tens of milliseconds, so making a slot wait for its own write costs a fifth of
-            # the throughput (benchmarks/llm.py); the second window keeps it.
-            if queue and not in_flight:
-                recorder.wait_for_writes(below=2 * limit)
-            while queue and len(in_flight) < limit and len(in_flight) + recorder.unwritten < 2 * limit:
-                item = queue.pop()
-                estimate = estimate_cost(item.request, item.model, validation_retries=self.max_validation_retries)
-                reason = self._cap_reason(recorder.spend, estimate)
-                if reason:
-                    recorder.skip(item, reason)
-                    for rest in reversed(queue):
-                        recorder.skip(rest, reason)
-                    queue.clear()
-                    break
-                with self._lock:
-                    recorder.spend.requests += 1
-                    recorder.spend.reserved_usd += estimate
-                future = pool.submit(claude.call, client, item.request, item.model,
-                                     max_validation_retries=self.max_validation_retries, secret=secret)
-                in_flight[future] = (item, estimate)
-            if not in_flight:
-                continue
-            # Also wake when the writer commits, so a slot freed by a write is refilled at once.
-            done, _ = wait(list(in_flight), timeout=0.02 if recorder.unwritten else None, return_when=FIRST_COMPLETED)
-            for future in done:
-                item, estimate = in_flight.pop(future)
-                with self._lock:
-                    recorder.spend.reserved_usd -= estimate
-                try:
-                    outcome = future.result()
-                except Exception as error:  # noqa: BLE001 - one bad request never sinks the others
-                    outcome = CallOutcome(status="failed", failure_type=type(error).__name__, attempts=1,
-                                          error=claude.scrub(f"{type(error).__name__}: {error}", secret))
-                recorder.finish(item, outcome, mode="sync", write=False)
-            recorder.flush()
-
-    def _run_batches(self, todo: list[Pending], pending: dict[str, list[Pending]], recorder: Recorder) -> None:
-        client = self._claude()
-        secret = self._key()
-        ledger = recorder.ledger
-        batches: dict[str, dict[str, Pending]] = {
-            batch_id: {item.key: item for item in items} for batch_id, items in pending.items()
-        }
-        for batch_id in batches:
-            recorder.log.info(f"llm: resuming Message Batch {batch_id} ({len(batches[batch_id])} requests pending)")
-
-        submit: list[Pending] = []
-        batch_estimate = 0.0
-        for index, item in enumerate(todo):
-            estimate = estimate_cost(item.request, item.model, batch=True)
-            reason = self._cap_reason(recorder.spend, batch_estimate + estimate)
-            if reason:
-                for rest in todo[index:]:
-                    recorder.skip(rest, reason)
-                break
-            recorder.spend.requests += 1
-            batch_estimate += estimate
-            submit.append(item)
-        if submit:
-            custom_ids = {item.key: _custom_id(item.key) for item in submit}
-            batch = client.messages.batches.create(requests=[
-                {"custom_id": custom_ids[item.key], "params": claude.message_params(item.request, item.model)}
-                for item in submit
-            ])
-            ledger.record_batch(batch.id, ANTHROPIC_PROVIDER, len(submit), recorder.run_id, [
-                recorder.row(item, CallOutcome(status="pending", attempts=1, batch_id=batch.id,
-                                               custom_id=custom_ids[item.key]), mode="batch")
-                for item in submit
-            ])
-            recorder.log.info(f"llm: submitted Message Batch {batch.id} with {len(submit)} requests")
-            batches[batch.id] = {item.key: item for item in submit}
-        recorder.spend.reserved_usd += batch_estimate
-
-        deadline = time.monotonic() + self.batch_max_wait_s
-        open_batches = dict(batches)
-        for batch_id in open_batches:
-            recorder.usage.batch_ids.append(batch_id)
-        while open_batches:
-            for batch_id in list(open_batches):
-                try:
-                    status = client.messages.batches.retrieve(batch_id).processing_status
-                except claude.anthropic.NotFoundError:
-                    for item in open_batches.pop(batch_id).values():
-                        recorder.finish(item, CallOutcome(status="failed", failure_type="batch_lost", attempts=1,
-                                                          error=f"Message Batch {batch_id} no longer exists",
-                                                          batch_id=batch_id), mode="batch", write=False)
-                    ledger.mark_batch(batch_id, "lost")
-                    continue
-                if status != "ended":
-                    continue
-                members = open_batches.pop(batch_id)
-                by_custom_id = {_custom_id(key): item for key, item in members.items()}
-                for line in client.messages.batches.results(batch_id):
-                    item = by_custom_id.pop(line.custom_id, None)
-                    if item is None:
-                        continue
-                    outcome = claude.batch_outcome(line, item.request, secret)
-                    outcome.batch_id, outcome.custom_id = batch_id, line.custom_id
-                    recorder.finish(item, outcome, mode="batch", write=False)
-                for item in by_custom_id.values():
-                    recorder.finish(item, CallOutcome(status="failed", failure_type="batch_missing", attempts=1,
-                                                      error=f"no result for this request in batch {batch_id}",
-                                                      batch_id=batch_id), mode="batch", write=False)
-                recorder.flush()
-                ledger.mark_batch(batch_id, "collected")
-                recorder.log.info(f"llm: collected Message Batch {batch_id}")
-            if not open_batches:
-                break
-            if time.monotonic() >= deadline:
-                for batch_id, members in open_batches.items():
-                    for item in members.values():
-                        recorder.skip(item, f"Message Batch {batch_id} still in progress after {self.batch_max_wait_s:g}s; "
-                                            "re-run to collect it", cap=False)
-                break
-            time.sleep(self.batch_poll_interval_s)
-        recorder.spend.reserved_usd = max(0.0, recorder.spend.reserved_usd - batch_estimate)
-
-
-def _custom_id(key: str) -> str:
-    return key[:40]
