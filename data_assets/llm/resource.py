@@ -1,9 +1,10 @@
 """`LLMResource`, the Dagster resource every model-calling asset uses (resource key "llm").
 
 One path for every request, whoever answers it:
-1. hash the request (`ledger.request_hash`) and look it up in `llm.calls`; an `ok` row answers it
-   with no call (a `declined` row too, unless the provider is offline, whose answers are free
-   and may have gained a handler since);
+1. hash the request (`ledger.request_hash`) and look it up in `llm.calls`; an `ok` or a
+   `declined` row answers it with no call (a decline is an answer; an offline handler that
+   learns a task comes with a new OFFLINE_MODEL version, which changes the hash); a `failed` row,
+   a truncated reply included, is asked again;
 2. collect any Message Batch still carrying it from an interrupted run;
 3. send the rest to the provider (Claude sync, Claude batch, or offline), at most
    `max_in_flight` at a time, stopping at the per-run spend caps;
@@ -45,6 +46,7 @@ from data_assets.warehouse.resource import WarehouseResource
 logger = logging.getLogger(__name__)
 
 ProviderChoice = Literal["", "auto", "offline", "anthropic"]
+MAX_USD_ENV = "DATA_ASSETS_MAX_USD_PER_RUN"  # the dollar cap from the environment (`--max-usd` sets it)
 
 
 class LLMConfigError(ValueError):
@@ -70,6 +72,7 @@ class Usage:
     failed: int = 0
     declined: int = 0
     skipped: int = 0
+    cap_skipped: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_tokens: int = 0
@@ -106,6 +109,9 @@ class Usage:
             "llm/declined_reasons": dict(self.declined_reasons.most_common(10)),
             "llm/spend_cap_hit": bool(self.spend_cap),
             "llm/spend_cap": self.spend_cap or "not reached",
+            # Said plainly: a stage whose requests the cap left unsent has incomplete results.
+            "llm/cut_short_by_spend_cap": (f"yes: {self.cap_skipped} of {self.unique_requests} requests not sent "
+                                           f"({self.spend_cap})") if self.cap_skipped else "no",
             "llm/batch_ids": list(self.batch_ids),
             "llm/unpriced_models": sorted(self.unlisted_models),
         }
@@ -125,13 +131,17 @@ class _Pending:
     model: str
 
 
-def estimate_cost(request: LLMRequest, model: str, *, batch: bool = False) -> float:
+def estimate_cost(request: LLMRequest, model: str, *, batch: bool = False, validation_retries: int = 0) -> float:
     """An upper-end guess of a request's price before it is sent, used to stop short of a dollar
-    cap with requests in flight: ~3 characters per token in, the full `max_tokens` out."""
+    cap with requests in flight: ~3 characters per token in, the full `max_tokens` out, once per
+    ask: a structured reply that fails validation is asked again up to `validation_retries`
+    times, and every ask is billed."""
     chars = len(request.system) + sum(len(str(m.get("content", ""))) for m in request.messages)
+    asks = 1
     if request.output_model is not None:
         chars += len(str(request.output_model.model_json_schema()))
-    return cost_usd(model, input_tokens=chars // 3 + 50, output_tokens=request.max_tokens, batch=batch)
+        asks += max(0, validation_retries)
+    return asks * cost_usd(model, input_tokens=chars // 3 + 50, output_tokens=request.max_tokens, batch=batch)
 
 
 class LLMResource(dg.ConfigurableResource):
@@ -172,6 +182,14 @@ class LLMResource(dg.ConfigurableResource):
         the variable's name and never its value; with no key set, the field stays empty."""
         if os.environ.get("ANTHROPIC_API_KEY"):
             config.setdefault("api_key", dg.EnvVar("ANTHROPIC_API_KEY"))
+        cap = os.environ.get(MAX_USD_ENV, "").strip()
+        if cap:
+            try:
+                config.setdefault("max_usd_per_run", float(cap))
+            except ValueError:
+                raise LLMConfigError(f"{MAX_USD_ENV}={cap!r} is not a number of dollars") from None
+            if config["max_usd_per_run"] < 0:
+                raise LLMConfigError(f"{MAX_USD_ENV}={cap!r}: a dollar cap is 0 or more")
         return cls(**config)
 
     # ---- configuration -------------------------------------------------------------------
@@ -308,6 +326,9 @@ class LLMResource(dg.ConfigurableResource):
             # Also on the way out of an interrupted run: whatever finished is written before we go.
             recorder.close()
 
+        if usage.cap_skipped:
+            step = self._scope.split(":", 1)[1] if ":" in self._scope else self._scope
+            ledger.record_spend_cap(run_id, step, usage.spend_cap, usage.cap_skipped, usage.cost_usd)
         out = [results[key] for key in keys]
         if progress_total:
             log.info(f"llm: done: {usage.calls_made} calls, {usage.cache_hits} cache hits, "
@@ -404,10 +425,18 @@ class LLMResource(dg.ConfigurableResource):
 
     def _sync_loop(self, pool: ThreadPoolExecutor, client: Any, secret: str | None, queue: list[_Pending],
                    in_flight: dict[Future, tuple[_Pending, float]], recorder: _Recorder) -> None:
+        limit = max(1, self.max_in_flight)
         while queue or in_flight:
-            while queue and len(in_flight) < max(1, self.max_in_flight):
+            # Replies received and not yet in llm.calls count against a second `limit`: a process
+            # killed at any moment has sent at most 2 x `limit` requests it did not record (those in
+            # flight and those waiting for their write), and pays for at most those again. One write
+            # takes tens of milliseconds, so making a slot wait for its own write costs a fifth of
+            # the throughput (benchmarks/llm.py); the second window keeps it.
+            if queue and not in_flight:
+                recorder.wait_for_writes(below=2 * limit)
+            while queue and len(in_flight) < limit and len(in_flight) + recorder.unwritten < 2 * limit:
                 item = queue.pop()
-                estimate = estimate_cost(item.request, item.model)
+                estimate = estimate_cost(item.request, item.model, validation_retries=self.max_validation_retries)
                 reason = self._cap_reason(recorder.spend, estimate)
                 if reason:
                     recorder.skip(item, reason)
@@ -423,7 +452,8 @@ class LLMResource(dg.ConfigurableResource):
                 in_flight[future] = (item, estimate)
             if not in_flight:
                 continue
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            # Also wake when the writer commits, so a slot freed by a write is refilled at once.
+            done, _ = wait(list(in_flight), timeout=0.02 if recorder.unwritten else None, return_when=FIRST_COMPLETED)
             for future in done:
                 item, estimate = in_flight.pop(future)
                 with self._lock:
@@ -541,6 +571,8 @@ class _Recorder:
         # keeps requests in flight, and groups whatever finished meanwhile into one write.
         self._queue: queue.Queue[list[dict[str, Any]] | None] = queue.Queue()
         self._write_error: BaseException | None = None
+        self._written = threading.Condition()
+        self.unwritten = 0  # rows handed to the writer and not yet committed
         self._writer = threading.Thread(target=self._write_loop, name="llm-ledger-writer", daemon=True)
         self._writer.start()
         self.secret = resource._key()
@@ -592,6 +624,8 @@ class _Recorder:
             self.flush()
 
     def skip(self, item: _Pending, reason: str, cap: bool = True) -> None:
+        if cap:
+            self.usage.cap_skipped += 1
         if cap and not self.usage.spend_cap:
             self.usage.spend_cap = reason
             self.log.warning(f"llm: spend cap reached ({reason}); the remaining requests are skipped")
@@ -604,9 +638,18 @@ class _Recorder:
     def flush(self) -> None:
         """Hand the finished rows to the writer; they reach `llm.calls` within one write's time."""
         if self.buffer:
+            with self._written:
+                self.unwritten += len(self.buffer)
             self._queue.put(self.buffer)
             self.buffer = []
         self.last_flush = time.monotonic()
+
+    def wait_for_writes(self, below: int) -> None:
+        """Block until fewer than `below` rows wait for the writer (or a write failed)."""
+        with self._written:
+            self._written.wait_for(lambda: self.unwritten < below or self._write_error is not None)
+        if self._write_error is not None:
+            raise self._write_error
 
     def close(self) -> None:
         """Write everything still buffered or queued, then stop the writer; a failed write raises here."""
@@ -635,3 +678,6 @@ class _Recorder:
                 self.ledger.record(rows)
             except BaseException as error:  # noqa: BLE001 - reported by close(), on the caller's thread
                 self._write_error = self._write_error or error
+            with self._written:
+                self.unwritten -= len(rows)
+                self._written.notify_all()
