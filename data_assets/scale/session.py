@@ -28,6 +28,8 @@ def connect(address: str):
     if not ray.is_initialized():
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False, configure_logging=False)
         _connected["address"] = address
+    # Ray Data logs every dataset's progress at INFO; the stage's own metadata says what ran.
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
