@@ -28,8 +28,8 @@ from data_assets.curves.data import CurveInputs, LeakageGuard
 from data_assets.curves.fit import DEFAULT_HORIZON, CurveFit, fit_curve
 from data_assets.curves.informative import Verdict, judge
 from data_assets.curves.subsets import balanced, mixed, shuffled, size_grid
-from data_assets.curves.tasks import task_type
 from data_assets.curves.trainers import Trainer
+from data_assets.text.taxonomy import coarse_task_type
 
 VARIANTS = ("curated", "raw", "human", "synthetic", "mixed", "diverse", "narrow")
 QUESTION = {
@@ -182,7 +182,7 @@ def plan_sft(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePl
         # Topic clusters of the task embeddings when the semantic layer ran, else task types by rule.
         by_topic = "topic" in curated and len(curated) > 0 and curated["topic"].notna().all()
         unit = "topics" if by_topic else "task types"
-        labels = curated["topic"].tolist() if by_topic else [task_type(i) for i in curated["instruction"]]
+        labels = curated["topic"].tolist() if by_topic else [coarse_task_type(i) for i in curated["instruction"]]
         counts = Counter(labels)
         few = [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: settings.narrow_task_types]]
         narrow_pool = curated[[label in few for label in labels]].reset_index(drop=True)
