@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from data_assets.augment.apply import TEXT_FIELDS, run_plan
 from data_assets.augment.plan import METHODS, find_gaps, plan_augmentations
-from data_assets.semantic.targets import topic_gaps
+from data_assets.common.guards import near_duplicate_index, rescanner, run_policy
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.config import StageConfig, known_names
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
@@ -22,7 +22,7 @@ from data_assets.dedup.contamination import (
 )
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
-from data_assets.synth.guards import near_duplicate_index, rescanner, run_policy
+from data_assets.semantic.targets import topic_gaps
 from data_assets.text.taxonomy import DIMENSIONS, bucket_frame, distribution, distribution_frame
 from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import replace_rows, rows_frame

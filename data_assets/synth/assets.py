@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.config import StageConfig
+from data_assets.common.guards import curated_near_duplicates, rescanner, run_policy
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.dedup.contamination import (
     contamination_edges,
@@ -19,7 +20,6 @@ from data_assets.dedup.contamination import (
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.filters import FilterLimits
-from data_assets.synth.guards import curated_near_duplicates, rescanner, run_policy
 from data_assets.synth.loop import LoopSettings, distribution, run_loop, verify_pairs
 from data_assets.synth.prompts import GENERATE_PROMPT_VERSION
 from data_assets.synth.verification import is_self_consistency, verification_label
