@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from data_assets.compliance.policy import CompliancePolicy, scan_and_redact
+from data_assets.compliance.policy import CompliancePolicy
+from data_assets.compliance.redact import scan_and_redact
 
 TEXT_FIELDS = ("instruction", "input", "response")
 PREFERENCE_FIELDS = ("prompt", "chosen", "rejected")
