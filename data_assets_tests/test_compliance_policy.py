@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from data_assets.compliance import CompliancePolicy, detect, scan_and_redact
 from data_assets.compliance.normalize import strip_control_characters
-from data_assets.compliance.scan import policy_from_json, policy_json
+from data_assets.compliance.policy_store import policy_from_json, policy_json
 
 PII_PIECES = [
     "anna.berg@example.com", "+41 (0)44 668 18 00", "4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32",

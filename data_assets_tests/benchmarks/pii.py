@@ -39,7 +39,8 @@ from pathlib import Path
 import pandas as pd
 
 from data_assets.compliance import CompliancePolicy, Finding, detect, scan_and_redact
-from data_assets.compliance.scan import TEXT_FIELDS, residual_findings
+from data_assets.compliance.residual import residual_findings
+from data_assets.compliance.scan import TEXT_FIELDS
 from data_assets_tests.benchmarks._pii_scoring import (
     EVALUATED_TYPES,
     GOLD_TO_TYPE,
