@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 ACTIONS = ("redact", "drop", "flag", "remove")
 
@@ -118,9 +119,22 @@ class CompliancePolicy:
             return []
         joined = "\n".join(texts).casefold()
         joined = re.sub(r"\s+", " ", joined)
-        return [f"blocked_term:{term}" for term in self.blocked_terms if term.strip() and _contains_term(joined, term)]
+        any_term, each = _term_patterns(tuple(self.blocked_terms))
+        # One pass over the text answers for every term in the usual case, where none appears.
+        if any_term is None or any_term.search(joined) is None:
+            return []
+        return [f"blocked_term:{term}" for term, pattern in each if pattern.search(joined)]
 
 
-def _contains_term(haystack: str, term: str) -> bool:
-    needle = re.sub(r"\s+", " ", term.strip().casefold())
-    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+@lru_cache(maxsize=16)
+def _term_patterns(terms: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[tuple[str, re.Pattern[str]], ...]]:
+    """Compiled once per list of terms: one pattern for any of them, and one per term, matched as
+    whole words, case- and whitespace-insensitively (the haystack is casefolded, spaces collapsed)."""
+    each = tuple((term, re.compile(rf"(?<!\w){re.escape(_collapse(term))}(?!\w)")) for term in terms if term.strip())
+    if not each:
+        return None, ()
+    return re.compile("|".join(f"(?:{p.pattern})" for _, p in each)), each
+
+
+def _collapse(term: str) -> str:
+    return re.sub(r"\s+", " ", term.strip().casefold())
