@@ -82,6 +82,13 @@ def test_blocked_terms():
     assert scan_and_redact({"a": "nightjars are birds"}, policy).status == "pass"
 
 
+def test_a_blocked_term_inside_a_longer_word_does_not_drop():
+    # The substring prefilter passes "project nightjars"; the whole-word pattern must still say no.
+    policy = CompliancePolicy(blocked_terms=("Project Nightjar",))
+    assert scan_and_redact({"a": "Project Nightjars and project nightjarring"}, policy).status == "pass"
+    assert scan_and_redact({"a": "(Project Nightjar)"}, policy).reasons == ["blocked_term:Project Nightjar"]
+
+
 def test_policy_round_trips_through_json():
     policy = CompliancePolicy(actions={"EMAIL": "drop"}, min_score=0.7, blocked_terms=("x",), allow_missing_license=True)
     assert policy_from_json(policy_json(policy)) == policy
