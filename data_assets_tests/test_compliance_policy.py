@@ -134,3 +134,15 @@ def test_public_figures_are_flagged_not_redacted():
     assert [f.entity_type for f in outcome.findings["output"]] == ["PUBLIC_FIGURE", "PERSON"]
     strict = scan_and_redact(record, CompliancePolicy(actions={"PERSON": "redact", "PUBLIC_FIGURE": "redact"}))
     assert strict.fields["output"] == "[PUBLIC_FIGURE_1] wrote it; my editor [PERSON_1] agrees."
+
+
+def test_a_lone_name_that_is_part_of_a_redacted_person_is_redacted_too():
+    # Keeping the bare surname after the full name was redacted would leave who it was.
+    outcome = scan_and_redact({"t": "The report was written by Bonifacy Kaczmarek in 1977. Later Kaczmarek moved to Gdansk."})
+    assert outcome.fields["t"] == "The report was written by [PERSON_1] in 1977. Later [PERSON_2] moved to Gdansk."
+
+
+def test_a_lone_name_with_no_redacted_person_in_the_record_stays_flagged():
+    outcome = scan_and_redact({"t": "Later Kaczmarek moved to Gdansk."})
+    assert outcome.fields["t"] == "Later Kaczmarek moved to Gdansk."
+    assert "flag:GIVEN_NAME" in outcome.reasons

@@ -75,6 +75,32 @@ def _propagate(fields: Mapping[str, str], findings: dict[str, list[Finding]], po
 _EVIDENT_NAME_DETECTORS = frozenset({"name_cue", "name_self", "name_title"})
 
 
+# The words of a name, without a possessive "'s" or punctuation ("Yefremova's" -> "Yefremova").
+_NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*(?:['’](?![sS]\b)[^\W\d_]+)?")
+
+
+def _corefer(fields: Mapping[str, str], findings: dict[str, list[Finding]], policy: CompliancePolicy) -> dict[str, list[Finding]]:
+    """A lone name that is a word of a person the record redacts is that person: after "Anna
+    Kowalczyk wrote the song", "Kowalczyk was 20" names her too, and keeping it would leave
+    the surname the placeholder hid. Only names the detectors already took for a lone name
+    (`GIVEN_NAME`) qualify, compared as written, so an ordinary word never becomes a person."""
+    if policy.action("PERSON") == "flag" or policy.action("GIVEN_NAME") != "flag":
+        return findings
+    words = {
+        word
+        for name, found in findings.items()
+        for f in found if f.entity_type == "PERSON"
+        for word in _NAME_WORD.findall((fields[name] or "")[f.start:f.end]) if len(word) >= 3
+    }
+    if not words:
+        return findings
+    return {
+        name: [Finding(f.start, f.end, "PERSON", "record_coreference", f.score)
+               if f.entity_type == "GIVEN_NAME" and (fields[name] or "")[f.start:f.end] in words else f for f in found]
+        for name, found in findings.items()
+    }
+
+
 def _propagation_key(entity_type: str, value: str) -> str:
     """How a found value is looked for elsewhere in the record: identifiers in any case, a name
     of one word only as written ("White" the person is not "black and white")."""
@@ -197,7 +223,7 @@ def scan_and_redact(
     findings: dict[str, list[Finding]] = {}
     for name, text in fields.items():
         findings[name] = [f for f in detect(text) if f.score >= policy.min_score]
-    findings = _propagate(fields, findings, policy)
+    findings = _corefer(fields, _propagate(fields, findings, policy), policy)
     prompts = [fields[n] for n in _PROMPT_FIELDS if n in fields] or list(fields.values())
     if any(_CREATIVE_CUE.search(t) for t in prompts):
         findings = {
