@@ -47,12 +47,16 @@ class _Accumulator:
 
 
 def ingest_sources(sources: list[Source], now: datetime | None = None, log: logging.Logger | None = None) -> IngestResult:
-    """Read `sources` (all of one kind: instruction or preference) into frames.
+    """Read `sources` (all of one kind: instruction, preference or conversation) into frames.
 
     Every row of every file lands in exactly one of the result's `documents` or `rejects`.
     A source whose path matches nothing, or whose mapping names a column a file lacks, raises
     one `SourceConfigError` listing every such problem, before anything is written.
     """
+    kinds = {(s.is_preference, bool(s.conversation)) for s in sources}
+    if len(kinds) > 1:
+        # Each kind has its own table and columns: mixing them would shape one like the other.
+        raise ValueError("ingest_sources reads one kind of source at a time: instruction, preference or conversation")
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     acc = _Accumulator()
     files: list[dict] = []
