@@ -191,3 +191,12 @@ def test_lineage_traces_a_duplicate_conversation_to_its_source_row(graph):
     [(parent, source, row)] = _rows(warehouse, "SELECT e.parent_id, c.source, c.source_row FROM lineage.edges e "
                                                "JOIN raw.conversations c ON c.record_id = e.parent_id WHERE e.operation = 'duplicate_of'")
     assert (source, row) == ("sharegpt_chats", 2)
+
+
+def test_a_feedback_pair_in_dpo_traces_back_to_its_chat_log_row(graph):
+    warehouse, _, dpo = graph
+    [edited] = [row for row in dpo if row["judge_provider"] == "human_feedback" and row["chosen"][0]["content"].endswith("within 30 days.")
+                and "60 days" in row["chosen"][0]["content"]]
+    roots = _rows(warehouse, f"SELECT source, source_row FROM lineage.roots WHERE record_id = '{edited['id']}' "
+                             "AND root_id LIKE 'c_%'")
+    assert roots == [("app_chat_log", 0)]

@@ -39,10 +39,14 @@ def hh_prompt(turns: list[dict[str, str]]) -> str:
     return "".join(f"\n\n{speakers[t['role']]}: {t['content']}" for t in turns if t["role"] in speakers) + "\n\nAssistant:"
 
 
-def feedback_pairs(conversations: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, Counter]:
-    """raw.preferences rows for the feedback of `conversations` (raw.conversations rows), and
-    counts by outcome (pairs by kind, thumbs-down answers with no alternative)."""
-    rows, counts = [], Counter()
+FEEDBACK_STAGE = "feedback"
+
+
+def feedback_pairs(conversations: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, Counter, list[tuple[str, str, str, str]]]:
+    """raw.preferences rows for the feedback of `conversations` (raw.conversations rows), counts
+    by outcome (pairs by kind, thumbs-down answers with no alternative), and one lineage edge
+    (pair -> its conversation) per pair."""
+    rows, counts, edges = [], Counter(), []
     for row in conversations.itertuples(index=False):
         turns = parse(row.messages)
         answer = turns[-1]["content"]
@@ -56,7 +60,8 @@ def feedback_pairs(conversations: pd.DataFrame, columns: list[str]) -> tuple[pd.
                          "source_row": row.source_row, "role": "preference", "origin": "human", "license": row.license,
                          "prompt": prompt, "chosen": chosen, "rejected": rejected, "ingested_at": row.ingested_at})
             counts[f"pairs from {kind} answers"] += 1
+            edges.append((rows[-1]["record_id"], row.record_id, f"feedback:{kind}", f"{kind} answer > " + ("original" if kind == "edited" else "regenerated-away")))
             made += 1
         if row.feedback == "down" and not made:
             counts["thumbs-down answers with no alternative (no pair, left out of SFT)"] += 1
-    return pd.DataFrame(rows, columns=columns), counts
+    return pd.DataFrame(rows, columns=columns), counts, edges

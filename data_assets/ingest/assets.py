@@ -12,7 +12,8 @@ from data_assets import settings
 from data_assets.common.checks import not_null_check, unique_key_check
 from data_assets.common.config import StageConfig
 from data_assets.common.metadata import counts_markdown, preview_markdown, table_schema
-from data_assets.conversations.feedback import feedback_pairs
+from data_assets.conversations.feedback import FEEDBACK_STAGE, feedback_pairs
+from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.ingest.load import PREFERENCE_COLUMNS, IngestResult, explain, ingest_sources
 from data_assets.ingest.sources import Source, SourceConfigError, load_sources
 from data_assets.warehouse import WarehouseResource
@@ -86,10 +87,13 @@ def _materialize(context: dg.AssetExecutionContext, config: IngestConfig, wareho
         raise dg.Failure(description=str(error), metadata={"problems": len(error.problems), "sources_file": config.resolved()},
                          allow_retries=False) from None
     if kind == "preference":
-        result, extra = _with_feedback_pairs(warehouse, result, [s.name for s in all_sources if s.conversation])
+        result, extra, edges = _with_feedback_pairs(warehouse, result, [s.name for s in all_sources if s.conversation])
     summary = explain(result, sources)
     (context.log.warning if sources and result.documents.empty else context.log.info)(summary)
     removed = _write(warehouse, table, result, sources, [s.name for s in all_sources])
+    if kind == "preference":
+        with warehouse.connect() as con:
+            replace_stage_edges(con, FEEDBACK_STAGE, edges_frame(edges, FEEDBACK_STAGE, context.run.run_id))
     frame = result.documents
     roles = frame["role"].value_counts().to_dict() if len(frame) else {}
     return dg.MaterializeResult(
@@ -111,19 +115,19 @@ def _materialize(context: dg.AssetExecutionContext, config: IngestConfig, wareho
     )
 
 
-def _with_feedback_pairs(warehouse: WarehouseResource, result: IngestResult, names: list[str]) -> tuple[IngestResult, dict]:
+def _with_feedback_pairs(warehouse: WarehouseResource, result: IngestResult, names: list[str]) -> tuple[IngestResult, dict, list]:
     """The preference ingest plus the pairs user feedback makes in raw.conversations (of the
     conversation sources still configured), so they meet the same compliance, dedup and export."""
     placeholders = ", ".join("?" for _ in names) or "NULL"
     with warehouse.connect() as con:
         conversations = con.execute(f"SELECT * FROM raw.conversations WHERE source IN ({placeholders}) ORDER BY record_id", names).df()
-    pairs, counts = feedback_pairs(conversations, PREFERENCE_COLUMNS)
+    pairs, counts, edges = feedback_pairs(conversations, PREFERENCE_COLUMNS)
     frames = [f for f in (result.documents, pairs) if len(f)]
     documents = pd.concat(frames, ignore_index=True) if frames else result.documents
     for source, count in pairs["source"].value_counts().items():
         result.rows_by_source[source] += int(count)
     result.documents = documents
-    return result, {"feedback_pairs": int(len(pairs)), "feedback": counts_markdown(dict(counts), "outcome", "conversations")}
+    return result, {"feedback_pairs": int(len(pairs)), "feedback": counts_markdown(dict(counts), "outcome", "conversations")}, edges
 
 
 @dg.asset(
