@@ -123,7 +123,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory):
         assert result.success
         sft = [json.loads(line) for line in (root / "exports" / "sft.jsonl").read_text().splitlines()]
         dpo = [json.loads(line) for line in (root / "exports" / "dpo.jsonl").read_text().splitlines()]
-        yield warehouse, sft, dpo
+        yield warehouse, sft, dpo, root / "exports"
 
 
 def _rows(warehouse: WarehouseResource, sql: str) -> list[tuple]:
@@ -132,7 +132,7 @@ def _rows(warehouse: WarehouseResource, sql: str) -> list[tuple]:
 
 
 def test_every_source_row_is_a_conversation_or_a_reject(graph):
-    warehouse, _, _ = graph
+    warehouse, _, _ = graph[:3]
     counts = _rows(warehouse, "SELECT source, count(*) FROM raw.conversations GROUP BY 1 ORDER BY 1")
     rejects = _rows(warehouse, "SELECT source, count(*) FROM raw.rejects GROUP BY 1 ORDER BY 1")
     assert (counts, rejects) == ([("app_chat_log", 6), ("sharegpt_chats", 5), ("support_chats", 5)],
@@ -140,20 +140,20 @@ def test_every_source_row_is_a_conversation_or_a_reject(graph):
 
 
 def test_multi_turn_conversations_reach_sft_with_their_turns_and_system_prompt(graph):
-    warehouse, sft, _ = graph
+    warehouse, sft, _ = graph[:3]
     [tutor] = [row for row in sft if row["messages"][1]["content"] == "Why does ice float on water?"]
     raw = json.loads(_rows(warehouse, "SELECT messages FROM raw.conversations WHERE source_row = 1 AND source = 'sharegpt_chats'")[0][0])
     assert (tutor["messages"], tutor["source"], tutor["license"], tutor["origin"]) == (raw, "sharegpt_chats", "CC0-1.0", "human")
 
 
 def test_a_conversation_without_its_own_system_turn_opens_with_the_configured_one(graph):
-    _, sft, _ = graph
+    _, sft, _ = graph[:3]
     [weather] = [row for row in sft if any(t["role"] == "tool" for t in row["messages"])]
     assert [t["role"] for t in weather["messages"]] == ["system", "user", "assistant", "tool", "assistant"]
 
 
 def test_duplicates_contamination_and_thumbs_down_stay_out_of_sft(graph):
-    warehouse, sft, _ = graph
+    warehouse, sft, _ = graph[:3]
     statuses = dict(_rows(warehouse, "SELECT status, count(*) FROM conversations.documents GROUP BY 1"))
     openings = [row["messages"][1]["content"] for row in sft]
     assert (statuses.get("duplicate"), statuses.get("contaminated"), len(sft), "What is the capital of Australia?" in openings,
@@ -161,7 +161,7 @@ def test_duplicates_contamination_and_thumbs_down_stay_out_of_sft(graph):
 
 
 def test_pii_findings_keep_their_turn_index_and_the_export_is_redacted(graph):
-    warehouse, sft, _ = graph
+    warehouse, sft, _ = graph[:3]
     findings = _rows(warehouse, "SELECT DISTINCT f.turn, f.role, f.entity_type FROM conversations.findings f JOIN raw.conversations c "
                                 "USING (record_id) WHERE c.source = 'support_chats' AND c.source_row = 1 ORDER BY 1, 3")
     text = json.dumps(sft)
@@ -169,7 +169,7 @@ def test_pii_findings_keep_their_turn_index_and_the_export_is_redacted(graph):
 
 
 def test_feedback_becomes_human_feedback_pairs_in_dpo_with_provenance(graph):
-    _, _, dpo = graph
+    _, _, dpo = graph[:3]
     feedback = sorted((row["chosen"][0]["content"][:20], row["rejected"][0]["content"][:20], row["source"])
                       for row in dpo if row["judge_provider"] == "human_feedback")
     assert feedback == [
@@ -180,23 +180,50 @@ def test_feedback_becomes_human_feedback_pairs_in_dpo_with_provenance(graph):
 
 
 def test_a_second_ingest_gives_the_same_conversation_ids(graph):
-    warehouse, _, _ = graph
+    warehouse, _, _ = graph[:3]
     before = _rows(warehouse, "SELECT record_id FROM raw.conversations ORDER BY 1")
     assert dg.materialize([raw_conversations], resources={"warehouse": warehouse}).success
     assert _rows(warehouse, "SELECT record_id FROM raw.conversations ORDER BY 1") == before
 
 
 def test_lineage_traces_a_duplicate_conversation_to_its_source_row(graph):
-    warehouse, _, _ = graph
+    warehouse, _, _ = graph[:3]
     [(parent, source, row)] = _rows(warehouse, "SELECT e.parent_id, c.source, c.source_row FROM lineage.edges e "
                                                "JOIN raw.conversations c ON c.record_id = e.parent_id WHERE e.operation = 'duplicate_of'")
     assert (source, row) == ("sharegpt_chats", 2)
 
 
 def test_a_feedback_pair_in_dpo_traces_back_to_its_chat_log_row(graph):
-    warehouse, _, dpo = graph
+    warehouse, _, dpo = graph[:3]
     [edited] = [row for row in dpo if row["judge_provider"] == "human_feedback" and row["chosen"][0]["content"].endswith("within 30 days.")
                 and "60 days" in row["chosen"][0]["content"]]
     roots = _rows(warehouse, f"SELECT source, source_row FROM lineage.roots WHERE record_id = '{edited['id']}' "
                              "AND root_id LIKE 'c_%'")
     assert roots == [("app_chat_log", 0)]
+
+
+def test_trl_reads_the_multi_turn_rows_and_trains_a_step_on_them(graph, tmp_path):
+    pytest.importorskip("trl", reason="trl (dev extra, with torch) is not installed")
+    import datasets
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+    from trl import SFTConfig, SFTTrainer
+    from trl.data_utils import is_conversational, maybe_apply_chat_template
+
+    from data_assets_tests.test_trl_compat import CHATML, tiny_model
+
+    path = graph[3] / "sft.jsonl"
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer, bpe.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
+    bpe.train_from_iterator(path.read_text().splitlines(), trainers.BpeTrainer(
+        vocab_size=500, special_tokens=["<|im_start|>", "<|im_end|>", "<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token="<|endoftext|>", pad_token="<|endoftext|>", chat_template=CHATML)
+    dataset = datasets.load_dataset("json", data_files=str(path), split="train")
+    rendered = [maybe_apply_chat_template(row, tokenizer)["text"] for row in dataset if is_conversational(row)]
+    longest = max(dataset, key=lambda row: len(row["messages"]))
+    assert (len(rendered), len(longest["messages"]), rendered[list(dataset["id"]).index(longest["id"])].count("<|im_start|>")) == (
+        len(dataset), 5, 5)
+    trainer = SFTTrainer(model=tiny_model(tokenizer), processing_class=tokenizer, train_dataset=dataset,
+                         args=SFTConfig(output_dir=str(tmp_path), max_steps=1, per_device_train_batch_size=2,
+                                        report_to=[], save_strategy="no", use_cpu=True, max_length=512))
+    assert trainer.train().training_loss > 0
