@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from data_assets.compliance.assets import compliance_documents, compliance_preferences
@@ -227,3 +228,26 @@ def test_trl_reads_the_multi_turn_rows_and_trains_a_step_on_them(graph, tmp_path
                          args=SFTConfig(output_dir=str(tmp_path), max_steps=1, per_device_train_batch_size=2,
                                         report_to=[], save_strategy="no", use_cpu=True, max_length=512))
     assert trainer.train().training_loss > 0
+
+
+def test_an_eval_opening_request_is_recorded_as_conversation_contamination(graph):
+    warehouse, _, _ = graph[:3]
+    rows = _rows(warehouse, "SELECT c.source, c.source_row, d.part, d.method FROM dedup.contamination d "
+                            "JOIN raw.conversations c USING (record_id) WHERE d.stage = 'conversations'")
+    edges = _rows(warehouse, "SELECT count(*) FROM lineage.edges WHERE stage = 'conversations' AND operation = 'contaminates_eval'")
+    assert (rows, edges) == ([("sharegpt_chats", 3, "first_user_turn", "prompt")], [(1,)])
+
+
+def test_an_eval_item_pasted_later_in_a_chat_is_contamination():
+    from data_assets.conversations.stage import contamination_matches
+    from data_assets.dedup.contamination import EvalIndex
+
+    passage = ("Photosynthesis is the process by which green plants, algae and some bacteria convert light energy into "
+               "chemical energy, combining carbon dioxide and water into glucose and releasing oxygen.")
+    index = EvalIndex.from_records(pd.DataFrame([{"record_id": "e1", "instruction": "Summarize the passage.", "input": passage,
+                                                  "response": "Plants turn light into sugar."}]))
+    turns = [{"role": "user", "content": "Hi, can you help me study?"}, {"role": "assistant", "content": "Of course."},
+             {"role": "user", "content": f"Summarize this: {passage}"}, {"role": "assistant", "content": "Plants make sugar from light."}]
+    clean = [{"role": "user", "content": "What should I pack for a hike?"}, {"role": "assistant", "content": "Water and a map."}]
+    found = contamination_matches({"c_late": turns, "c_clean": clean}, index)
+    assert found[["record_id", "eval_record_id", "part"]].values.tolist() == [["c_late", "e1", "conversation"]]

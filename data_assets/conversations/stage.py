@@ -5,9 +5,11 @@ Compliance reuses `compliance.scan.scan_documents` unchanged: each turn is a tex
 `turn_<i>`, so one policy run sees the whole conversation (a name redacted in turn 1 is redacted
 in turn 3 too) and every finding keeps its turn index. Dedup keys are the normalized text of every
 turn with its role (`dedup.text.normalize_text`, the normalization of the dedup stage); the first
-of a group (by record id) is kept. A conversation whose first user turn equals an eval prompt
-(instruction, or instruction + input, after the same normalization) is contamination: it is the
-eval question asked in a chat, whatever follows.
+of a group (by record id) is kept. Decontamination is the dedup stage's `EvalIndex` (exact, prompt,
+MinHash and 13-word n-gram rules, its settings), asked twice per conversation: with the first user
+turn as the prompt and the first answer as the response (an opening request that is an eval prompt
+is contamination, whatever follows), and with all user turns and all answers (an eval item pasted
+later in the chat).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ import pandas as pd
 from data_assets.compliance.policy import CompliancePolicy
 from data_assets.compliance.scan import PASSTHROUGH, scan_documents
 from data_assets.conversations.turns import first_user_turn, parse
+from data_assets.dedup.contamination import RULE_RANK, EvalIndex, contamination_edges, contamination_rows, rejection_detail
 from data_assets.dedup.text import normalize_text
-from data_assets.prefs.rubric import prompt_text
 
 STAGE = "conversations"
 DOCUMENT_COLUMNS = [*PASSTHROUGH, "messages", "turns", "feedback", "status", "reasons", "duplicate_of", "findings", "run_id"]
@@ -35,6 +37,7 @@ class ConversationResult:
     documents: pd.DataFrame
     findings: pd.DataFrame
     edges: list[tuple[str, str, str, str]]
+    contamination: pd.DataFrame = field(default_factory=pd.DataFrame)   # dedup.contamination rows of this stage
     status: Counter = field(default_factory=Counter)
     findings_by_type: Counter = field(default_factory=Counter)
 
@@ -47,17 +50,27 @@ def conversation_key(turns: list[dict[str, str]]) -> str:
     return hashlib.sha256(json.dumps([[t["role"], normalize_text(t["content"])] for t in turns]).encode()).hexdigest()
 
 
-def eval_prompts(evals: pd.DataFrame) -> set[str]:
-    """Normalized eval prompts: the instruction alone and joined with its input, as a chat user would paste either."""
-    keys = set()
-    for instruction, input_text in zip(evals["instruction"], evals["input"]):
-        keys.add(normalize_text(instruction))
-        keys.add(normalize_text(prompt_text(instruction, input_text or "")))
-    keys.discard("")
-    return keys
+def contamination_matches(turns_by_id: dict[str, list[dict[str, str]]], index: EvalIndex | None) -> pd.DataFrame:
+    """The strongest eval match of each conversation that has one, with the `part` that matched
+    (first_user_turn or conversation)."""
+    if index is None or not len(index) or not turns_by_id:
+        return pd.DataFrame(columns=["record_id", "part"])
+    def view(pick) -> pd.DataFrame:
+        rows = [(rid, *pick(turns)) for rid, turns in turns_by_id.items()]
+        return pd.DataFrame(rows, columns=["record_id", "instruction", "response"]).assign(input="")
+    def said(turns, role):
+        return [t["content"] for t in turns if t["role"] == role]
+    opening = view(lambda turns: (first_user_turn(turns), (said(turns, "assistant") or [""])[0]))
+    whole = view(lambda turns: ("\n\n".join(said(turns, "user")), "\n\n".join(said(turns, "assistant"))))
+    found = pd.concat([index.match_records(opening).assign(part="first_user_turn"),
+                       index.match_records(whole).assign(part="conversation")], ignore_index=True)
+    if found.empty:
+        return found
+    found["_rank"] = found["method"].map(RULE_RANK)
+    return found.sort_values(["record_id", "_rank", "part"]).drop_duplicates("record_id").drop(columns="_rank").reset_index(drop=True)
 
 
-def run_stage(raw: pd.DataFrame, evals: pd.DataFrame, policy: CompliancePolicy, run_id: str) -> ConversationResult:
+def run_stage(raw: pd.DataFrame, eval_index: EvalIndex | None, policy: CompliancePolicy, run_id: str) -> ConversationResult:
     """Every raw conversation once, with status pass | redacted | dropped | duplicate | contaminated
     (checked in that order: a conversation compliance drops is not also a duplicate)."""
     parsed = [parse(m) for m in raw["messages"]]
@@ -71,26 +84,35 @@ def run_stage(raw: pd.DataFrame, evals: pd.DataFrame, policy: CompliancePolicy, 
     roles = {(rid, i): t["role"] for rid, turns in zip(raw["record_id"], parsed) for i, t in enumerate(turns)}
     findings = scanned.findings.assign(turn=[int(f.split("_")[1]) for f in scanned.findings["field"]])
     findings["role"] = [roles[(r, t)] for r, t in zip(findings["record_id"], findings["turn"])]
-    contaminating = eval_prompts(evals)
     first_of: dict[str, str] = {}
-    documents = []
-    status = Counter()
-    for row, turns, feedback in zip(scanned.documents.to_dict("records"), parsed, raw["feedback"]):
+    outcomes = []
+    for row, turns in zip(scanned.documents.to_dict("records"), parsed):
         redacted = [{"role": t["role"], "content": row[turn_field(i)]} for i, t in enumerate(turns)]
-        state, reasons, duplicate_of = row["status"], list(row["reasons"]), None
+        state, duplicate_of = row["status"], None
         if state != "dropped":
             key = conversation_key(redacted)
-            opening = normalize_text(first_user_turn(turns))
             if key in first_of:
                 state, duplicate_of = "duplicate", first_of[key]
-                reasons.append(f"exact duplicate of {duplicate_of}")
                 edges.append((row["record_id"], duplicate_of, "duplicate_of", "normalized turns identical"))
-            elif opening in contaminating:
-                state = "contaminated"
-                reasons.append("first user turn is an eval prompt")
-                edges.append((row["record_id"], row["record_id"], "drop", "contamination: first user turn is an eval prompt"))
             else:
                 first_of[key] = row["record_id"]
+        outcomes.append((row, turns, redacted, state, duplicate_of))
+    # The raw turns are matched, as the dedup stage matches raw (compliance) text of its records.
+    candidates = {row["record_id"]: turns for row, turns, _, state, _ in outcomes if state in ("pass", "redacted")}
+    matches = contamination_matches(candidates, eval_index)
+    by_id = {m["record_id"]: m for m in matches.to_dict("records")}
+    contamination = contamination_rows(matches, STAGE, "conversation", matches["part"])
+    edges += contamination_edges(contamination)
+    documents = []
+    status = Counter()
+    for (row, turns, redacted, state, duplicate_of), feedback in zip(outcomes, raw["feedback"]):
+        reasons = list(row["reasons"])
+        if duplicate_of:
+            reasons.append(f"exact duplicate of {duplicate_of}")
+        elif row["record_id"] in by_id:
+            match = by_id[row["record_id"]]
+            state = "contaminated"
+            reasons.append(f"{match['part']} {rejection_detail(match)}")
         status[state] += 1
         documents.append({**{c: row[c] for c in PASSTHROUGH}, "messages": json.dumps(redacted, ensure_ascii=False),
                           "turns": len(turns), "feedback": feedback, "status": state, "reasons": reasons,
@@ -99,6 +121,7 @@ def run_stage(raw: pd.DataFrame, evals: pd.DataFrame, policy: CompliancePolicy, 
         documents=pd.DataFrame(documents, columns=DOCUMENT_COLUMNS),
         findings=findings[FINDING_COLUMNS],
         edges=edges,
+        contamination=contamination,
         status=status,
         findings_by_type=scanned.findings_by_type,
     )
