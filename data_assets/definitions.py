@@ -9,6 +9,7 @@ import dagster as dg
 
 from data_assets.augment import assets as augment
 from data_assets.compliance import assets as compliance
+from data_assets.conversations import assets as conversations
 from data_assets.curves import assets as curves
 from data_assets.dedup import assets as dedup
 from data_assets.export import assets as export
@@ -23,7 +24,7 @@ from data_assets.semantic.model import EmbeddingsResource
 from data_assets.synth import assets as synth
 from data_assets.warehouse import WarehouseResource
 
-STAGES = [ingest, compliance, dedup, semantic, augment, synth, prefs, export, curves, profile, publish]
+STAGES = [ingest, compliance, conversations, dedup, semantic, augment, synth, prefs, export, curves, profile, publish]
 
 all_assets = [a for stage in STAGES for a in stage.ASSETS]
 all_checks = [c for stage in STAGES for c in stage.CHECKS]

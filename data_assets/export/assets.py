@@ -40,7 +40,7 @@ class SftExportConfig(StageConfig):
     group_name="export",
     kinds={"duckdb"},
     pool="duckdb",
-    deps=["dedup_documents", "semantic_dedup", "augmented_documents", "synthetic_pairs", "generated_decontamination"],
+    deps=["dedup_documents", "conversation_documents", "semantic_dedup", "augmented_documents", "synthetic_pairs", "generated_decontamination"],
     description="sft.jsonl (chat messages) and sft.parquet in the exports folder, same columns: the curated training "
     "set plus augmented records and verified synthetic pairs up to their configured shares, each row with its id, "
     "origin, source, license, the provider and model that generated it and how it was verified; "
