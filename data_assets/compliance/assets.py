@@ -11,15 +11,9 @@ from data_assets.common.checks import lineage_check, not_null_check, unique_key_
 from data_assets.common.config import StageConfig, known_names
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.compliance.policy import DEFAULT_ACTIONS, DEFAULT_BLOCKED_TERMS, DEFAULT_LICENSES, CompliancePolicy
-from data_assets.compliance.scan import (
-    PREFERENCE_FIELDS,
-    TEXT_FIELDS,
-    StageResult,
-    policy_from_json,
-    policy_json,
-    residual_findings,
-    stored_policy,
-)
+from data_assets.compliance.policy_store import policy_from_json, policy_json, stored_policy
+from data_assets.compliance.residual import residual_findings
+from data_assets.compliance.scan import PREFERENCE_FIELDS, TEXT_FIELDS, StageResult
 from data_assets.lineage.edges import edges_frame
 from data_assets.scale import DEFAULT_RAY, RayResource, stages as scale
 from data_assets.warehouse import WarehouseResource
