@@ -231,6 +231,15 @@ def test_a_thumbs_down_answer_loses_only_to_a_thumbs_up_answer_to_the_same_reque
         [["Yes, in 5 to 8 days.", "No."]], 1)
 
 
+def test_the_conversation_profile_is_a_snapshot_with_turns_and_chars_per_role(graph):
+    warehouse, _, _ = graph[:3]
+    with warehouse.connect() as con:
+        raw = [json.loads(m) for (m,) in con.execute("SELECT messages FROM raw.conversations").fetchall()]
+    stats = dict(((f, s), v) for f, s, v in _rows(warehouse, "SELECT field, statistic, value FROM profile.snapshots WHERE dataset = 'conversations'"))
+    assert (stats[("*", "conversations")], stats[("*", "turns")], stats[("user", "turns")], stats[("*", "turns_max")]) == (
+        len(raw), sum(map(len, raw)), sum(t["role"] == "user" for c in raw for t in c), max(map(len, raw)))
+
+
 def test_trl_reads_the_multi_turn_rows_and_trains_a_step_on_them(graph, tmp_path):
     pytest.importorskip("trl", reason="trl (dev extra, with torch) is not installed")
     import datasets
