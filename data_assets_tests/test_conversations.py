@@ -136,7 +136,7 @@ def test_every_source_row_is_a_conversation_or_a_reject(graph):
     warehouse, _, _ = graph[:3]
     counts = _rows(warehouse, "SELECT source, count(*) FROM raw.conversations GROUP BY 1 ORDER BY 1")
     rejects = _rows(warehouse, "SELECT source, count(*) FROM raw.rejects GROUP BY 1 ORDER BY 1")
-    assert (counts, rejects) == ([("app_chat_log", 6), ("sharegpt_chats", 5), ("support_chats", 5)],
+    assert (counts, rejects) == ([("app_chat_log", 7), ("sharegpt_chats", 5), ("support_chats", 5)],
                                  [("app_chat_log", 2), ("sharegpt_chats", 2), ("support_chats", 2)])
 
 
@@ -157,8 +157,9 @@ def test_duplicates_contamination_and_thumbs_down_stay_out_of_sft(graph):
     warehouse, sft, _ = graph[:3]
     statuses = dict(_rows(warehouse, "SELECT status, count(*) FROM conversations.documents GROUP BY 1"))
     openings = [row["messages"][1]["content"] for row in sft]
+    answers = {row["messages"][-1]["content"] for row in sft}
     assert (statuses.get("duplicate"), statuses.get("contaminated"), len(sft), "What is the capital of Australia?" in openings,
-            "Do you price match?" in openings) == (1, 1, 12, False, False)
+            "No." in answers) == (1, 1, 13, False, False)
 
 
 def test_pii_findings_keep_their_turn_index_and_the_export_is_redacted(graph):
@@ -175,6 +176,7 @@ def test_feedback_becomes_human_feedback_pairs_in_dpo_with_provenance(graph):
                       for row in dpo if row["judge_provider"] == "human_feedback")
     assert feedback == [
         ("The Kestrel Summit -", "All our sleeping bag", "app_chat_log"),
+        ("Yes: if another auth", "No.", "app_chat_log"),
         ("Yes: its two crossin", "It is a tent with tw", "app_chat_log"),
         ("You can return unuse", "You can return unuse", "app_chat_log"),
     ]
@@ -201,6 +203,41 @@ def test_a_feedback_pair_in_dpo_traces_back_to_its_chat_log_row(graph):
     roots = _rows(warehouse, f"SELECT source, source_row FROM lineage.roots WHERE record_id = '{edited['id']}' "
                              "AND root_id LIKE 'c_%'")
     assert roots == [("app_chat_log", 0)]
+
+
+def test_a_thumbs_down_pair_traces_to_both_logged_answers(graph):
+    warehouse, _, dpo = graph[:3]
+    [thumbs] = [row for row in dpo if row["judge_provider"] == "human_feedback" and row["rejected"][0]["content"] == "No."]
+    roots = _rows(warehouse, f"SELECT source, source_row FROM lineage.roots WHERE record_id = '{thumbs['id']}' "
+                             "AND root_id LIKE 'c_%' ORDER BY 2")
+    assert roots == [("app_chat_log", 3), ("app_chat_log", 8)]
+
+
+def _logged(record_id: str, source: str, question: str, answer: str, feedback: str) -> dict:
+    return {"record_id": record_id, "source": source, "source_uri": f"{source}.jsonl", "source_row": 0, "license": "internal",
+            "messages": json.dumps([{"role": "user", "content": question}, {"role": "assistant", "content": answer}]),
+            "feedback": feedback, "edited": "", "regenerated": "", "ingested_at": pd.Timestamp("2026-01-01")}
+
+
+def test_a_thumbs_down_answer_loses_only_to_a_thumbs_up_answer_to_the_same_request_in_its_source():
+    from data_assets.conversations.feedback import feedback_pairs
+    from data_assets.ingest.load import PREFERENCE_COLUMNS
+    logs = pd.DataFrame([_logged("c_1", "app", "Do you ship to Canada?", "No.", "down"),
+                         _logged("c_2", "app", "do you ship to  canada?", "Yes, in 5 to 8 days.", "up"),
+                         _logged("c_3", "app", "Do you ship to Mexico?", "Maybe.", "down"),
+                         _logged("c_4", "other_app", "Do you ship to Mexico?", "Yes.", "up")])
+    pairs, counts, _ = feedback_pairs(logs, PREFERENCE_COLUMNS)
+    assert (pairs[["chosen", "rejected"]].values.tolist(), counts["thumbs-down answers with no alternative (no pair, left out of SFT)"]) == (
+        [["Yes, in 5 to 8 days.", "No."]], 1)
+
+
+def test_the_conversation_profile_is_a_snapshot_with_turns_and_chars_per_role(graph):
+    warehouse, _, _ = graph[:3]
+    with warehouse.connect() as con:
+        raw = [json.loads(m) for (m,) in con.execute("SELECT messages FROM raw.conversations").fetchall()]
+    stats = dict(((f, s), v) for f, s, v in _rows(warehouse, "SELECT field, statistic, value FROM profile.snapshots WHERE dataset = 'conversations'"))
+    assert (stats[("*", "conversations")], stats[("*", "turns")], stats[("user", "turns")], stats[("*", "turns_max")]) == (
+        len(raw), sum(map(len, raw)), sum(t["role"] == "user" for c in raw for t in c), max(map(len, raw)))
 
 
 def test_trl_reads_the_multi_turn_rows_and_trains_a_step_on_them(graph, tmp_path):

@@ -96,10 +96,10 @@ def test_corpus_is_a_few_hundred_rows(instructions, preferences):
     assert documents.loc[documents["source"] == "scraped_forum", "license"].eq("proprietary-scrape").all()
 
 
-def test_the_conversation_sources_hold_16_conversations_of_58_turns_and_6_malformed_rows(conversations):
+def test_the_conversation_sources_hold_17_conversations_of_61_turns_and_6_malformed_rows(conversations):
     frame = conversations.documents
     assert (len(frame), int(frame["turns"].sum()), len(conversations.rejects), frame["feedback"].value_counts().to_dict()) == (
-        16, 58, 6, {"": 10, "up": 4, "down": 2})
+        17, 61, 6, {"": 10, "up": 5, "down": 2})
 
 
 def test_every_row_of_every_file_lands_in_exactly_one_table(sources, instructions, preferences, conversations):

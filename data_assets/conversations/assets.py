@@ -1,5 +1,7 @@
 """Dagster wiring of the conversation stage."""
 
+from datetime import datetime, timezone
+
 import dagster as dg
 import pandas as pd
 
@@ -7,7 +9,7 @@ from data_assets.common.checks import unique_key_check
 from data_assets.common.metadata import counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.compliance.policy import CompliancePolicy
 from data_assets.compliance.scan import stored_policy
-from data_assets.conversations.stage import STAGE, profile, run_stage
+from data_assets.conversations.stage import PROFILE_DATASET, STAGE, profile, run_stage, snapshot_rows
 from data_assets.dedup.contamination import contamination_metadata, load_eval_index, write_contamination
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.warehouse import WarehouseResource
@@ -21,7 +23,8 @@ from data_assets.warehouse.resource import replace_rows
     deps=["raw_conversations", "compliance_documents", "dedup_documents"],
     description="Every raw conversation once in conversations.documents: every turn scanned under the compliance "
     "policy of the last compliance run (findings with their turn index in conversations.findings), exact duplicate "
-    "conversations and those overlapping an eval record (their first user turn, or the whole chat; the dedup stage's rules) marked, each change a lineage edge.",
+    "conversations and those overlapping an eval record (their first user turn, or the whole chat; the dedup stage's rules) marked, each change a lineage edge; "
+    "turns per conversation and characters per turn by role in the metadata and in profile.snapshots (dataset conversations).",
 )
 def conversation_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
@@ -40,6 +43,11 @@ def conversation_documents(context: dg.AssetExecutionContext, warehouse: Warehou
     summary, by_role = profile(result.documents)
     kept = result.documents[result.documents["status"].isin(["pass", "redacted"])]
     kept_summary, _ = profile(kept)
+    # The conversations' profile beside the record profiles, so runs can be compared over time.
+    snapshot = snapshot_rows(summary, by_role).assign(dataset=PROFILE_DATASET, run_id=context.run.run_id,
+                                                      profiled_at=datetime.now(timezone.utc).replace(tzinfo=None))
+    with warehouse.connect() as con:
+        replace_rows(con, "profile.snapshots", snapshot, "dataset = ? AND run_id = ?", [PROFILE_DATASET, context.run.run_id])
     return dg.MaterializeResult(metadata={
         "dagster/row_count": len(result.documents),
         "rows_by_status": counts_markdown(dict(result.status), "status", "conversations"),

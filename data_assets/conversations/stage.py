@@ -138,3 +138,17 @@ def profile(documents: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
     by_role = (frame.groupby("role")["chars"].agg(["count", "median", "mean", "max"]).round(1).reset_index()
                if len(frame) else pd.DataFrame(columns=["role", "count", "median", "mean", "max"]))
     return summary, by_role
+
+
+PROFILE_DATASET = "conversations"
+
+
+def snapshot_rows(summary: dict[str, float], by_role: pd.DataFrame) -> pd.DataFrame:
+    """The profile as profile.snapshots rows (field, statistic, value, label): the turn counts as
+    dataset-wide (`*`) statistics, characters per turn with the role as the field, so a run's
+    conversations can be compared with earlier runs like the record profiles."""
+    rows = [("*", name, float(value), None) for name, value in summary.items()]
+    for role in by_role.to_dict("records"):
+        rows += [(role["role"], f"chars_{stat}" if stat != "count" else "turns", float(role[stat]), None)
+                 for stat in ("count", "median", "mean", "max")]
+    return pd.DataFrame(rows, columns=["field", "statistic", "value", "label"])
