@@ -150,6 +150,13 @@ HISTORY_AND_SCIENCE = [
     "How does a Bunsen burner work?",
 ]
 
+# A salutation to a role or an everyday word, not to a named person.
+SALUTATIONS_TO_EVERYDAY_WORDS = [
+    "Dear Reader, this chapter is short.",
+    "Dear Guest, breakfast is served until ten.",
+    "Dear Neighbor, the street party is on Saturday.",
+]
+
 CODE = [
     "Replace localhost:8080 with 127.0.0.1:8080 in the config.",
     "Use os.environ['API_KEY'] instead of hard-coding the key.",
@@ -160,7 +167,8 @@ CODE = [
 ]
 
 BENIGN = (MEASUREMENTS_AND_DECIMALS + YEARS_RANGES_VERSIONS_CODES + ADDRESSES_THAT_ARE_NOT_PERSONAL + EPONYMS
-          + COMMON_WORDS_IN_OTHER_LANGUAGES + CAPITALIZED_ORDINARY_WORDS + CREATIVE_WRITING + PUBLIC_CONTENT + HISTORY_AND_SCIENCE + CODE)
+          + COMMON_WORDS_IN_OTHER_LANGUAGES + CAPITALIZED_ORDINARY_WORDS + CREATIVE_WRITING + PUBLIC_CONTENT + HISTORY_AND_SCIENCE
+          + SALUTATIONS_TO_EVERYDAY_WORDS + CODE)
 
 
 @pytest.mark.parametrize("text", BENIGN)
@@ -179,3 +187,8 @@ def test_characters_of_creative_prompts_are_flagged(text):
 def test_a_private_person_in_a_creative_prompt_with_a_naming_cue_is_still_redacted():
     outcome = scan_and_redact({"instruction": "Write a poem for my wife. Her name is Ingrid Solberg."})
     assert "Ingrid Solberg" not in outcome.fields["instruction"]
+
+
+def test_a_salutation_to_a_given_name_that_is_also_a_word_is_still_redacted():
+    outcome = scan_and_redact({"instruction": "Dear Hope, your parcel has arrived."})
+    assert "Hope" not in outcome.fields["instruction"]

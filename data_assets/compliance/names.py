@@ -249,8 +249,11 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         return None
     if strong:
         score = 0.85 if (known or capitalized) else 0.6
-        if len(run) == 1 and kinds[0].ordinary and not (kinds[0].given or kinds[0].family):
-            return None  # "Dear Friend", "Name: Save the Pigs": an everyday word after the cue
+        # "Dear Reader", "Dear Guest", "Name: Save the Pigs": an everyday word after the cue. A
+        # surname that is also an everyday word ("Reader", "Guest") is the word here; only an
+        # everyday word that is a given name ("Dear Will", "Dear Hope") is read as a name.
+        if len(run) == 1 and kinds[0].ordinary and not kinds[0].given:
+            return None
         detector = "name_self" if _SELF_CUE.search(text, max(0, run[0].start - 32), run[0].start) else "name_cue"
         return Finding(run[0].start, run[-1].end, "PERSON", detector, score)
     elif len(run) >= 2:
