@@ -150,6 +150,14 @@ HISTORY_AND_SCIENCE = [
     "How does a Bunsen burner work?",
 ]
 
+# An instruction's verb opening the sentence, then a scientist's or author's name in the possessive:
+# the subject is the work, not the person.
+INSTRUCTION_ABOUT_SOMEONES_WORK = [
+    "Paraphrase Hubble's observation about distant galaxies.",
+    "Summarize Carson's warning about pesticides.",
+    "Outline Kepler's laws of planetary motion.",
+]
+
 # A salutation to a role or an everyday word, not to a named person.
 SALUTATIONS_TO_EVERYDAY_WORDS = [
     "Dear Reader, this chapter is short.",
@@ -167,7 +175,7 @@ CODE = [
 ]
 
 BENIGN = (MEASUREMENTS_AND_DECIMALS + YEARS_RANGES_VERSIONS_CODES + ADDRESSES_THAT_ARE_NOT_PERSONAL + EPONYMS
-          + COMMON_WORDS_IN_OTHER_LANGUAGES + CAPITALIZED_ORDINARY_WORDS + CREATIVE_WRITING + PUBLIC_CONTENT + HISTORY_AND_SCIENCE
+          + COMMON_WORDS_IN_OTHER_LANGUAGES + CAPITALIZED_ORDINARY_WORDS + CREATIVE_WRITING + PUBLIC_CONTENT + HISTORY_AND_SCIENCE + INSTRUCTION_ABOUT_SOMEONES_WORK
           + SALUTATIONS_TO_EVERYDAY_WORDS + CODE)
 
 
@@ -192,3 +200,8 @@ def test_a_private_person_in_a_creative_prompt_with_a_naming_cue_is_still_redact
 def test_a_salutation_to_a_given_name_that_is_also_a_word_is_still_redacted():
     outcome = scan_and_redact({"instruction": "Dear Hope, your parcel has arrived."})
     assert "Hope" not in outcome.fields["instruction"]
+
+
+def test_a_full_name_in_the_possessive_after_a_verb_is_still_redacted():
+    outcome = scan_and_redact({"instruction": "Forward Ingrid Solberg's invoice to accounting."})
+    assert "Ingrid Solberg" not in outcome.fields["instruction"]

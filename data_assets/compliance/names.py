@@ -87,6 +87,7 @@ _SELF_CUE = re.compile(r"(?i)(?:\bmy name is|\b(?:her|his|their) name is|\bmy na
                        r"\bregards,?|\bcheers,?|\bmaiden name is|\bname on the account is)\s*$")
 _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
 _MAX_RUN = 4
+_POSSESSIVE = re.compile(r"['’]s\b")
 
 
 def _skip_spaces(text: str, position: int) -> int:
@@ -205,6 +206,11 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
     if any(t.lower in NOT_PERSON_WORDS for t in run):
         return None
     kinds = [_kind(t.lower, t.text[0].isupper()) for t in run]
+    # "Paraphrase Hubble's observation", "Outline Kepler's laws": a sentence opened by a word that is
+    # no name (an instruction's verb), then one name in the possessive, is about someone's work.
+    if (len(run) == 2 and not (kinds[0].given or kinds[0].family) and _POSSESSIVE.match(text, run[1].end)
+            and sentence_start(text, run[0].start)):
+        return None
     # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name; a word
     # that is also a listed name ("Will", "Magdalena") stays where a cue or a surname supports it.
     while run and kinds[0].ordinary and not ((kinds[0].given or kinds[0].family) and (strong or (len(run) > 1 and _supports(run[1], kinds[1])))):
