@@ -9,12 +9,14 @@ import dagster as dg
 
 from data_assets.augment import assets as augment
 from data_assets.compliance import assets as compliance
+from data_assets.conversations import assets as conversations
 from data_assets.curves import assets as curves
 from data_assets.dedup import assets as dedup
 from data_assets.export import assets as export
 from data_assets.ingest import assets as ingest
 from data_assets.llm.resource import LLMResource
 from data_assets.prefs import assets as prefs
+from data_assets.runs.executor import recovering_in_process_executor
 from data_assets.profile import assets as profile
 from data_assets.publish import assets as publish
 from data_assets.semantic import assets as semantic
@@ -22,17 +24,18 @@ from data_assets.semantic.model import EmbeddingsResource
 from data_assets.synth import assets as synth
 from data_assets.warehouse import WarehouseResource
 
-STAGES = [ingest, compliance, dedup, semantic, augment, synth, prefs, export, curves, profile, publish]
+STAGES = [ingest, compliance, conversations, dedup, semantic, augment, synth, prefs, export, curves, profile, publish]
 
 all_assets = [a for stage in STAGES for a in stage.ASSETS]
 all_checks = [c for stage in STAGES for c in stage.CHECKS]
 
 # The whole graph, run in one process: DuckDB takes one writer at a time, so parallel steps
-# would only queue on its lock; the `duckdb` pool (dagster_home/dagster.yaml) orders runs.
+# would only queue on its lock; the `duckdb` pool (dagster_home/dagster.yaml) orders runs, and the
+# executor frees the slots of runs whose process died (data_assets/runs/).
 nightly_job = dg.define_asset_job(
     name="nightly_job",
     selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
+    executor_def=recovering_in_process_executor,
     description="Materialize every stage, from raw ingest to the data curves.",
 )
 
@@ -47,6 +50,9 @@ nightly = dg.ScheduleDefinition(
 
 
 def build_resources() -> dict:
+    # The `ray` resource (data_assets.scale.RayResource) is not listed here: compliance, dedup and the
+    # profiles carry it as their own default (DEFAULT_RAY), in-process unless DATA_ASSETS_RAY_ADDRESS
+    # names a cluster; Dagster refuses a second definition of the same key.
     resources: dict = {"warehouse": WarehouseResource()}
     resources["llm"] = LLMResource.from_env()
     resources["embeddings"] = EmbeddingsResource()
@@ -59,5 +65,5 @@ defs = dg.Definitions(
     jobs=[nightly_job],
     schedules=[nightly],
     resources=build_resources(),
-    executor=dg.in_process_executor,
+    executor=recovering_in_process_executor,
 )

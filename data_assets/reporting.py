@@ -14,7 +14,14 @@ def summary_text(warehouse: WarehouseResource) -> str:
         stages = con.execute(read_sql("reports/rows_per_stage")).fetchall()
         drops = con.execute(read_sql("reports/drops_by_reason")).fetchall()
         semantic = con.execute(read_sql("reports/semantic_steps")).fetchall()
-    lines = ["rows per stage:"]
+        caps = con.execute(read_sql("reports/spend_caps")).fetchall()
+    lines = []
+    if caps:
+        lines.append("SPEND CAP REACHED: these steps are incomplete, and this run replaced no export:")
+        lines += [f"  {step:<28} {skipped:>6,} requests not sent ({reason}; ${cost:.4f} spent)"
+                  for step, reason, skipped, cost in caps]
+        lines.append("  raise the cap (--max-usd, DATA_ASSETS_MAX_USD_PER_RUN) and re-run: answers already paid for come from llm.calls.\n")
+    lines.append("rows per stage:")
     lines += [f"  {stage:<36} {rows:>8,}" for _, stage, rows in stages]
     lines.append("\ndrops and rejects by reason (each kept, with its reason, in the table named):")
     lines += [f"  {stage:<11} {reason:<48} {rows:>6,}  {kept_in}" for stage, kept_in, reason, rows in drops]

@@ -17,7 +17,8 @@ Behaviours, all configurable while the server runs:
 - `script(*faults)`: faults consumed one per `/v1/messages` request, in order: `"429"` (with
   `retry-after` = `retry_after_s`), `"500"`, `"529"`, `"slow"` (answers after `slow_s`, past the
   client's timeout), `"invalid_json"` (a 200 whose text is not the schema's JSON), `"garbage"` (a
-  200 whose HTTP body is not JSON at all), `None` or `"ok"` (answer normally).
+  200 whose HTTP body is not JSON at all), `"max_tokens"` (the reply cut in half, `stop_reason`
+  `max_tokens`), `None` or `"ok"` (answer normally).
 - `fault_for(index, body) -> str | None`: a hook choosing the fault per request instead.
 - `outage_after(n, status=500)`: every `/v1/messages` request after the first `n` fails.
 - `batch_ready_after_polls`: a batch ends on its n-th retrieve (None: only after `finish_batches()`).
@@ -286,6 +287,10 @@ class FakeAnthropic:
             self._send_bytes(http, 200, b"<html>upstream proxy error: not json", "application/json")
             return
         message = self._message_json(body, invalid=fault == "invalid_json")
+        if fault == "max_tokens":
+            block = message["content"][0]
+            block["text"] = block["text"][: max(1, len(block["text"]) // 2)]
+            message["stop_reason"] = "max_tokens"
         self._send_json(http, 200, message)
 
     def _message_json(self, body: dict[str, Any], invalid: bool = False) -> dict[str, Any]:

@@ -136,6 +136,20 @@ PUBLIC_CONTENT = [
     "Visit https://docs.python.org/3/ for the tutorial.",
 ]
 
+# Periods, styles, plans and instruments named after peoples, places or people: capitalized
+# words around a name-like word that are the subject of the content, not anyone's data.
+HISTORY_AND_SCIENCE = [
+    "The Roman Empire fell in 476 AD.",
+    "Describe the Victorian era in three sentences.",
+    "Compare Gothic and Baroque architecture.",
+    "Explain the Doppler effect with an example.",
+    "Write a haiku about the Pacific Ocean.",
+    "What did the Marshall Plan do for Europe?",
+    "The Great Wall of China is visible from space: true or false?",
+    "Name three French painters of the Impressionist movement.",
+    "How does a Bunsen burner work?",
+]
+
 CODE = [
     "Replace localhost:8080 with 127.0.0.1:8080 in the config.",
     "Use os.environ['API_KEY'] instead of hard-coding the key.",
@@ -146,7 +160,7 @@ CODE = [
 ]
 
 BENIGN = (MEASUREMENTS_AND_DECIMALS + YEARS_RANGES_VERSIONS_CODES + ADDRESSES_THAT_ARE_NOT_PERSONAL + EPONYMS
-          + COMMON_WORDS_IN_OTHER_LANGUAGES + CAPITALIZED_ORDINARY_WORDS + CREATIVE_WRITING + PUBLIC_CONTENT + CODE)
+          + COMMON_WORDS_IN_OTHER_LANGUAGES + CAPITALIZED_ORDINARY_WORDS + CREATIVE_WRITING + PUBLIC_CONTENT + HISTORY_AND_SCIENCE + CODE)
 
 
 @pytest.mark.parametrize("text", BENIGN)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from data_assets.compliance import CompliancePolicy, detect, scan_and_redact
 from data_assets.compliance.normalize import strip_control_characters
-from data_assets.compliance.scan import policy_from_json, policy_json
+from data_assets.compliance.policy_store import policy_from_json, policy_json
 
 PII_PIECES = [
     "anna.berg@example.com", "+41 (0)44 668 18 00", "4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32",
@@ -82,6 +82,13 @@ def test_blocked_terms():
     assert scan_and_redact({"a": "nightjars are birds"}, policy).status == "pass"
 
 
+def test_a_blocked_term_inside_a_longer_word_does_not_drop():
+    # The substring prefilter passes "project nightjars"; the whole-word pattern must still say no.
+    policy = CompliancePolicy(blocked_terms=("Project Nightjar",))
+    assert scan_and_redact({"a": "Project Nightjars and project nightjarring"}, policy).status == "pass"
+    assert scan_and_redact({"a": "(Project Nightjar)"}, policy).reasons == ["blocked_term:Project Nightjar"]
+
+
 def test_policy_round_trips_through_json():
     policy = CompliancePolicy(actions={"EMAIL": "drop"}, min_score=0.7, blocked_terms=("x",), allow_missing_license=True)
     assert policy_from_json(policy_json(policy)) == policy
@@ -127,3 +134,15 @@ def test_public_figures_are_flagged_not_redacted():
     assert [f.entity_type for f in outcome.findings["output"]] == ["PUBLIC_FIGURE", "PERSON"]
     strict = scan_and_redact(record, CompliancePolicy(actions={"PERSON": "redact", "PUBLIC_FIGURE": "redact"}))
     assert strict.fields["output"] == "[PUBLIC_FIGURE_1] wrote it; my editor [PERSON_1] agrees."
+
+
+def test_a_lone_name_that_is_part_of_a_redacted_person_is_redacted_too():
+    # Keeping the bare surname after the full name was redacted would leave who it was.
+    outcome = scan_and_redact({"t": "The report was written by Bonifacy Kaczmarek in 1977. Later Kaczmarek moved to Gdansk."})
+    assert outcome.fields["t"] == "The report was written by [PERSON_1] in 1977. Later [PERSON_2] moved to Gdansk."
+
+
+def test_a_lone_name_with_no_redacted_person_in_the_record_stays_flagged():
+    outcome = scan_and_redact({"t": "Later Kaczmarek moved to Gdansk."})
+    assert outcome.fields["t"] == "Later Kaczmarek moved to Gdansk."
+    assert "flag:GIVEN_NAME" in outcome.reasons

@@ -1,4 +1,4 @@
-"""The curves stage's plain functions: ROUGE-L, task types, subsets, the fit, the guard, trainers."""
+"""The curves stage's plain functions (ROUGE-L: test_rouge.py): task types, subsets, the fit, the guard, trainers."""
 
 from __future__ import annotations
 
@@ -16,34 +16,11 @@ from data_assets.curves.data import CurveInputs, LeakageGuard, held_out_split
 from data_assets.curves.fit import fit_curve, fit_power_law, power_law, size_for_error
 from data_assets.curves.informative import judge
 from data_assets.curves.metrics import response_metric
-from data_assets.curves.rouge import Reference, rouge_l_f, tokens
 from data_assets.curves.run import CurveSettings, baselines_frame, fits_frame, points_frame, run_curves
 from data_assets.curves.subsets import balanced, mixed, shuffled, size_grid
 from data_assets.curves.tasks import task_type
 from data_assets.curves.trainers import CommandTrainer, ConsensusResponder, PairwiseRewardModel, RetrievalResponder, Trainer
 from data_assets_tests.test_curves_asset import preference_frame, sft_frames
-
-
-def _quadratic_lcs(a: list[str], b: list[str]) -> int:
-    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            table[i + 1][j + 1] = table[i][j] + 1 if x == y else max(table[i][j + 1], table[i + 1][j])
-    return table[-1][-1]
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from("abcdef"), max_size=40), st.lists(st.sampled_from("abcdef"), max_size=40))
-def test_bit_parallel_lcs_equals_the_textbook_table(a, b):
-    assert Reference(a).lcs(b) == _quadratic_lcs(a, b)
-
-
-def test_rouge_l_f_known_values():
-    # LCS "the cat on the mat" = 5 of 6 tokens on both sides.
-    assert rouge_l_f("The cat sat on the mat.", "the cat is on the mat") == pytest.approx(5 / 6)
-    assert rouge_l_f("", "anything") == 0.0
-    assert rouge_l_f("alpha beta", "gamma delta") == 0.0
-    assert tokens("It's 42 C++!") == ["it", "s", "42", "c"]
 
 
 @pytest.mark.parametrize("instruction, expected", [

@@ -164,7 +164,11 @@ def _exported(exports) -> tuple[set[str], set[str]]:
 
     sft = {normalize_text(" ".join(m["content"] for m in json.loads(line)["messages"]))
            for line in (exports / "sft.jsonl").read_text().splitlines()}
-    dpo = {normalize_text(f"{row['prompt']} {row['chosen']}")
+    def text(value) -> str:
+        # The conversational DPO format (the default) holds lists of messages; the plain one holds strings.
+        return value if isinstance(value, str) else " ".join(m["content"] for m in value)
+
+    dpo = {normalize_text(f"{text(row['prompt'])} {text(row['chosen'])}")
            for row in map(json.loads, (exports / "dpo.jsonl").read_text().splitlines())}
     return sft, dpo
 

@@ -127,8 +127,8 @@ def test_prices_batch_discount_and_long_prompts():
     # an unlisted model is priced as the dearest listed one, so caps stop early rather than late
     assert pricing.cost_usd("my-local-model", output_tokens=1_000_000) == \
         max(p.output for p in pricing.PRICES.values())
-    assert pricing.model_family("claude-sonnet-5-5") == "claude-sonnet"
-    assert pricing.model_family("offline-v1") == "offline"
+    assert pricing.model_line("claude-sonnet-5-5") == "claude-sonnet"
+    assert pricing.model_line("offline-v1") == "offline"
 
 
 # ---- offline provider -------------------------------------------------------------------------

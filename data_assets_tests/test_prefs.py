@@ -19,7 +19,7 @@ from data_assets.prefs.assets import CHECKS as PREFS_CHECKS
 from data_assets.prefs.bias import bias_metrics
 from data_assets.prefs.candidates import human_pairs, sample
 from data_assets.prefs.degrade import degrade
-from data_assets.prefs.judging import combine, model_family
+from data_assets.prefs.judging import combine, vendor_family
 from data_assets.prefs.text import split_steps
 from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import insert_frame
@@ -254,10 +254,10 @@ def test_sample_is_fixed_by_seed_not_by_row_order():
     assert one != sample(frame, 10, seed=4)["record_id"].tolist()
 
 
-def test_model_family():
-    assert model_family("claude-sonnet-4-5-20250929") == model_family("claude-haiku-4-5") == "claude"
-    assert model_family("openai/gpt-4o") == "gpt"
-    assert model_family(None) == ""
+def test_vendor_family():
+    assert vendor_family("claude-sonnet-4-5-20250929") == vendor_family("claude-haiku-4-5") == "claude"
+    assert vendor_family("openai/gpt-4o") == "gpt"
+    assert vendor_family(None) == ""
 
 
 # ---- the offline run, end to end ---------------------------------------------------------------

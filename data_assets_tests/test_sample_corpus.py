@@ -33,12 +33,17 @@ def sources() -> list[Source]:
 
 @pytest.fixture(scope="module")
 def instructions(sources: list[Source]) -> IngestResult:
-    return ingest_sources([s for s in sources if not s.is_preference])
+    return ingest_sources([s for s in sources if not s.is_preference and not s.conversation])
 
 
 @pytest.fixture(scope="module")
 def preferences(sources: list[Source]) -> IngestResult:
     return ingest_sources([s for s in sources if s.is_preference])
+
+
+@pytest.fixture(scope="module")
+def conversations(sources: list[Source]) -> IngestResult:
+    return ingest_sources([s for s in sources if s.conversation])
 
 
 def _rows_in_file(path: Path) -> int:
@@ -91,9 +96,15 @@ def test_corpus_is_a_few_hundred_rows(instructions, preferences):
     assert documents.loc[documents["source"] == "scraped_forum", "license"].eq("proprietary-scrape").all()
 
 
-def test_every_row_of_every_file_lands_in_exactly_one_table(sources, instructions, preferences):
+def test_the_conversation_sources_hold_17_conversations_of_61_turns_and_6_malformed_rows(conversations):
+    frame = conversations.documents
+    assert (len(frame), int(frame["turns"].sum()), len(conversations.rejects), frame["feedback"].value_counts().to_dict()) == (
+        17, 61, 6, {"": 10, "up": 5, "down": 2})
+
+
+def test_every_row_of_every_file_lands_in_exactly_one_table(sources, instructions, preferences, conversations):
     for source in sources:
-        result = preferences if source.is_preference else instructions
+        result = conversations if source.conversation else preferences if source.is_preference else instructions
         for path in source.files():
             uri = source.relative_uri(path)
             placed = pd.concat([
@@ -121,10 +132,11 @@ def test_malformed_rows_are_rejected_with_their_reason_and_good_rows_kept(instru
     assert not good["response"].str.endswith("\r").any(), "a CRLF line ending is not part of the text"
 
 
-def test_record_ids_are_unique_and_stable_across_ingests(sources, instructions, preferences):
-    again = ingest_sources([s for s in sources if not s.is_preference], now=datetime(2031, 1, 1))
+def test_record_ids_are_unique_and_stable_across_ingests(sources, instructions, preferences, conversations):
+    again = ingest_sources([s for s in sources if not s.is_preference and not s.conversation], now=datetime(2031, 1, 1))
     prefs_again = ingest_sources([s for s in sources if s.is_preference], now=datetime(2031, 1, 1))
-    for first, second in ((instructions, again), (preferences, prefs_again)):
+    chats_again = ingest_sources([s for s in sources if s.conversation], now=datetime(2031, 1, 1))
+    for first, second in ((instructions, again), (preferences, prefs_again), (conversations, chats_again)):
         ids = first.documents["record_id"]
         assert ids.is_unique
         assert ids.tolist() == second.documents["record_id"].tolist()

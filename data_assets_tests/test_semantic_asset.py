@@ -49,7 +49,7 @@ def test_planted_rephrase_is_removed_as_semantic_contamination_and_traced(plante
     result = materialize(warehouse, embeddings)
     assert result.success
     planted_id, near_miss_id = record_id(warehouse, PLANTED), record_id(warehouse, NEAR_MISS)
-    exported = {row["record_id"] for row in read_jsonl(settings.exports_dir() / "sft.jsonl")}
+    exported = {row["id"] for row in read_jsonl(settings.exports_dir() / "sft.jsonl")}
     assert planted_id not in exported and near_miss_id in exported
     contamination = warehouse.query_df("SELECT method, eval_record_id, similarity FROM dedup.contamination WHERE record_id = ?", [planted_id])
     assert contamination["method"].tolist() == ["semantic"]
@@ -86,7 +86,7 @@ def test_without_a_model_the_graph_runs_and_says_what_it_skipped(planted, wareho
     summary = summary_text(warehouse)
     assert "paraphrase_decontamination   skipped" in summary and "generated_decontamination    skipped" in summary
     # As today: the planted rephrase passes n-gram decontamination and is exported.
-    exported = {row["record_id"] for row in read_jsonl(settings.exports_dir() / "sft.jsonl")}
+    exported = {row["id"] for row in read_jsonl(settings.exports_dir() / "sft.jsonl")}
     assert record_id(warehouse, PLANTED) in exported
 
 

@@ -16,7 +16,7 @@ from data_assets.synth.families import FAMILIES, VOCAB, verify_by_computation
 from data_assets.synth.filters import FilterLimits, check_task
 from data_assets.synth.loop import LoopSettings, run_loop, verify_pairs
 from data_assets.synth.prompts import GeneratedBatch, generation_request, verification_request
-from data_assets.synth.rouge import RougeIndex, lcs_length, rouge_l_f, rouge_tokens
+from data_assets.synth.rouge import RougeIndex
 
 SEEDS = pd.DataFrame([
     {"record_id": "r_seed1", "instruction": "Give three tips for staying healthy.", "input": "", "response": "Eat well, sleep, move."},
@@ -34,13 +34,6 @@ def offline_run(requests):
                                  provider="offline", model="offline-v1", output=outcome.output, text=outcome.text,
                                  error=outcome.error))
     return results
-
-
-def test_rouge_l_matches_the_definition():
-    assert lcs_length(list("abcbdab"), list("bdcaba")) == 4
-    assert rouge_l_f(rouge_tokens("the cat sat"), rouge_tokens("The cat sat!")) == 1.0
-    assert rouge_l_f(["a", "b"], ["c"]) == 0.0
-    assert rouge_l_f(rouge_tokens("a b c d"), rouge_tokens("a x c y")) == pytest.approx(2 * 2 / 8)
 
 
 words = st.sampled_from("the a sort list numbers convert miles write poem about sea give three tips for how many days".split())

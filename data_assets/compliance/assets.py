@@ -10,19 +10,12 @@ from pydantic import Field, field_validator
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.config import StageConfig, known_names
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
-from data_assets.common.progress import Progress
 from data_assets.compliance.policy import DEFAULT_ACTIONS, DEFAULT_BLOCKED_TERMS, DEFAULT_LICENSES, CompliancePolicy
-from data_assets.compliance.scan import (
-    PREFERENCE_FIELDS,
-    TEXT_FIELDS,
-    StageResult,
-    policy_from_json,
-    policy_json,
-    residual_findings,
-    scan_documents,
-    stored_policy,
-)
+from data_assets.compliance.policy_store import policy_from_json, policy_json, stored_policy
+from data_assets.compliance.residual import residual_findings
+from data_assets.compliance.scan import PREFERENCE_FIELDS, TEXT_FIELDS, StageResult
 from data_assets.lineage.edges import edges_frame
+from data_assets.scale import DEFAULT_RAY, RayResource, stages as scale
 from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import replace_rows
 
@@ -86,20 +79,18 @@ class ComplianceConfig(StageConfig):
     kinds={"duckdb"},
     pool="duckdb",
     deps=["raw_documents"],
+    resource_defs={"ray": DEFAULT_RAY},
     description="Every raw record once in compliance.documents with status pass | redacted | dropped and its "
     "reasons; PII and secrets replaced by typed placeholders; findings (offsets into the raw text) in "
     "compliance.findings; a redact or drop lineage edge per changed record.",
 )
-def compliance_documents(context: dg.AssetExecutionContext, config: ComplianceConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def compliance_documents(context: dg.AssetExecutionContext, config: ComplianceConfig, warehouse: WarehouseResource,
+                         ray: RayResource) -> dg.MaterializeResult:
     policy = config.policy()
     run_id = context.run.run_id
-    with warehouse.connect() as con:
-        raw = con.execute(
-            "SELECT record_id, source, source_uri, source_row, role, origin, license, instruction, input, response "
-            "FROM raw.documents ORDER BY record_id"
-        ).df()
-    progress = Progress(context.log, len(raw), "compliance scan")
-    result = scan_documents(raw, policy, run_id, advance=progress.advance)
+    with ray.session("compliance_documents", run_id, context.log) as cluster:
+        result = scale.scan(cluster, warehouse, "SELECT record_id, source, source_uri, source_row, role, origin, license, "
+                            "instruction, input, response FROM raw.documents ORDER BY record_id", policy, run_id, TEXT_FIELDS, context.log)
     edges = edges_frame(result.edges, STAGE, run_id)
     with warehouse.connect() as con:
         replace_rows(con, "compliance.documents", result.documents, "TRUE")
@@ -112,6 +103,8 @@ def compliance_documents(context: dg.AssetExecutionContext, config: ComplianceCo
         )
 
     metadata = _stage_metadata(context, result, policy, TEXT_FIELDS, "compliance.documents")
+    if cluster is not None:
+        metadata["ray"] = dg.MetadataValue.json(cluster.metadata())
     return dg.MaterializeResult(
         metadata={
             **metadata,
@@ -172,29 +165,30 @@ def _stage_metadata(context: dg.AssetExecutionContext, result: StageResult, poli
     kinds={"duckdb"},
     pool="duckdb",
     deps=["raw_preferences", "compliance_documents"],
+    resource_defs={"ray": DEFAULT_RAY},
     description="Every raw preference record once in compliance.preferences (prompt, chosen, rejected scanned with the "
     "policy compliance_documents stored in compliance.policy): PII redacted, records dropped by the same rules; "
     "findings in compliance.findings. The prefs stage judges and exports only this text.",
 )
-def compliance_preferences(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def compliance_preferences(context: dg.AssetExecutionContext, warehouse: WarehouseResource, ray: RayResource) -> dg.MaterializeResult:
     run_id = context.run.run_id
     with warehouse.connect() as con:
         policy = stored_policy(con)
-        raw = con.execute(
-            "SELECT record_id, source, source_uri, source_row, role, origin, license, prompt, chosen, rejected "
-            "FROM raw.preferences ORDER BY record_id"
-        ).df()
     if policy is None:
         context.log.warning("compliance.policy is empty (compliance_documents never ran here): the default policy applies")
         policy = CompliancePolicy()
-    progress = Progress(context.log, len(raw), "compliance scan of preferences")
-    result = scan_documents(raw, policy, run_id, advance=progress.advance, text_fields=PREFERENCE_FIELDS)
+    with ray.session("compliance_preferences", run_id, context.log) as cluster:
+        result = scale.scan(cluster, warehouse, "SELECT record_id, source, source_uri, source_row, role, origin, license, "
+                            "prompt, chosen, rejected FROM raw.preferences ORDER BY record_id", policy, run_id, PREFERENCE_FIELDS,
+                            context.log, "compliance scan of preferences")
     edges = edges_frame(result.edges, STAGE, run_id)
     with warehouse.connect() as con:
         replace_rows(con, "lineage.edges", edges, "stage = ? AND child_id IN (SELECT record_id FROM raw.preferences)", [STAGE])
         replace_rows(con, "compliance.preferences", result.documents, "TRUE")
         replace_rows(con, "compliance.findings", result.findings, _fields_in(PREFERENCE_FIELDS))
     metadata = _stage_metadata(context, result, policy, PREFERENCE_FIELDS, "compliance.preferences")
+    if cluster is not None:
+        metadata["ray"] = dg.MetadataValue.json(cluster.metadata())
     return dg.MaterializeResult(
         metadata={
             **metadata,

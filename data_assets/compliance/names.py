@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
@@ -94,13 +95,21 @@ def _skip_spaces(text: str, position: int) -> int:
     return position
 
 
+class WordKind(NamedTuple):
+    """What one word can be; a word may be several at once ("Will" is a given name and an ordinary word)."""
+
+    given: bool
+    family: bool
+    ordinary: bool
+
+
 @lru_cache(maxsize=65536)
-def _kind(lower: str, capitalized: bool) -> tuple[bool, bool, bool]:
-    """(given name, family name, ordinary word) for one lowercase word."""
+def _kind(lower: str, capitalized: bool) -> WordKind:
+    """What one lowercase word can be, from the word lists and (capitalized only) the surname shape."""
     common = lower in COMMON
     first = lower in FIRST_NAMES
     surname = lower in SURNAMES or (capitalized and len(lower) >= 4 and not common and bool(_SURNAME_SHAPE.search(lower)))
-    return first, surname, common
+    return WordKind(first, surname, common)
 
 
 def _joinable(text: str, left: Token, right: Token) -> bool:
@@ -159,13 +168,13 @@ def people(text: str) -> list[Finding]:
             while j + 1 < n and len(run) < 3 and _joinable(text, tokens[j], tokens[j + 1]) and _name_like(tokens[j + 1], True):
                 j += 1
                 run.append(tokens[j])
-            if not _kind(run[0].lower, run[0].text[0].isupper())[2] and text[token.end:run[0].start].strip(" .") == "":
+            if not _kind(run[0].lower, run[0].text[0].isupper()).ordinary and text[token.end:run[0].start].strip(" .") == "":
                 found.append(Finding(run[0].start, run[-1].end, "PERSON", "name_title", 0.9))
                 next_free = j + 1
                 continue
         # After a naming cue any word is a name in lowercase text; in cased text it must look like one.
         naming = naming and (lowercase_text or token.text[0].isupper())
-        if not (_name_like(token, lowercase_text) or (naming and not _kind(token.lower, False)[2])):
+        if not (_name_like(token, lowercase_text) or (naming and not _kind(token.lower, False).ordinary)):
             continue
         j = i
         while (
@@ -173,7 +182,7 @@ def people(text: str) -> list[Finding]:
             and j - i + 1 < _MAX_RUN
             and _joinable(text, tokens[j], tokens[j + 1])
             and tokens[j + 1].lower not in TITLES
-            and (_name_like(tokens[j + 1], lowercase_text) or (naming and not _kind(tokens[j + 1].lower, False)[2]))
+            and (_name_like(tokens[j + 1], lowercase_text) or (naming and not _kind(tokens[j + 1].lower, False).ordinary))
         ):
             j += 1
         run = tokens[i:j + 1]
@@ -184,10 +193,10 @@ def people(text: str) -> list[Finding]:
     return found
 
 
-def _supports(token: Token, kind: tuple[bool, bool, bool]) -> bool:
+def _supports(token: Token, kind: WordKind) -> bool:
     """Whether a following word makes an ambiguous given name a name: a family name that is no
     everyday word ("Will Smith"), or an initial ("Ilse D. Marková")."""
-    return (kind[1] and not kind[2]) or (len(token.text) == 1 and token.text.isupper() and token.initial)
+    return (kind.family and not kind.ordinary) or (len(token.text) == 1 and token.text.isupper() and token.initial)
 
 
 def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Finding | None:
@@ -198,11 +207,11 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
     kinds = [_kind(t.lower, t.text[0].isupper()) for t in run]
     # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name; a word
     # that is also a listed name ("Will", "Magdalena") stays where a cue or a surname supports it.
-    while run and kinds[0][2] and not ((kinds[0][0] or kinds[0][1]) and (strong or (len(run) > 1 and _supports(run[1], kinds[1])))):
+    while run and kinds[0].ordinary and not ((kinds[0].given or kinds[0].family) and (strong or (len(run) > 1 and _supports(run[1], kinds[1])))):
         run, kinds = run[1:], kinds[1:]
         # "Dear Magdalena": the trimmed word may itself be the cue.
         strong = bool(run) and bool(_STRONG_CUE.search(text[max(0, run[0].start - 32):run[0].start]))
-    while run and kinds[-1][2] and not (kinds[-1][1] or (strong and kinds[-1][0])):
+    while run and kinds[-1].ordinary and not (kinds[-1].family or (strong and kinds[-1].given)):
         run, kinds = run[:-1], kinds[:-1]
     while run and run[0].lower in _ARTICLES:
         run, kinds = run[1:], kinds[1:]
@@ -218,21 +227,21 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         return None
     if any(t.lower in NOT_PERSON_WORDS for t in run):
         return None
-    if not strong and not (len(run) > 1 and any(k[0] and not k[2] for k in kinds)) and EPONYM.match(text[run[-1].end:run[-1].end + 32]):
+    if not strong and not (len(run) > 1 and any(k.given and not k.ordinary for k in kinds)) and EPONYM.match(text[run[-1].end:run[-1].end + 32]):
         return None  # "Boyle's law", "Roth IRA"; with a full name ("Anna Berg's equation") it stays a person
     if _CASE_NAME.search(before[-6:]):
         return None
-    if not any(k[0] for k in kinds) and any(t.lower in PLACES for t in run):
+    if not any(k.given for k in kinds) and any(t.lower in PLACES for t in run):
         return None  # "Berlin Wall"
     joined = " ".join(t.lower for t in run)
     if joined in PLACES and not strong:
         return None  # the place detector owns it
     # A lone capital is an initial at best ("May I ask"): it names no one by itself.
-    kinds = [(k[0] and len(t.text) > 1, k[1] and len(t.text) > 1, k[2]) for t, k in zip(run, kinds)]
-    firsts = sum(k[0] and not k[2] for k in kinds)
-    surnames = sum(k[1] and not k[2] for k in kinds)
+    kinds = [WordKind(k.given and len(t.text) > 1, k.family and len(t.text) > 1, k.ordinary) for t, k in zip(run, kinds)]
+    firsts = sum(k.given and not k.ordinary for k in kinds)
+    surnames = sum(k.family and not k.ordinary for k in kinds)
     # Words that are as often ordinary words ("Long March", "The Sun") support nothing alone.
-    known = sum((k[0] or k[1]) and not k[2] for k in kinds)
+    known = sum((k.given or k.family) and not k.ordinary for k in kinds)
     capitalized = all(t.text[0].isupper() for t in run)
     at_start = sentence_start(text, run[0].start)
     weak = bool(_WEAK_CUE.search(before)) if not strong else False
@@ -240,7 +249,7 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
         return None
     if strong:
         score = 0.85 if (known or capitalized) else 0.6
-        if len(run) == 1 and kinds[0][2] and not (kinds[0][0] or kinds[0][1]):
+        if len(run) == 1 and kinds[0].ordinary and not (kinds[0].given or kinds[0].family):
             return None  # "Dear Friend", "Name: Save the Pigs": an everyday word after the cue
         detector = "name_self" if _SELF_CUE.search(text, max(0, run[0].start - 32), run[0].start) else "name_cue"
         return Finding(run[0].start, run[-1].end, "PERSON", detector, score)

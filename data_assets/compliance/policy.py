@@ -1,4 +1,5 @@
-"""What to do about what was found: the compliance policy and one record's scan.
+"""What to do about what was found: the compliance policy (actions per type, licenses, blocked
+terms). Applying it to one record is `redact.py`.
 
 Default policy, and why:
 - Redact, with a typed placeholder: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, IP_ADDRESS,
@@ -20,11 +21,6 @@ Default policy, and why:
 - Findings scoring under `min_score` (0.5) are ignored: that is where the name and place
   heuristics stop being right more often than wrong on the labeled benchmark.
 
-Placeholders are numbered per record and type, `[PERSON_1]`, `[PERSON_2]`: the same value
-(compared case- and whitespace-insensitively) gets the same placeholder in every field of the
-record, so "Anna wrote to Ben; Ben answered" stays readable as "[PERSON_1] wrote to [PERSON_2];
-[PERSON_2] answered". Numbering is per record, so it reveals nothing across records.
-
 Licenses: a record whose source license is not on the allowlist is dropped with reason
 `license_not_allowed:<license>`; a record without any license is dropped with reason
 `license_missing` (unknown provenance is not permission) unless `allow_missing_license`.
@@ -36,13 +32,9 @@ Licenses compare case-insensitively with spaces and underscores read as hyphens,
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-
-from data_assets.compliance.detect import detect
-from data_assets.compliance.findings import Finding, resolve_overlaps
-from data_assets.compliance.normalize import control_characters, normalize
+from functools import lru_cache
 
 ACTIONS = ("redact", "drop", "flag", "remove")
 
@@ -127,244 +119,19 @@ class CompliancePolicy:
             return []
         joined = "\n".join(texts).casefold()
         joined = re.sub(r"\s+", " ", joined)
-        return [f"blocked_term:{term}" for term in self.blocked_terms if term.strip() and _contains_term(joined, term)]
+        # A substring test per term (fast, in C) rules out nearly every text; the whole-word
+        # pattern, compiled once per term list, decides for the few that hold a term's letters.
+        return [f"blocked_term:{term}" for term, needle, pattern in _term_patterns(tuple(self.blocked_terms))
+                if needle in joined and pattern.search(joined)]
 
 
-def _contains_term(haystack: str, term: str) -> bool:
-    needle = re.sub(r"\s+", " ", term.strip().casefold())
-    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+@lru_cache(maxsize=16)
+def _term_patterns(terms: tuple[str, ...]) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """Per term: its casefolded, space-collapsed form and its whole-word pattern (the haystack is
+    casefolded with spaces collapsed the same way)."""
+    return tuple((term, _collapse(term), re.compile(rf"(?<!\w){re.escape(_collapse(term))}(?!\w)"))
+                 for term in terms if term.strip())
 
 
-@dataclass(frozen=True)
-class ScanOutcome:
-    """One record's scan: `status` pass | redacted | dropped, the (redacted) `fields`, every
-    finding at or above the policy's score per field, the `reasons`, and redaction counts."""
-
-    status: str
-    fields: dict[str, str]
-    findings: dict[str, list[Finding]]
-    reasons: list[str]
-    redacted: Counter = field(default_factory=Counter)
-
-    @property
-    def redaction_detail(self) -> str:
-        """"EMAIL x2, PHONE x1": counts by type, never values (for lineage edges and logs)."""
-        return ", ".join(f"{t} x{n}" for t, n in sorted(self.redacted.items()))
-
-
-def _propagate(fields: Mapping[str, str], findings: dict[str, list[Finding]], policy: CompliancePolicy) -> dict[str, list[Finding]]:
-    """A value found once is found everywhere in the record: "My name is Ottilie Brandvold"
-    makes the bare "Ottilie Brandvold" of the answer a name too, though the detector alone
-    would not have known it."""
-    known: dict[str, tuple[str, float]] = {}
-    for name, found in findings.items():
-        text = fields[name] or ""
-        for f in found:
-            value = text[f.start:f.end]
-            # A name the word lists guessed at is not evidence enough to hunt for elsewhere ("Brown
-            # Rice" on a menu must not make "brown rice" a person); a cued or titled name is.
-            if f.entity_type == "PERSON" and f.detector not in _EVIDENT_NAME_DETECTORS:
-                continue
-            if policy.action(f.entity_type) != "flag" and f.length >= 3:
-                known.setdefault(_propagation_key(f.entity_type, text[f.start:f.end]), (f.entity_type, f.score))
-    if not known:
-        return findings
-    pattern = re.compile(
-        "|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in sorted(known, key=len, reverse=True)), re.IGNORECASE
-    )
-    out: dict[str, list[Finding]] = {}
-    for name, found in findings.items():
-        text = fields[name] or ""
-        extra = []
-        for m in pattern.finditer(text):
-            hit = known.get(m.group().casefold()) or known.get(m.group())
-            if hit is not None and not any(f.start < m.end() and m.start() < f.end for f in found):
-                extra.append(Finding(m.start(), m.end(), hit[0], "record_propagation", hit[1]))
-        out[name] = resolve_overlaps([*found, *extra]) if extra else found
-    return out
-
-
-_EVIDENT_NAME_DETECTORS = frozenset({"name_cue", "name_self", "name_title"})
-
-
-def _propagation_key(entity_type: str, value: str) -> str:
-    """How a found value is looked for elsewhere in the record: identifiers in any case, a name
-    of one word only as written ("White" the person is not "black and white")."""
-    if entity_type in ("PERSON", "GIVEN_NAME") and " " not in value.strip():
-        return value
-    return value.casefold()
-
-
-def _value_key(value: str) -> str:
-    return " ".join(normalize(value).text.casefold().split())
-
-
-# Bounded: each round can only widen spans, and a record still holding PII after them is dropped.
-MAX_RESCANS = 2
-# Where a creative-writing request names its characters, the names are the story, not people
-# to protect: "Write a story about Harry and Sally" keeps both, flagged as CHARACTER.
-_CREATIVE_CUE = re.compile(
-    r"(?i)\b(?:(?:short |bedtime |fairy |love |ghost )?(?:story|stories|tale|fable|poem|sonnet|haiku|limerick|ballad|"
-    r"screenplay|script|scene|dialogue|dialog|play|novel|fiction|fanfic|lyrics|song|narrative|comic)s?|"
-    r"characters?|protagonist|once upon a time|role-?play)\b"
-)
-_PROMPT_FIELDS = ("instruction", "prompt", "input")
-
-
-@dataclass(frozen=True)
-class _Segment:
-    """A piece of rendered output: verbatim raw text, or the placeholder of a raw span."""
-
-    out_start: int
-    out_end: int
-    raw_start: int
-    raw_end: int
-    placeholder: bool
-
-
-def _render(text: str, acted: list[Finding], numbering: dict, per_type: Counter, policy: CompliancePolicy,
-            counts: Counter) -> tuple[str, list[_Segment]]:
-    pieces: list[str] = []
-    segments: list[_Segment] = []
-    out = 0
-
-    def verbatim(start: int, end: int) -> None:
-        nonlocal out
-        # Control characters are removed wherever they are; the text around them stays.
-        cursor = start
-        for c_start, c_end in [*control_characters(text[start:end]), (end - start, end - start)]:
-            piece = text[cursor:start + c_start]
-            if piece:
-                pieces.append(piece)
-                segments.append(_Segment(out, out + len(piece), cursor, start + c_start, False))
-                out += len(piece)
-            cursor = start + c_end
-
-    cursor = 0
-    for f in acted:
-        verbatim(cursor, f.start)
-        action = policy.action(f.entity_type)
-        if action == "remove":
-            replacement = ""
-        else:
-            key = (f.entity_type, _value_key(text[f.start:f.end]))
-            if key not in numbering:
-                per_type[f.entity_type] += 1
-                suffix = f"_{per_type[f.entity_type]}" if policy.number_placeholders else ""
-                numbering[key] = f"[{f.entity_type}{suffix}]"
-            replacement = numbering[key]
-        pieces.append(replacement)
-        segments.append(_Segment(out, out + len(replacement), f.start, f.end, True))
-        out += len(replacement)
-        counts[f.entity_type] += 1
-        cursor = f.end
-    verbatim(cursor, len(text))
-    return "".join(pieces), segments
-
-
-def _raw_span(segments: list[_Segment], start: int, end: int) -> tuple[int, int]:
-    """The raw span behind output `[start, end)`: a placeholder touched counts whole."""
-    raw_start = raw_end = None
-    for seg in segments:
-        if seg.out_end <= start and not (seg.placeholder and seg.out_start == seg.out_end == start):
-            continue
-        if seg.out_start >= end and raw_start is not None:
-            break
-        if raw_start is None:
-            raw_start = seg.raw_start if seg.placeholder else seg.raw_start + max(0, start - seg.out_start)
-        raw_end = seg.raw_end if seg.placeholder else seg.raw_start + min(seg.out_end, end) - seg.out_start
-    if raw_start is None or raw_end is None:
-        last = segments[-1] if segments else None
-        position = last.raw_end if last else 0
-        return position, position
-    return raw_start, raw_end
-
-
-def _widen(found: list[Finding], residual: Finding) -> list[Finding]:
-    """`found` with `residual` (raw offsets) taking in every finding it overlaps."""
-    touched = [f for f in found if f.start < residual.end and residual.start < f.end]
-    start = min([residual.start, *(f.start for f in touched)])
-    end = max([residual.end, *(f.end for f in touched)])
-    merged = Finding(start, end, residual.entity_type, residual.detector, residual.score)
-    return sorted([f for f in found if f not in touched] + [merged], key=lambda f: (f.start, f.end))
-
-
-def scan_and_redact(
-    fields: Mapping[str, str],
-    policy: CompliancePolicy | None = None,
-    license_: str | None = None,
-    check_license: bool = False,
-) -> ScanOutcome:
-    """Scan text fields together (one record) and apply `policy`.
-
-    Other stages call this on generated text (`check_license` False: model output has no
-    source license). A record is dropped when any finding's type is a "drop" type, when a
-    blocked term appears, when (with `check_license`) its license is not allowed, or when its
-    redacted text still holds a redact-or-drop finding after `MAX_RESCANS` rounds of re-scanning
-    (`residual_pii:<TYPE>`). Its fields still come back redacted (drop types included), so a
-    dropped record's text is safe to keep for inspection.
-    """
-    policy = policy or CompliancePolicy()
-    fields = {name: text or "" for name, text in fields.items()}
-    findings: dict[str, list[Finding]] = {}
-    for name, text in fields.items():
-        findings[name] = [f for f in detect(text) if f.score >= policy.min_score]
-    findings = _propagate(fields, findings, policy)
-    prompts = [fields[n] for n in _PROMPT_FIELDS if n in fields] or list(fields.values())
-    if any(_CREATIVE_CUE.search(t) for t in prompts):
-        findings = {
-            name: [Finding(f.start, f.end, "CHARACTER", f.detector, f.score)
-                   if f.entity_type in ("PERSON", "GIVEN_NAME") and f.detector != "name_self" else f for f in found]
-            for name, found in findings.items()
-        }
-    reasons: list[str] = []
-    if check_license:
-        reason = policy.license_reason(license_)
-        if reason:
-            reasons.append(reason)
-    reasons.extend(policy.blocked_term_reasons(normalize(t).text for t in fields.values()))
-    drop_types = sorted({f.entity_type for fs in findings.values() for f in fs if policy.action(f.entity_type) == "drop"})
-    reasons.extend(f"pii_drop:{t}" for t in drop_types)
-    controls = {name: [Finding(s, e, "CONTROL_CHARACTER", "control_character", 1.0) for s, e in control_characters(text)]
-                for name, text in fields.items()}
-    if any(controls.values()) and policy.action("CONTROL_CHARACTER") == "drop":
-        reasons.append("pii_drop:CONTROL_CHARACTER")
-
-    acted = {name: [f for f in found if policy.action(f.entity_type) != "flag"] for name, found in findings.items()}
-    for rescan in range(MAX_RESCANS + 1):
-        numbering: dict[tuple[str, str], str] = {}
-        per_type: Counter = Counter()
-        counts: Counter = Counter()
-        redacted_fields: dict[str, str] = {}
-        segments: dict[str, list[_Segment]] = {}
-        for name, text in fields.items():
-            redacted_fields[name], segments[name] = _render(text, acted[name], numbering, per_type, policy, counts)
-        # What redaction wrote is scanned again: a placeholder and its neighbours must not read as
-        # PII, and what a first pass only partly covered ("21 [PERSON_1] matía 66 Apt. 617") is
-        # widened to the whole span. Unchanged fields need no second look: same text, same findings.
-        residual = {
-            name: [f for f in detect(out) if f.score >= policy.min_score and policy.action(f.entity_type) != "flag"]
-            for name, out in redacted_fields.items() if out != fields[name]
-        }
-        residual = {name: found for name, found in residual.items() if found}
-        if not residual:
-            break
-        if rescan == MAX_RESCANS:
-            reasons.extend(f"residual_pii:{t}" for t in sorted({f.entity_type for fs in residual.values() for f in fs}))
-            break
-        for name, found in residual.items():
-            for f in found:
-                start, end = _raw_span(segments[name], f.start, f.end)
-                if end > start:
-                    acted[name] = _widen(acted[name], Finding(start, end, f.entity_type, f"rescan_{f.detector}", f.score))
-    kept_flags = {name: [f for f in found if policy.action(f.entity_type) == "flag"] for name, found in findings.items()}
-    findings = {name: sorted(acted[name] + kept_flags[name], key=lambda f: (f.start, f.end)) + controls[name] for name in fields}
-    counts.pop("CONTROL_CHARACTER", None)
-    removed = sum(len(c) for c in controls.values())
-    if removed:
-        counts["CONTROL_CHARACTER"] = removed
-    flagged = sorted({f.entity_type for fs in kept_flags.values() for f in fs})
-    if reasons:
-        return ScanOutcome("dropped", redacted_fields, findings, reasons, counts)
-    reasons = [f"{'remove' if policy.action(t) == 'remove' else 'redact'}:{t}" for t in sorted(counts)] + [f"flag:{t}" for t in flagged]
-    return ScanOutcome("redacted" if counts else "pass", redacted_fields, findings, reasons, counts)
+def _collapse(term: str) -> str:
+    return re.sub(r"\s+", " ", term.strip().casefold())

@@ -1,15 +1,19 @@
-"""The compliance stage over a frame of raw records: verdicts, findings and lineage rows."""
+"""The compliance stage over a frame of raw records: verdicts, findings and lineage rows.
+
+The policy's JSON form and the stored policy are `policy_store.py`; the blocking residual check
+is `residual.py`."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from data_assets.compliance.policy import CompliancePolicy, scan_and_redact
+from data_assets.compliance.policy import CompliancePolicy
+from data_assets.compliance.policy_store import stored_policy  # noqa: F401 (prefs and synth import it from here)
+from data_assets.compliance.redact import scan_and_redact
 
 TEXT_FIELDS = ("instruction", "input", "response")
 PREFERENCE_FIELDS = ("prompt", "chosen", "rejected")
@@ -87,42 +91,3 @@ def _reason_kind(reason: str) -> str:
     """Drop reasons grouped for counting; a license reason keeps its license."""
     return reason if reason.startswith(("license", "pii_drop", "blocked_term", "residual_pii")) else reason.split(":")[0]
 
-
-def policy_json(policy: CompliancePolicy) -> str:
-    data = asdict(policy)
-    data["actions"] = dict(policy.actions)
-    return json.dumps(data, sort_keys=True)
-
-
-def policy_from_json(text: str) -> CompliancePolicy:
-    data = json.loads(text)
-    return CompliancePolicy(
-        actions=data["actions"],
-        min_score=data["min_score"],
-        allowed_licenses=tuple(data["allowed_licenses"]),
-        allow_missing_license=data["allow_missing_license"],
-        blocked_terms=tuple(data["blocked_terms"]),
-        number_placeholders=data["number_placeholders"],
-    )
-
-
-def residual_findings(documents: pd.DataFrame, policy: CompliancePolicy, text_fields: tuple[str, ...] = TEXT_FIELDS) -> Counter:
-    """Findings of redact-or-drop types at or above the policy's score still present in the
-    output text of `documents`: what the blocking check counts (by type, never values)."""
-    from data_assets.compliance.detect import detect
-
-    acted = policy.acted_on_types
-    left: Counter = Counter()
-    for row in documents.itertuples(index=False):
-        for name in text_fields:
-            for f in detect(getattr(row, name) or ""):
-                if f.entity_type in acted and f.score >= policy.min_score:
-                    left[f.entity_type] += 1
-    return left
-
-
-def stored_policy(con) -> CompliancePolicy | None:
-    """The policy the last `compliance_documents` run applied (compliance.policy), or None before
-    the first run: every later scan of generated text and preferences uses it."""
-    row = con.execute("SELECT policy FROM compliance.policy ORDER BY written_at DESC LIMIT 1").fetchone()
-    return policy_from_json(row[0]) if row else None

@@ -58,9 +58,10 @@ class CurvesConfig(StageConfig):
     @field_validator("targets")
     @classmethod
     def _targets_are_shares(cls, value: dict[str, float]) -> dict[str, float]:
-        outside = {name: target for name, target in value.items() if not 0.0 < target < 1.0}
+        # 1.0 is allowed: "how much data for a perfect score?" has an answer ("not reachable").
+        outside = {name: target for name, target in value.items() if not 0.0 < target <= 1.0}
         if outside:
-            raise ValueError(f"targets: scores are shares, so each target must be strictly between 0 and 1; got {outside}")
+            raise ValueError(f"targets: scores are shares, so each target must be above 0 and at most 1; got {outside}")
         return value
 
     @field_validator("trainers")

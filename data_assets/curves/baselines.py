@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
 from data_assets.curves.metrics import RESPONSE_METRICS, ResponseMetric, prompt_text, response_metric
-from data_assets.curves.rouge import tokens
+from data_assets.text.rouge import tokens
 from data_assets.curves.subsets import seeded_rng
 from data_assets.curves.trainers import Trainer
 

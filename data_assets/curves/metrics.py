@@ -29,7 +29,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from data_assets.curves.rouge import Reference, tokens
+from data_assets.text.rouge import Reference, tokens
 
 # Caches are dropped when they reach this many entries: memory stays bounded on a long run and
 # the hit rate within one curve (the same eval items, overlapping subsets) stays high.

@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from data_assets.curves.metrics import ResponseMetric, prompt_text, response_metric
-from data_assets.curves.rouge import tokens
+from data_assets.text.rouge import tokens
 
 TrainerData = Literal["sft", "preference"]
 

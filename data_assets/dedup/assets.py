@@ -10,6 +10,7 @@ from data_assets.common.config import StageConfig
 from data_assets.dedup.settings import Clustering, DedupSettings
 from data_assets.dedup.minhash import DEFAULT_SCHEME, MinHashScheme, candidate_probability
 from data_assets.dedup.stage import DOCUMENT_COLUMNS, STAGE, StageOutcome, run_dedup
+from data_assets.scale import DEFAULT_RAY, RayResource
 from data_assets.warehouse import WarehouseResource, read_sql
 
 
@@ -83,14 +84,18 @@ def _example_clusters(outcome: StageOutcome, texts: pd.DataFrame, limit: int = 5
     kinds={"duckdb"},
     pool="duckdb",
     deps=["compliance_documents"],
+    resource_defs={"ray": DEFAULT_RAY},
     description="Keeps one record per exact or near-duplicate cluster (normalized text; MinHash LSH candidates "
     "verified by true Jaccard) within each role, and removes train and seed records that overlap eval "
     "(exact, near-duplicate or a shared 13-word span). Writes dedup.documents, dedup.clusters, "
     "dedup.contamination, dedup.conflicts and the reusable dedup.signatures.",
 )
-def dedup_documents(context: dg.AssetExecutionContext, config: DedupConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def dedup_documents(context: dg.AssetExecutionContext, config: DedupConfig, warehouse: WarehouseResource,
+                    ray: RayResource) -> dg.MaterializeResult:
     settings = config.settings()
-    outcome = run_dedup(warehouse, settings, context.run.run_id, log=context.log)
+    with ray.session("dedup_documents", context.run.run_id, context.log) as cluster:
+        engine = {"hasher": cluster.hasher(), "pair_search": cluster.pair_search()} if cluster else {}
+        outcome = run_dedup(warehouse, settings, context.run.run_id, log=context.log, **engine)
     result = outcome.result
     decisions = result.decisions
     with warehouse.connect() as con:
@@ -138,6 +143,8 @@ def dedup_documents(context: dg.AssetExecutionContext, config: DedupConfig, ware
         "dagster/column_schema": table_schema("dedup.documents"),
         "dagster/column_lineage": column_lineage({c: [("compliance_documents", c)] for c in DOCUMENT_COLUMNS}),
     }
+    if cluster is not None:
+        metadata["ray"] = dg.MetadataValue.json(cluster.metadata())
     return dg.MaterializeResult(metadata=metadata)
 
 

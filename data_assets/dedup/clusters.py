@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from data_assets.dedup.contamination import EvalIndex
-from data_assets.dedup.minhash import lsh_candidates, verified_jaccard
+from data_assets.dedup.pairs import IN_PROCESS, PairSearch
 from data_assets.dedup.settings import DedupSettings
 from data_assets.dedup.text import Features, text_key
 
@@ -131,9 +131,11 @@ def survivor_order(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, settings: DedupSettings | None = None) -> DedupResult:
+def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, settings: DedupSettings | None = None,
+                pair_search: PairSearch = IN_PROCESS) -> DedupResult:
     """Clusters, survivors and contamination for `records` (columns `RECORD_COLUMNS`), whose features and
-    signatures are row-aligned with it. The result does not depend on the order of the rows."""
+    signatures are row-aligned with it. The result does not depend on the order of the rows, nor on
+    where `pair_search` finds and verifies candidates (here, or on a Ray cluster)."""
     settings = settings or DedupSettings()
     order = np.argsort(records["record_id"].to_numpy(dtype=object), kind="stable")
     records = records.iloc[order].reset_index(drop=True)
@@ -158,9 +160,9 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
     np.minimum.at(group_first, group, np.arange(n, dtype=np.int64))
     has_shingles = np.diff(features.shingle_offsets)[group_first] > 0
     bands, rows = settings.banding
-    row_candidates = lsh_candidates(sigs, bands, rows, eligible=group_first[has_shingles])
+    row_candidates = pair_search.candidates(sigs, bands, rows, group_first[has_shingles])
     candidates = group[row_candidates]
-    similarity = verified_jaccard(features, row_candidates) if len(row_candidates) else np.zeros(0)
+    similarity = pair_search.jaccard(features, row_candidates) if len(row_candidates) else np.zeros(0)
     keep = similarity >= settings.threshold
     near = candidates[keep]
     near_similarity = similarity[keep]
@@ -169,7 +171,7 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
 
     is_eval = np.flatnonzero(roles == EVAL_ROLE)
     training = np.flatnonzero(np.isin(roles, TRAINING_ROLES))
-    index = EvalIndex(ids[is_eval], features.take(is_eval), sigs[is_eval], settings)
+    index = EvalIndex(ids[is_eval], features.take(is_eval), sigs[is_eval], settings, pair_search)
     contaminated = index.match(ids[training], features.take(training), sigs[training])
     contaminated.insert(2, "role", contaminated["record_id"].map(dict(zip(ids, roles))))
     stats["contaminated"] = len(contaminated)
@@ -217,7 +219,7 @@ def deduplicate(records: pd.DataFrame, features: Features, sigs: np.ndarray, set
     clusters["similarity"] = 1.0
     if (~same_text).any():
         pair_rows = np.stack([group_first[clusters["_group"].to_numpy()[~same_text]], group_first[rep_group[~same_text]]], axis=1)
-        clusters.loc[~same_text, "similarity"] = verified_jaccard(features, pair_rows)
+        clusters.loc[~same_text, "similarity"] = pair_search.jaccard(features, pair_rows)
     is_rep = clusters["record_id"] == clusters["representative_id"]
     # A representative's row says how its cluster was formed: minhash if any member joined by near-duplication.
     any_minhash = (clusters["method"] == "minhash").groupby(clusters["representative_id"]).transform("any").to_numpy(dtype=bool)

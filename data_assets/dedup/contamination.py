@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from data_assets.common.metadata import counts_markdown
-from data_assets.dedup.minhash import MinHashScheme, lsh_cross_candidates, signatures, verified_jaccard
+from data_assets.dedup.minhash import MinHashScheme, signatures
+from data_assets.dedup.pairs import IN_PROCESS, PairSearch
 from data_assets.dedup.settings import DedupSettings, read_settings
 from data_assets.dedup.text import Features, featurize, gather_ranges, text_key
 from data_assets.warehouse.resource import replace_rows
@@ -62,6 +63,7 @@ class EvalIndex:
     features: Features
     sigs: np.ndarray
     settings: DedupSettings
+    pairs: PairSearch = IN_PROCESS   # where candidates are found and verified (here, or on a Ray cluster)
 
     @classmethod
     def from_records(cls, records: pd.DataFrame, settings: DedupSettings | None = None) -> EvalIndex:
@@ -110,7 +112,7 @@ class EvalIndex:
         both = Features.concat([query, self.features])
 
         def jaccard(q: np.ndarray, e: np.ndarray) -> np.ndarray:
-            return verified_jaccard(both, np.stack([q, e + n_query], axis=1)) if len(q) else np.zeros(0)
+            return self.pairs.jaccard(both, np.stack([q, e + n_query], axis=1)) if len(q) else np.zeros(0)
 
         queries = pd.DataFrame({"q": np.arange(n_query), "text": query.text_key, "prompt": query.prompt_key})
         evals = pd.DataFrame({"e": np.arange(len(self)), "text": self.features.text_key, "prompt": self.features.prompt_key})
@@ -126,7 +128,7 @@ class EvalIndex:
             found.append(same_prompt.assign(method="prompt", similarity=jaccard(q, e), span_words=pd.NA))
 
         bands, rows = settings.banding
-        candidates = lsh_cross_candidates(query_sigs, self.sigs, bands, rows,
+        candidates = self.pairs.cross_candidates(query_sigs, self.sigs, bands, rows,
                                           np.diff(query.shingle_offsets) > 0, np.diff(self.features.shingle_offsets) > 0)
         if len(candidates):
             similarity = jaccard(candidates[:, 0], candidates[:, 1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -17,7 +18,8 @@ import pyarrow as pa
 
 from data_assets.dedup.clusters import DedupResult, deduplicate
 from data_assets.dedup.contamination import contamination_edges, write_contamination
-from data_assets.dedup.minhash import signatures
+from data_assets.dedup.minhash import MinHashScheme, signatures
+from data_assets.dedup.pairs import IN_PROCESS, PairSearch
 from data_assets.dedup.settings import DedupSettings, write_settings
 from data_assets.dedup.text import Features, featurize
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
@@ -84,20 +86,40 @@ def read_input(con: duckdb.DuckDBPyConnection, scheme_name: str) -> tuple[pd.Dat
         ).to_arrow_table()
     finally:
         con.unregister("_dedup_fresh_ids")
-    shingle_values, shingle_offsets = _uint32_from_blobs(cached.column("shingles"))
-    signature_values, _ = _uint32_from_blobs(cached.column("signature"))
-    features = Features(
-        n_words=cached.column("n_words").to_numpy().astype(np.int64),
-        text_key=cached.column("text_key").to_numpy().astype(np.uint64),
-        prompt_key=cached.column("prompt_key").to_numpy().astype(np.uint64),
-        response_key=cached.column("response_key").to_numpy().astype(np.uint64),
-        shingle_offsets=shingle_offsets,
-        shingle_values=shingle_values,
-    )
+    features, signature_values = stored_features(cached)
     return records, cached.column("record_id").to_pylist(), features, signature_values, texts
 
 
-def run_dedup(warehouse: WarehouseResource, settings: DedupSettings, run_id: str, log: logging.Logger | None = None) -> StageOutcome:
+def stored_features(table: pa.Table) -> tuple[Features, np.ndarray]:
+    """Features and the flat signature values of rows in `dedup.signatures`' columns, in the rows' order."""
+    shingle_values, shingle_offsets = _uint32_from_blobs(table.column("shingles"))
+    signature_values, _ = _uint32_from_blobs(table.column("signature"))
+    features = Features(
+        n_words=table.column("n_words").to_numpy().astype(np.int64),
+        text_key=table.column("text_key").to_numpy().astype(np.uint64),
+        prompt_key=table.column("prompt_key").to_numpy().astype(np.uint64),
+        response_key=table.column("response_key").to_numpy().astype(np.uint64),
+        shingle_offsets=shingle_offsets,
+        shingle_values=shingle_values,
+    )
+    return features, signature_values
+
+
+def hash_texts(texts: pa.Table, scheme: MinHashScheme) -> tuple[Features, np.ndarray]:
+    """Features and signatures of `texts` (instruction, input, response), row-aligned: the per-record work."""
+    if texts.num_rows == 0:
+        return Features.empty(), np.zeros((0, scheme.num_perm), dtype=np.uint32)
+    features = featurize([texts.column("instruction"), texts.column("input"), texts.column("response")], size=scheme.shingle_words)
+    return features, signatures(features, scheme)
+
+
+Hasher = Callable[[pa.Table, MinHashScheme], tuple[Features, np.ndarray]]
+
+
+def run_dedup(warehouse: WarehouseResource, settings: DedupSettings, run_id: str, log: logging.Logger | None = None,
+              hasher: Hasher = hash_texts, pair_search: PairSearch = IN_PROCESS) -> StageOutcome:
+    """`hasher` and `pair_search` say where the per-record hashing and the global pair step run
+    (here by default; `data_assets.scale` passes Ray versions that return the same arrays)."""
     scheme = settings.scheme
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -111,8 +133,7 @@ def run_dedup(warehouse: WarehouseResource, settings: DedupSettings, run_id: str
 
     started = time.perf_counter()
     fresh_ids = texts.column("record_id").to_pylist()
-    fresh = featurize([texts.column("instruction"), texts.column("input"), texts.column("response")], size=scheme.shingle_words) if fresh_ids else Features.empty()
-    fresh_sigs = signatures(fresh, scheme) if fresh_ids else np.zeros((0, scheme.num_perm), dtype=np.uint32)
+    fresh, fresh_sigs = hasher(texts, scheme)
     seconds["hash"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -121,7 +142,7 @@ def run_dedup(warehouse: WarehouseResource, settings: DedupSettings, run_id: str
     sigs = np.concatenate([cached_sigs, fresh_sigs])
     position = pd.Series(np.arange(len(all_ids)), index=all_ids)
     align = position.loc[records["record_id"]].to_numpy()
-    result = deduplicate(records, features.take(align), sigs[align], settings)
+    result = deduplicate(records, features.take(align), sigs[align], settings, pair_search)
     seconds["decide"] = time.perf_counter() - started
 
     started = time.perf_counter()

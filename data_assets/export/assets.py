@@ -7,7 +7,8 @@ from pydantic import Field, model_validator
 from data_assets import settings
 from data_assets.common.config import StageConfig
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown
-from data_assets.export.files import column_types
+from data_assets.export.files import column_types, export_paths
+from data_assets.export.gate import check_spec, export_gate
 from data_assets.export.sft import SFT_SCHEMA, SUBSETS, Mix, candidate_rows, sft_frame, write_sft
 from data_assets.warehouse import WarehouseResource
 
@@ -39,10 +40,12 @@ class SftExportConfig(StageConfig):
     group_name="export",
     kinds={"duckdb"},
     pool="duckdb",
-    deps=["dedup_documents", "semantic_dedup", "augmented_documents", "synthetic_pairs", "generated_decontamination"],
+    deps=["dedup_documents", "conversation_documents", "semantic_dedup", "augmented_documents", "synthetic_pairs", "generated_decontamination"],
     description="sft.jsonl (chat messages) and sft.parquet in the exports folder, same columns: the curated training "
     "set plus augmented records and verified synthetic pairs up to their configured shares, each row with its id, "
-    "origin, source, license, the provider and model that generated it and how it was verified.",
+    "origin, source, license, the provider and model that generated it and how it was verified; "
+    "a run whose inputs a spend cap cut short keeps the previous files.",
+    check_specs=[check_spec("sft_export")],
 )
 def sft_export(context: dg.AssetExecutionContext, config: SftExportConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     mix = Mix(config.max_augmented_share, config.max_synthetic_share, config.max_records,
@@ -50,17 +53,24 @@ def sft_export(context: dg.AssetExecutionContext, config: SftExportConfig, wareh
     with warehouse.connect() as con:
         rows = candidate_rows(con, config.include_unverified_synthetic)
         unverified = con.execute("SELECT count(*) FROM synth.pairs WHERE NOT verified").fetchone()[0]
+        gate = export_gate(con, context.run.run_id)
     try:
         frame = sft_frame(rows, mix, config.system_prompt)
     except ValueError as error:
         raise dg.Failure(str(error)) from error
-    paths = write_sft(frame, settings.exports_dir())
+    if gate.open:
+        paths = write_sft(frame, settings.exports_dir())
+        context.log.info(f"wrote {len(frame)} SFT records to {paths['jsonl']} and {paths['parquet']}")
+    else:
+        paths = export_paths(settings.exports_dir(), "sft")
+        context.log.warning(f"sft export {gate.note(paths)}")
     available = rows["subset"].value_counts().to_dict()
     exported = frame["subset"].value_counts().to_dict()
-    context.log.info(f"wrote {len(frame)} SFT records to {paths['jsonl']} and {paths['parquet']}")
     return dg.MaterializeResult(
+        check_results=[gate.check("sft_export")],
         metadata={
             "dagster/row_count": len(frame),
+            "files": gate.note(paths),
             "jsonl": dg.MetadataValue.path(str(paths["jsonl"].resolve())),
             "parquet": dg.MetadataValue.path(str(paths["parquet"].resolve())),
             "rows_by_subset": counts_markdown({s: int(exported.get(s, 0)) for s in SUBSETS}, "subset", "rows"),

@@ -40,10 +40,14 @@ def records(frame: pd.DataFrame, schema: pa.Schema) -> list[dict[str, Any]]:
             for row in frame[schema.names].itertuples(index=False, name=None)]
 
 
+def export_paths(directory: Path, name: str) -> dict[str, Path]:
+    return {"jsonl": directory / f"{name}.jsonl", "parquet": directory / f"{name}.parquet"}
+
+
 def write_export(frame: pd.DataFrame, schema: pa.Schema, directory: Path, name: str) -> dict[str, Path]:
     rows = records(frame, schema)
     directory.mkdir(parents=True, exist_ok=True)
-    paths = {"jsonl": directory / f"{name}.jsonl", "parquet": directory / f"{name}.parquet"}
+    paths = export_paths(directory, name)
     write_atomically(paths["jsonl"], lambda tmp: _write_jsonl(rows, tmp))
     write_atomically(paths["parquet"], lambda tmp: pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp))
     return paths

@@ -12,11 +12,16 @@ reads `messages` and ignores the other columns.
 The user turn is the instruction, a blank line, then the input, each stripped; the instruction
 alone when there is no input (`data_assets.prefs.rubric.prompt_text`, the same join the preference
 pairs and their judge see). An optional system prompt opens every conversation.
+
+A multi-turn conversation (`conversations.documents`, curated) is exported with its turns as they
+are after compliance: roles, order and its own system turn kept; the configured system prompt opens
+it only when it has none.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,12 +120,21 @@ def messages(instruction: str, input_text: str, response: str, system_prompt: st
                     {"role": "assistant", "content": response}]
 
 
+def conversation_messages(conversation: str, system_prompt: str = "") -> list[dict[str, str]]:
+    turns = json.loads(conversation)
+    if system_prompt and (not turns or turns[0]["role"] != "system"):
+        turns = [{"role": "system", "content": system_prompt}, *turns]
+    return turns
+
+
 def sft_frame(rows: pd.DataFrame, mix: Mix, system_prompt: str = "") -> pd.DataFrame:
     """The export's rows: the chosen records with their messages, under the `SFT_SCHEMA` names."""
     frame = choose(rows, mix)
+    conversations = frame["conversation"] if "conversation" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
     return frame.assign(
         id=frame["record_id"],
-        messages=[messages(i, x, r, system_prompt) for i, x, r in zip(frame["instruction"], frame["input"], frame["response"])],
+        messages=[conversation_messages(c, system_prompt) if isinstance(c, str) else messages(i, x, r, system_prompt)
+                  for c, i, x, r in zip(conversations, frame["instruction"], frame["input"], frame["response"])],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from data_assets.conversations.turns import conversation_fields
 from data_assets.ingest.readers import DELIMITERS, PAYLOAD_CHARS, SourceFile, open_source_file
 from data_assets.ingest.records import RowError, canonical_fields, canonical_record, has_path, record_id
 from data_assets.ingest.sources import Source, SourceConfigError, did_you_mean
@@ -19,6 +21,8 @@ DOCUMENT_COLUMNS = ["record_id", "source", "source_uri", "source_row", "role", "
                     "instruction", "input", "response", "ingested_at"]
 PREFERENCE_COLUMNS = ["record_id", "source", "source_uri", "source_row", "role", "origin", "license",
                       "prompt", "chosen", "rejected", "ingested_at"]
+CONVERSATION_COLUMNS = ["record_id", "source", "source_uri", "source_row", "role", "origin", "license",
+                        "messages", "turns", "feedback", "edited", "regenerated", "ingested_at"]
 REJECT_COLUMNS = ["source", "source_uri", "source_row", "payload", "error", "rejected_at"]
 FILE_COLUMNS = ["source", "source_uri", "sha256", "bytes", "rows_ok", "rows_rejected", "read_at"]
 _COLUMNS_SHOWN = 30
@@ -43,12 +47,16 @@ class _Accumulator:
 
 
 def ingest_sources(sources: list[Source], now: datetime | None = None, log: logging.Logger | None = None) -> IngestResult:
-    """Read `sources` (all of one kind: instruction or preference) into frames.
+    """Read `sources` (all of one kind: instruction, preference or conversation) into frames.
 
     Every row of every file lands in exactly one of the result's `documents` or `rejects`.
     A source whose path matches nothing, or whose mapping names a column a file lacks, raises
     one `SourceConfigError` listing every such problem, before anything is written.
     """
+    kinds = {(s.is_preference, bool(s.conversation)) for s in sources}
+    if len(kinds) > 1:
+        # Each kind has its own table and columns: mixing them would shape one like the other.
+        raise ValueError("ingest_sources reads one kind of source at a time: instruction, preference or conversation")
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     acc = _Accumulator()
     files: list[dict] = []
@@ -83,7 +91,7 @@ def ingest_sources(sources: list[Source], now: datetime | None = None, log: logg
     if acc.problems:
         raise SourceConfigError(acc.problems)
     is_pref = bool(sources) and sources[0].is_preference
-    columns = PREFERENCE_COLUMNS if is_pref else DOCUMENT_COLUMNS
+    columns = CONVERSATION_COLUMNS if sources and sources[0].conversation else PREFERENCE_COLUMNS if is_pref else DOCUMENT_COLUMNS
     return IngestResult(
         documents=pd.DataFrame(acc.documents, columns=columns),
         rejects=pd.DataFrame(acc.rejects, columns=REJECT_COLUMNS),
@@ -95,7 +103,7 @@ def ingest_sources(sources: list[Source], now: datetime | None = None, log: logg
 
 
 def _ingest_file(source: Source, path: Path, uri: str, now: datetime, repeats: Counter, acc: _Accumulator) -> None:
-    prefix = "p" if source.is_preference else "r"
+    prefix = "c" if source.conversation else "p" if source.is_preference else "r"
     wanted = source.columns_to_check()
     with open_source_file(path, source.format_of(path), source.read_options) as source_file:
         if source_file.columns is not None:
@@ -119,7 +127,8 @@ def _ingest_file(source: Source, path: Path, uri: str, now: datetime, repeats: C
                     for name in [n for n, column in unseen.items() if has_path(value, column)]:
                         del unseen[name]
                 try:
-                    fields = canonical_fields(source, value)
+                    fields = (conversation_fields(source.conversation, source.fields, value) if source.conversation
+                              else canonical_fields(source, value))
                 except RowError as row_error:
                     error = str(row_error)
             if error is not None:
@@ -130,7 +139,9 @@ def _ingest_file(source: Source, path: Path, uri: str, now: datetime, repeats: C
             canonical = canonical_record(fields)
             repeat = repeats[canonical]
             repeats[canonical] += 1
+            extra = {"turns": len(json.loads(fields["messages"]))} if source.conversation else {}
             acc.documents.append({
+                **extra,
                 "record_id": record_id(source.name, canonical, repeat, prefix),
                 "source": source.name, "source_uri": uri, "source_row": row.position, "role": source.role,
                 "origin": source.origin, "license": source.license, **fields, "ingested_at": now,

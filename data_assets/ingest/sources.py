@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from data_assets.conversations.layouts import CONVERSATION_FIELDS, DEFAULT_FIELDS, STYLES
 from data_assets.ingest.encoding import normalize_encoding
 from data_assets.ingest.readers import ReadOptions
 
@@ -17,8 +18,8 @@ ORIGINS = ("human", "synthetic")
 FORMATS = ("json", "jsonl", "csv", "parquet")
 INSTRUCTION_FIELDS = ("instruction", "input", "response")
 PREFERENCE_FIELDS = ("prompt", "chosen", "rejected")
-REQUIRED_FIELDS = ("instruction", "response", "chosen", "rejected")
-KEYS = ("name", "path", "format", "role", "origin", "license", "fields", "encoding", "delimiter")
+REQUIRED_FIELDS = ("instruction", "response", "chosen", "rejected", "messages")
+KEYS = ("name", "path", "format", "role", "origin", "license", "fields", "encoding", "delimiter", "conversation")
 _EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
@@ -49,6 +50,7 @@ class Source:
     encoding: str | None = None  # None: a byte-order mark decides, else UTF-8
     delimiter: str | None = None  # CSV only; None: sniffed per file
     explicit: frozenset[str] = frozenset()  # the fields the YAML maps itself (the rest read the same-named column)
+    conversation: str | None = None  # messages | sharegpt | chatlog: rows are whole conversations (raw.conversations)
 
     @property
     def is_preference(self) -> bool:
@@ -158,6 +160,11 @@ def _parse_source(entry: object, index: int, base_dir: Path) -> tuple[Source | N
                 for key in entry if key not in KEYS]
     problems += [f"{where}: `{key}` is required" for key in ("path", "role", "origin") if not entry.get(key)]
     role, origin, fmt = entry.get("role"), entry.get("origin"), entry.get("format")
+    conversation = entry.get("conversation")
+    if conversation is not None and conversation not in STYLES:
+        problems.append(f"{where}: conversation {conversation!r} is not one of {', '.join(STYLES)}")
+    if conversation is not None and role == "preference":
+        problems.append(f"{where}: a conversation source has role train, seed or eval; its feedback becomes preference pairs")
     if role and role not in ROLES:
         problems.append(f"{where}: role {role!r} is not one of {', '.join(ROLES)}")
     if origin and origin not in ORIGINS:
@@ -167,13 +174,13 @@ def _parse_source(entry: object, index: int, base_dir: Path) -> tuple[Source | N
     encoding, encoding_problem = _encoding(entry.get("encoding"), fmt, where)
     delimiter, delimiter_problem = _delimiter(entry.get("delimiter"), fmt, where)
     problems += [p for p in (encoding_problem, delimiter_problem) if p]
-    canonical = PREFERENCE_FIELDS if role == "preference" else INSTRUCTION_FIELDS
+    canonical = CONVERSATION_FIELDS if conversation else PREFERENCE_FIELDS if role == "preference" else INSTRUCTION_FIELDS
     fields = entry.get("fields") or {}
     if not isinstance(fields, dict):
         return None, problems + [f"{where}: `fields` must map canonical names to column names"]
     for unknown in sorted(set(fields) - set(canonical), key=str):
         problems.append(f"{where}: unknown field {unknown!r}{did_you_mean(str(unknown), canonical)}; "
-                        f"a {role or 'train'} source maps {', '.join(canonical)}")
+                        f"a {'conversation' if conversation else role or 'train'} source maps {', '.join(canonical)}")
     for required in REQUIRED_FIELDS:
         if required in canonical and required in fields and not fields[required]:
             problems.append(f"{where}: field {required!r} is required and cannot be mapped to no column")
@@ -181,6 +188,10 @@ def _parse_source(entry: object, index: int, base_dir: Path) -> tuple[Source | N
         return None, problems
     # A field left out of the mapping is read from the column of the same name.
     mapping = {c: "" if fields.get(c, c) is None else str(fields.get(c, c)) for c in canonical}
+    if conversation:
+        # A conversation layout knows where its parts are; feedback columns are read only when mapped.
+        defaults = {name: "" for name in CONVERSATION_FIELDS} | DEFAULT_FIELDS[conversation]
+        mapping = {c: "" if fields.get(c, defaults[c]) is None else str(fields.get(c, defaults[c])) for c in canonical}
     if role == "preference" and "prompt" not in fields:
         # Dialogue-style preference data (hh-rlhf) has no prompt column: the prompt is the shared
         # prefix of chosen and rejected. An empty mapping asks the ingest to split it off.
@@ -197,6 +208,7 @@ def _parse_source(entry: object, index: int, base_dir: Path) -> tuple[Source | N
         encoding=encoding,
         delimiter=delimiter,
         explicit=frozenset(f for f in fields if f in canonical),
+        conversation=conversation,
     ), []
 
 

@@ -165,6 +165,10 @@ def call(client: anthropic.Anthropic, request: LLMRequest, model: str, *, max_va
         except (pydantic.ValidationError, ValueError, anthropic.APIResponseValidationError) as error:
             raw, used = _reply_of_body(state["last_body"])
             _add_tokens(tokens, used)
+            if _stop_reason_of_body(state["last_body"]) == "max_tokens":
+                # Cut short, not wrong: asking again with the same budget is cut again, and billed.
+                return finish("failed", text=scrub(raw, secret), failure_type="truncated",
+                              error=_truncated(request))
             invalid_replies += 1
             if invalid_replies > max_validation_retries:
                 return finish("failed", text=scrub(raw, secret), failure_type="validation",
@@ -179,6 +183,8 @@ def call(client: anthropic.Anthropic, request: LLMRequest, model: str, *, max_va
 
         _add_tokens(tokens, _usage_tokens(message.usage))
         text = _text_of(message.content)
+        if message.stop_reason == "max_tokens":
+            return finish("failed", text=scrub(text, secret), failure_type="truncated", error=_truncated(request))
         if request.output_model is None:
             return finish("ok", text=text)
         parsed = getattr(message, "parsed_output", None)
@@ -191,6 +197,18 @@ def call(client: anthropic.Anthropic, request: LLMRequest, model: str, *, max_va
         if invalid_replies > max_validation_retries:
             return finish("failed", text=scrub(text, secret), failure_type="validation",
                           error=f"no structured output after {invalid_replies} tries (stop_reason {message.stop_reason})")
+
+
+def _truncated(request: LLMRequest) -> str:
+    return f"truncated: the reply was cut at max_tokens={request.max_tokens} (stop_reason max_tokens)"
+
+
+def _stop_reason_of_body(body: str | None) -> str | None:
+    try:
+        data = json.loads(body or "")
+    except ValueError:
+        return None
+    return data.get("stop_reason") if isinstance(data, dict) else None
 
 
 def _short(error: BaseException, limit: int = 500) -> str:
@@ -213,6 +231,9 @@ def batch_outcome(item: Any, request: LLMRequest | None, secret: str | None) -> 
     message = result.message
     tokens = _usage_tokens(message.usage)
     text = _text_of(message.content)
+    if getattr(message, "stop_reason", None) == "max_tokens" and request is not None:
+        return CallOutcome(status="failed", text=scrub(text, secret), failure_type="truncated", attempts=1,
+                           error=_truncated(request), **tokens)
     if request is None or request.output_model is None:
         return CallOutcome(status="ok", text=text, attempts=1, **tokens)
     try:

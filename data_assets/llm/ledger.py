@@ -56,15 +56,18 @@ def output_schema(request: LLMRequest) -> dict[str, Any] | None:
 
 
 def request_hash(request: LLMRequest, model: str) -> str:
-    """Everything that decides the answer, and nothing else: `context` only feeds the offline
-    provider and is derived from the prompt's own inputs, so it stays out. The task is in, so two
-    stages that happen to send the same words keep separate rows."""
+    """Everything that decides the answer, and nothing else: model, system prompt, messages,
+    output schema and `max_tokens` (a larger budget changes a reply that was cut short). Sampling
+    parameters are never sent (see `claude`), so they cannot change it. `context` only feeds the
+    offline provider and is derived from the prompt's own inputs, so it stays out. The task is
+    in, so two stages that happen to send the same words keep separate rows."""
     payload = {
         "task": request.task,
         "model": model,
         "system": request.system,
         "messages": list(request.messages),
         "output_schema": output_schema(request),
+        "max_tokens": request.max_tokens,
         "prompt_version": request.prompt_version,
     }
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -154,6 +157,16 @@ class Ledger:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+
+    def record_spend_cap(self, run_id: str | None, step: str, reason: str, skipped: int, cost_usd: float) -> None:
+        """A step the cap cut short; the counts are the step's totals so far, so a later call of the
+        same step replaces them."""
+        with self._write_lock, self._connect() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO llm.spend_caps (run_id, step, reason, requests_skipped, cost_usd, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id or "no run", step, reason, skipped, cost_usd, _now()],
+            )
 
     def mark_batch(self, batch_id: str, status: str) -> None:
         with self._write_lock, self._connect() as con:

@@ -90,9 +90,10 @@ def cost_usd(
     return round(dollars * factor, 8)
 
 
-def model_family(model: str) -> str:
-    """`claude-sonnet-5-5` -> `claude-sonnet`; `offline-v1` -> `offline`. Judges are known to favour
-    their own family's writing, so the prefs stage records whether judge and generator share one."""
+def model_line(model: str) -> str:
+    """`claude-sonnet-5-5` -> `claude-sonnet`; `offline-v1` -> `offline`: the product line a model id
+    belongs to, with its version dropped. (The prefs stage's self-preference check groups coarser, by
+    vendor: `prefs.judging.vendor_family`.)"""
     parts = model.split("-")
     if parts[0] == "claude" and len(parts) > 1:
         return f"claude-{parts[1]}"

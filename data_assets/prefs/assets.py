@@ -38,7 +38,8 @@ from data_assets.prefs.candidates import (
     sample,
     sft_pairs,
 )
-from data_assets.export.files import column_types
+from data_assets.export.files import column_types, export_paths
+from data_assets.export.gate import check_spec, export_gate
 from data_assets.prefs.export import DpoSettings, candidate_pairs, dpo_frame, dpo_schema, write_dpo
 from data_assets.prefs.judging import judge_model_of, judge_requests, judgment_rows, pair_rows
 from data_assets.prefs.rubric import RUBRIC_VERSION
@@ -165,6 +166,8 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
             "dagster/row_count": len(pair_frame),
             "pairs_by_source": counts_markdown(pair_frame["source"].value_counts().to_dict(), "source", "pairs"),
             "verdicts": counts_markdown(pair_frame["verdict"].value_counts().to_dict(), "verdict", "pairs"),
+            # Unjudged pairs (a failed call, or left unsent by the spend cap) are not judged pairs.
+            "pairs_unjudged": int((pair_frame["verdict"] == "unjudged").sum()) if len(pair_frame) else 0,
             "judgments": len(judgments),
             "judgments_by_status": counts_markdown(judgments["status"].value_counts().to_dict(), "status", "calls"),
             **_judge_figures(metrics, offline_judge),
@@ -254,22 +257,31 @@ class DpoExportConfig(StageConfig):
     description="dpo.jsonl and dpo.parquet in the exports folder, same columns: the human-labeled pairs and the "
     "pairs a model judge decided the same way in both orders, each with the origin of both sides, who judged it "
     "and the judge's verdict; pairs decided only by the offline heuristic judge stay out unless asked for, and "
-    "pairs_left_out counts every pair left out by its reason.",
+    "pairs_left_out counts every pair left out by its reason; a run whose judging a spend cap cut short keeps "
+    "the previous files.",
+    check_specs=[check_spec("dpo_export")],
 )
 def dpo_export(context: dg.AssetExecutionContext, config: DpoExportConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         pairs, unsampled = candidate_pairs(con)
+        gate = export_gate(con, context.run.run_id)
     try:
         export = dpo_frame(pairs, config.settings(), unsampled)
     except ValueError as error:
         raise dg.Failure(str(error)) from error
     frame = export.frame
-    paths = write_dpo(frame, settings.exports_dir(), config.prompt_format)
-    context.log.info(f"wrote {len(frame)} DPO pairs to {paths['jsonl']} and {paths['parquet']}; "
-                     f"left out {sum(export.left_out.values())}")
+    if gate.open:
+        paths = write_dpo(frame, settings.exports_dir(), config.prompt_format)
+        context.log.info(f"wrote {len(frame)} DPO pairs to {paths['jsonl']} and {paths['parquet']}; "
+                         f"left out {sum(export.left_out.values())}")
+    else:
+        paths = export_paths(settings.exports_dir(), "dpo")
+        context.log.warning(f"dpo export {gate.note(paths)}")
     return dg.MaterializeResult(
+        check_results=[gate.check("dpo_export")],
         metadata={
             "dagster/row_count": len(frame),
+            "files": gate.note(paths),
             "jsonl": dg.MetadataValue.path(str(paths["jsonl"].resolve())),
             "parquet": dg.MetadataValue.path(str(paths["parquet"].resolve())),
             "rows_by_judge": counts_markdown(frame["judge_provider"].value_counts().to_dict(), "judge_provider", "pairs"),

@@ -13,7 +13,7 @@ Which pairs go in (`DpoSettings`), and every other pair is counted under its rea
 Columns (`dpo_schema`), the same in dpo.jsonl and dpo.parquet: `id`, `prompt`, `chosen`,
 `rejected`, `chosen_origin` and `rejected_origin` (existing, generated, degraded:<how>, human),
 `chosen_model` and `rejected_model` (for generated text), `source` (the prompt's source),
-`judge_provider` (human, anthropic, offline), `judge_model`, `verdict_both_orders` (the judge's
+`judge_provider` (human, human_feedback for pairs from user feedback on logged conversations, anthropic, offline), `judge_model`, `verdict_both_orders` (the judge's
 verdict over both orders, relative to this row: chosen, rejected, tie, inconsistent, unjudged) and
 `human_label` (`chosen` where people labeled the pair).
 
@@ -37,6 +37,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from data_assets.conversations.feedback import FEEDBACK_PREFIX, HUMAN_FEEDBACK
 from data_assets.export.files import MESSAGES, write_export
 from data_assets.llm.pricing import OFFLINE_PROVIDER
 from data_assets.warehouse.sql import read_sql
@@ -100,7 +101,7 @@ def dpo_frame(pairs: pd.DataFrame, settings: DpoSettings, unsampled_human: int =
             "source": _none_if_missing(pair.prompt_source),
             "judge_provider": judge_provider, "judge_model": judge_model,
             "verdict_both_orders": _relative_verdict(pair.verdict, chosen),
-            "human_label": "chosen" if judge_provider == HUMAN_JUDGE else None,
+            "human_label": "chosen" if judge_provider in (HUMAN_JUDGE, HUMAN_FEEDBACK) else None,
         })
     frame = pd.DataFrame(rows, columns=dpo_schema(settings.prompt_format).names)
     return DpoExport(frame=frame, left_out=left_out)
@@ -117,7 +118,9 @@ def _decide(pair, settings: DpoSettings) -> tuple[str, str, str | None] | str:
             return "human-labeled pair, include_human_pairs is off"
         if pair.human_label not in ("a", "b"):
             return "human pair without a label"
-        return pair.human_label, HUMAN_JUDGE, None
+        # Pairs made from user feedback on logged conversations (raw.conversations) say so.
+        judge = HUMAN_FEEDBACK if str(pair.prompt_id).startswith(FEEDBACK_PREFIX) else HUMAN_JUDGE
+        return pair.human_label, judge, None
     if pair.verdict not in ("a", "b"):
         return {"tie": "judge verdict: tie in both orders",
                 "inconsistent": "judge verdict: the two orders disagree",

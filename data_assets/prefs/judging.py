@@ -91,14 +91,14 @@ def pair_rows(pairs: list[Pair], judgments: pd.DataFrame, judge_model: str) -> p
             "verdict": verdict, "chosen_id": chosen.response_id if chosen else None,
             "rejected_id": rejected.response_id if rejected else None,
             "len_a": len(a.text), "len_b": len(b.text),
-            "same_model_family": any(model_family(g) == model_family(judge_model) for g in generators),
+            "same_model_family": any(vendor_family(g) == vendor_family(judge_model) for g in generators),
             "human_label": pair.human_label, "judge_model": judge_model, "rubric_version": RUBRIC_VERSION,
         })
     return pd.DataFrame(rows, columns=PAIR_COLUMNS)
 
 
-def model_family(model: str | None) -> str:
-    """`claude-sonnet-4-5-20250929` -> `claude`: a judge tends to prefer text of its own family,
+def vendor_family(model: str | None) -> str:
+    """`claude-sonnet-4-5-20250929` -> `claude`, `openai/gpt-4o` -> `gpt`: the vendor's family. A judge tends to prefer text of its own family,
     and every Claude model counts as one family for that purpose."""
     if not model:
         return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -45,13 +46,37 @@ def exact_key(row: pd.Series) -> str:
     return _SPACE.sub(" ", _PUNCT.sub(" ", text.casefold())).strip()
 
 
-def profile_records(frame: pd.DataFrame) -> Profile:
-    rows: list[tuple[str, str, float, str | None]] = [("*", "records", float(len(frame)), None)]
-    lengths = pd.DataFrame(index=frame.index)
+def record_statistics(frame: pd.DataFrame) -> pd.DataFrame:
+    """The per-record part of a profile, one row per record: lengths, language, verb, a key of the
+    normalized text. A plain function over a batch: the in-process path calls it on the whole frame,
+    the Ray path on each Arrow batch (data_assets.scale), and `profile_from_statistics` adds them up."""
+    out = pd.DataFrame({"record_id": frame["record_id"].to_numpy(dtype=object) if "record_id" in frame else np.arange(len(frame)).astype(str)})
     for field in TEXT_FIELDS:
         texts = frame[field].fillna("") if field in frame else pd.Series([""] * len(frame), index=frame.index)
-        chars = texts.str.len().to_numpy()
-        tokens = np.array([approx_tokens(t) for t in texts])
+        out[f"{field}_chars"] = texts.str.len().to_numpy(dtype=np.int64)
+        out[f"{field}_tokens"] = np.array([approx_tokens(t) for t in texts], dtype=np.int64)
+        out[f"{field}_empty"] = (texts.str.strip() == "").to_numpy(dtype=bool)
+    out["language"] = [guess_language(f"{i} {r}") for i, r in zip(frame.get("instruction", []), frame.get("response", []))]
+    out["verb"] = [instruction_verb(i) for i in frame.get("instruction", [])]
+    # A 128-bit digest stands for the normalized text, so a batch's statistics stay small.
+    out["exact_key"] = [hashlib.blake2b(k.encode(), digest_size=16).hexdigest() for k in frame.apply(exact_key, axis=1)] if len(frame) else []
+    out["role"] = frame["role"].astype(object).to_numpy() if "role" in frame else None
+    return out
+
+
+def profile_records(frame: pd.DataFrame) -> Profile:
+    return profile_from_statistics(record_statistics(frame))
+
+
+def profile_from_statistics(records: pd.DataFrame) -> Profile:
+    """The profile of the records whose `record_statistics` rows these are (any order: they are sorted
+    by record_id, so ties among languages and verbs break the same way wherever the rows came from)."""
+    records = records.sort_values("record_id", kind="stable").reset_index(drop=True)
+    rows: list[tuple[str, str, float, str | None]] = [("*", "records", float(len(records)), None)]
+    lengths = pd.DataFrame(index=records.index)
+    for field in TEXT_FIELDS:
+        chars = records[f"{field}_chars"].to_numpy(dtype=np.int64)
+        tokens = records[f"{field}_tokens"].to_numpy(dtype=np.int64)
         lengths[f"{field}_chars"] = chars
         lengths[f"{field}_tokens"] = tokens
         for unit, values in (("chars", chars), ("tokens", tokens)):
@@ -60,18 +85,19 @@ def profile_records(frame: pd.DataFrame) -> Profile:
                     rows.append((field, f"{unit}_{name}", float(np.percentile(values, q)), None))
                 rows.append((field, f"{unit}_mean", float(values.mean()), None))
                 rows.append((field, f"{unit}_max", float(values.max()), None))
-        rows.append((field, "empty_share", float((texts.str.strip() == "").mean()) if len(texts) else 0.0, None))
-    languages = Counter(guess_language(f"{i} {r}") for i, r in zip(frame.get("instruction", []), frame.get("response", [])))
-    verbs = Counter(instruction_verb(i) for i in frame.get("instruction", []))
+        empty = records[f"{field}_empty"].to_numpy(dtype=bool)
+        rows.append((field, "empty_share", float(empty.mean()) if len(empty) else 0.0, None))
+    languages = Counter(records["language"].tolist())
+    verbs = Counter(records["verb"].tolist())
     for code, count in languages.most_common():
-        rows.append(("*", "language_share", count / max(len(frame), 1), code))
+        rows.append(("*", "language_share", count / max(len(records), 1), code))
     for verb, count in verbs.most_common(15):
-        rows.append(("instruction", "verb_share", count / max(len(frame), 1), verb))
-    if len(frame):
-        keys = frame.apply(exact_key, axis=1)
+        rows.append(("instruction", "verb_share", count / max(len(records), 1), verb))
+    if len(records):
+        keys = records["exact_key"]
         rows.append(("*", "exact_duplicate_rate", float(1 - keys.nunique() / len(keys)), None))
-        if "role" in frame:
-            for role, count in frame["role"].value_counts().items():
+        if records["role"].notna().any():
+            for role, count in records["role"].value_counts().items():
                 rows.append(("*", "role_records", float(count), str(role)))
     stats = pd.DataFrame(rows, columns=["field", "statistic", "value", "label"])
     return Profile(stats=stats, lengths=lengths, languages=languages, verbs=verbs)

@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from data_assets import settings
+from data_assets.common.config import StageConfig
 from data_assets.common.files import write_atomically
 from data_assets.publish.card import dataset_card as card_text
 from data_assets.publish.card import front_matter, limitations
@@ -43,7 +44,7 @@ def dataset_card(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     })
 
 
-class ReportConfig(dg.Config):
+class ReportConfig(StageConfig):
     ui_url: str = "http://127.0.0.1:3000"
     """Where the Dagster UI runs: each stage of the report links to its asset group there."""
 

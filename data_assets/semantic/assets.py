@@ -6,8 +6,10 @@ before the export. Each asset skips, saying why, when the embeddings are unavail
 import dagster as dg
 import matplotlib.pyplot as plt
 import pandas as pd
+from pydantic import Field, model_validator
 
 from data_assets import settings as paths
+from data_assets.common.config import StageConfig
 from data_assets.common.metadata import counts_markdown, figure_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.llm.resource import LLMResource
 from data_assets.semantic.decontaminate import ParaphraseSettings
@@ -24,18 +26,29 @@ from data_assets.semantic.topics import TopicSettings, topic_map_figure
 from data_assets.warehouse import WarehouseResource
 
 
-class SemanticDedupConfig(dg.Config):
+def _check_band(borderline_from: float, remove_at: float) -> None:
+    if borderline_from > remove_at:
+        raise ValueError(f"borderline_from ({borderline_from}) must not be above remove_at ({remove_at}): "
+                         "the borderline band lies below the removal cosine")
+
+
+class SemanticDedupConfig(StageConfig):
     # Defaults are the stage's own settings, so the Launchpad and plain calls agree.
-    remove_at: float = ParaphraseSettings.remove_at
+    remove_at: float = Field(ParaphraseSettings.remove_at, gt=0, le=1)
     """Cosine of task embeddings at or above which a train/seed record is removed as a rephrased eval item."""
-    borderline_from: float = ParaphraseSettings.borderline_from
+    borderline_from: float = Field(ParaphraseSettings.borderline_from, gt=0, le=1)
     """From this cosine up to remove_at a pair is borderline: judged by Claude when configured, else flagged."""
     judge_borderline: bool = True
     """Send borderline pairs to the judge model (offline: declined and flagged, at no cost)."""
     semantic_dedup: bool = SemanticDedupSettings.enabled
     """Also remove semantic near-duplicates within each role (off by default)."""
-    dedup_threshold: float = SemanticDedupSettings.threshold
+    dedup_threshold: float = Field(SemanticDedupSettings.threshold, gt=0, le=1)
     """Cosine at or above which two records of one role are semantic duplicates."""
+
+    @model_validator(mode="after")
+    def _band_is_ordered(self):
+        _check_band(self.borderline_from, self.remove_at)
+        return self
 
     def paraphrase(self) -> ParaphraseSettings:
         return ParaphraseSettings(remove_at=self.remove_at, borderline_from=self.borderline_from)
@@ -128,12 +141,12 @@ def semantic_dedup(context: dg.AssetExecutionContext, config: SemanticDedupConfi
     return dg.MaterializeResult(metadata=metadata)
 
 
-class TopicConfig(dg.Config):
-    n_topics: int = TopicSettings.n_topics
+class TopicConfig(StageConfig):
+    n_topics: int = Field(TopicSettings.n_topics, ge=0, le=10_000)
     """k-means clusters; 0 picks about sqrt(n/2)."""
-    thin_ratio: float = TopicSettings.thin_ratio
+    thin_ratio: float = Field(TopicSettings.thin_ratio, gt=0, le=1)
     """A topic is thin when its train share is below this times its eval share."""
-    coverage_at: float = TopicSettings.coverage_at
+    coverage_at: float = Field(TopicSettings.coverage_at, gt=0, le=1)
     """An eval item is covered when its nearest training record has at least this cosine."""
 
     def settings(self) -> TopicSettings:
@@ -174,12 +187,18 @@ def topic_clusters(context: dg.AssetExecutionContext, config: TopicConfig, wareh
     return dg.MaterializeResult(metadata=metadata)
 
 
-class GeneratedDecontaminationConfig(dg.Config):
-    remove_at: float = ParaphraseSettings.remove_at
+class GeneratedDecontaminationConfig(StageConfig):
+    remove_at: float = Field(ParaphraseSettings.remove_at, gt=0, le=1)
     """Cosine at or above which a generated record is left out of the export as a rephrased eval item."""
-    borderline_from: float = ParaphraseSettings.borderline_from
+    borderline_from: float = Field(ParaphraseSettings.borderline_from, gt=0, le=1)
     """Borderline band floor: judged by Claude when configured, else flagged."""
     judge_borderline: bool = True
+    """Send borderline pairs to the judge model (offline: declined and flagged, at no cost)."""
+
+    @model_validator(mode="after")
+    def _band_is_ordered(self):
+        _check_band(self.borderline_from, self.remove_at)
+        return self
 
 
 @dg.asset(

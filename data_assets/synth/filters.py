@@ -33,7 +33,9 @@ class FilterLimits:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class FilterOutcome:
+    """Why the rule filters rejected one generated task (`reason`), or None when it is kept."""
+
     reason: str | None          # None: kept
     detail: str = ""
     max_rouge_l: float = 0.0
@@ -45,29 +47,29 @@ def _normalized(text: str) -> str:
 
 
 def check_task(instruction: str, input_text: str, response: str, limits: FilterLimits, rouge: RougeIndex,
-               near_duplicate: Callable[[str], str | None]) -> Verdict:
+               near_duplicate: Callable[[str], str | None]) -> FilterOutcome:
     """Keep or reject one generated task. `near_duplicate(text)` returns the id of a curated record
     the task's text nearly duplicates, or None."""
     if not response.strip():
-        return Verdict("empty_output", "the response is empty")
+        return FilterOutcome("empty_output", "the response is empty")
     words = len(instruction.split())
     if words < limits.min_instruction_words:
-        return Verdict("too_short", f"instruction has {words} words < {limits.min_instruction_words}")
+        return FilterOutcome("too_short", f"instruction has {words} words < {limits.min_instruction_words}")
     if words > limits.max_instruction_words:
-        return Verdict("too_long", f"instruction has {words} words > {limits.max_instruction_words}")
+        return FilterOutcome("too_long", f"instruction has {words} words > {limits.max_instruction_words}")
     for field, text, cap in (("input", input_text, limits.max_input_words), ("response", response, limits.max_response_words)):
         if len(text.split()) > cap:
-            return Verdict("too_long", f"{field} has {len(text.split())} words > {cap}")
+            return FilterOutcome("too_long", f"{field} has {len(text.split())} words > {cap}")
     unsupported = UNSUPPORTED.search(instruction)
     if unsupported:
-        return Verdict("unsupported_modality", f"instruction mentions {unsupported.group(0)!r}")
+        return FilterOutcome("unsupported_modality", f"instruction mentions {unsupported.group(0)!r}")
     if input_text.strip() and _normalized(input_text) == _normalized(response):
-        return Verdict("input_equals_output", "the response repeats the input")
+        return FilterOutcome("input_equals_output", "the response repeats the input")
     best = rouge.best(instruction)
     score = best.score if best else 0.0
     if best and score > limits.rouge_threshold:
-        return Verdict("not_novel", f"ROUGE-L {score:.3f} with {best.key}", score)
+        return FilterOutcome("not_novel", f"ROUGE-L {score:.3f} with {best.key}", score)
     duplicate_of = near_duplicate("\n".join([instruction, input_text, response]))
     if duplicate_of:
-        return Verdict("near_duplicate_of_curated", f"near-duplicate of {duplicate_of}", score)
-    return Verdict(None, "", score)
+        return FilterOutcome("near_duplicate_of_curated", f"near-duplicate of {duplicate_of}", score)
+    return FilterOutcome(None, "", score)

@@ -24,7 +24,7 @@ from data_assets.dedup.contamination import rejection_detail
 from data_assets.llm.types import LLMRequest, LLMResult
 from data_assets.synth.families import verify_by_computation
 from data_assets.synth.filters import FilterLimits, check_task
-from data_assets.synth.prompts import GENERATE_PROMPT_VERSION, GeneratedBatch, Verdict, generation_request, verification_request
+from data_assets.synth.prompts import GeneratedBatch, JudgeVerdict, generation_request, verification_request
 from data_assets.synth.rouge import RougeIndex
 
 RunRequests = Callable[[list[LLMRequest]], list[LLMResult]]
@@ -241,7 +241,7 @@ def verify_pairs(pairs: list[dict[str, Any]], run: RunRequests) -> dict[str, Any
     for (pair, _), result in zip(to_judge, results):
         judge_cost += result.cost_usd
         pair["verified_by"] = "judge"
-        if result.ok and isinstance(result.output, Verdict):
+        if result.ok and isinstance(result.output, JudgeVerdict):
             pair["verified"], pair["verification_reason"] = bool(result.output.correct), result.output.reason[:500]
             counts["judge_pass" if result.output.correct else "judge_fail"] += 1
         else:
@@ -249,10 +249,6 @@ def verify_pairs(pairs: list[dict[str, Any]], run: RunRequests) -> dict[str, Any
             pair["verification_reason"] = f"judge {result.status}: {(result.error or '')[:300]}"
             counts[f"judge_{result.status}"] += 1
     return {"by_outcome": dict(counts), "judge_cost_usd": judge_cost}
-
-
-def prompt_version() -> str:
-    return GENERATE_PROMPT_VERSION
 
 
 def distribution(pairs: Sequence[Mapping[str, Any]], key: str) -> dict[str, int]:

@@ -22,7 +22,7 @@ import random
 from data_assets.llm.offline import offline_handler
 from data_assets.llm.types import Declined, LLMRequest
 from data_assets.synth.families import FAMILIES, FAMILIES_BY_TASK_TYPE, VOCAB, expected_answer
-from data_assets.synth.prompts import GENERATE_TASK, VERIFY_TASK, GeneratedBatch, GeneratedTask, Verdict
+from data_assets.synth.prompts import GENERATE_TASK, VERIFY_TASK, GeneratedBatch, GeneratedTask, JudgeVerdict
 
 
 def request_seed(request: LLMRequest) -> int:
@@ -51,7 +51,7 @@ def generate(request: LLMRequest) -> GeneratedBatch:
 
 
 @offline_handler(VERIFY_TASK)
-def verify(request: LLMRequest) -> Verdict | Declined:
+def verify(request: LLMRequest) -> JudgeVerdict | Declined:
     instruction = request.context.get("instruction", "")
     input_text = request.context.get("input", "")
     response = request.context.get("response", "")
@@ -60,5 +60,5 @@ def verify(request: LLMRequest) -> Verdict | Declined:
         return Declined("offline judge cannot check an open-ended response honestly; only computed task families")
     family, expected = found
     if family.matches(response, expected):
-        return Verdict(correct=True, reason=f"recomputed by {family.name}: the answer matches")
-    return Verdict(correct=False, reason=f"recomputed by {family.name}: expected {expected[:80]!r}")
+        return JudgeVerdict(correct=True, reason=f"recomputed by {family.name}: the answer matches")
+    return JudgeVerdict(correct=False, reason=f"recomputed by {family.name}: expected {expected[:80]!r}")

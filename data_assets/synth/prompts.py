@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from data_assets.llm.types import LLMRequest
 
@@ -33,7 +33,11 @@ class GeneratedBatch(BaseModel):
     tasks: list[GeneratedTask]
 
 
-class Verdict(BaseModel):
+class JudgeVerdict(BaseModel):
+    # The schema title stays "Verdict": it is part of the request hash, and a new title would make
+    # every cached verification a miss and ask (and pay for) it again.
+    model_config = ConfigDict(title="Verdict")
+
     correct: bool = Field(description="True only if the response correctly and fully answers the instruction.")
     reason: str = Field(description="One sentence saying why.")
 
@@ -91,7 +95,7 @@ def verification_request(instruction: str, input_text: str, response: str) -> LL
         system=VERIFY_SYSTEM,
         messages=({"role": "user", "content": "Check this pair:\n" + json.dumps(body, ensure_ascii=False, indent=1)},),
         prompt_version=VERIFY_PROMPT_VERSION,
-        output_model=Verdict,
+        output_model=JudgeVerdict,
         model_role="judge",
         max_tokens=300,
         context=body,

@@ -1,4 +1,4 @@
-"""ROUGE-L between instructions, and an index that finds the most similar earlier instruction fast.
+"""An index that finds the earlier instruction with the highest ROUGE-L fast (the score: `data_assets.text.rouge`).
 
 Self-Instruct keeps a generated instruction only if its ROUGE-L F against every instruction seen
 so far stays at or below 0.7. Scoring every pair is quadratic in LCS computations; the index
@@ -10,44 +10,13 @@ bound can still beat the best score found, so the maximum it returns is exact.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
-def rouge_tokens(text: str) -> list[str]:
-    """Lowercased alphanumeric tokens, the tokenization of the `rouge_score` package Self-Instruct used
-    (without stemming, so a word and its inflection count as different tokens)."""
-    return [t for t in _NON_ALNUM.split(text.lower()) if t]
-
-
-def lcs_length(a: list[str], b: list[str]) -> int:
-    """Length of the longest common subsequence, in O(|a|·|b|) time and O(min) memory."""
-    if len(a) < len(b):
-        a, b = b, a
-    if not b:
-        return 0
-    previous = [0] * (len(b) + 1)
-    for token in a:
-        current = [0]
-        for j, other in enumerate(b, start=1):
-            if token == other:
-                current.append(previous[j - 1] + 1)
-            else:
-                current.append(max(previous[j], current[j - 1]))
-        previous = current
-    return previous[-1]
-
-
-def rouge_l_f(a: list[str], b: list[str]) -> float:
-    """ROUGE-L F-measure (β = 1) of two token lists."""
-    if not a or not b:
-        return 0.0
-    return 2.0 * lcs_length(a, b) / (len(a) + len(b))
+from data_assets.text.rouge import Reference
+from data_assets.text.rouge import tokens as rouge_tokens
 
 
 @dataclass(frozen=True)
@@ -115,12 +84,13 @@ class RougeIndex:
         candidates = np.flatnonzero(bounds > floor)
         # Highest bound first, ties by insertion order, so the reported match is stable.
         order = candidates[np.lexsort((candidates, -bounds[candidates]))]
+        query = Reference(tokens)
         best_score, best_position = floor, -1
         for position in order:
             if bounds[position] <= best_score:
                 break
             self.exact_computations += 1
-            score = rouge_l_f(tokens, self._tokens[position])
+            score = query.rouge_l_f(self._tokens[position])
             if score > best_score:
                 best_score, best_position = score, int(position)
         if best_position < 0:
@@ -129,10 +99,10 @@ class RougeIndex:
 
     def best_brute_force(self, text: str) -> Match | None:
         """Every pair scored exactly: the reference the index must agree with (tests, benchmark)."""
-        tokens = rouge_tokens(text)
+        query = Reference(rouge_tokens(text))
         best: Match | None = None
         for key, other in zip(self._keys, self._tokens):
-            score = rouge_l_f(tokens, other)
+            score = query.rouge_l_f(other)
             if score > 0 and (best is None or score > best.score):
                 best = Match(key, score)
         return best

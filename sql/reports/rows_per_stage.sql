@@ -10,10 +10,12 @@ SELECT * FROM (VALUES
     (8, 'augmented',              (SELECT count(*) FROM augment.documents)),
     (9, 'synthetic (verified)',   (SELECT count(*) FILTER (WHERE verified) FROM synth.pairs)),
     (10, 'synthetic (all kept)',  (SELECT count(*) FROM synth.pairs)),
-    (11, 'preference pairs judged', (SELECT count(*) FROM prefs.pairs)),
-    (12, 'preference pairs consistent', (SELECT count(*) FROM prefs.pairs WHERE verdict IN ('a', 'b'))),
-    (13, 'curve points',          (SELECT count(*) FROM curves.points)),
-    (14, 'model calls in ledger', (SELECT count(*) FROM llm.calls)),
-    (15, 'lineage edges',         (SELECT count(*) FROM lineage.edges))
+    -- A pair left unjudged (a failed call, or one the spend cap left unsent) is not judged.
+    (11, 'preference pairs judged', (SELECT count(*) FILTER (WHERE verdict <> 'unjudged') FROM prefs.pairs)),
+    (12, 'preference pairs unjudged', (SELECT count(*) FILTER (WHERE verdict = 'unjudged') FROM prefs.pairs)),
+    (13, 'preference pairs consistent', (SELECT count(*) FROM prefs.pairs WHERE verdict IN ('a', 'b'))),
+    (14, 'curve points',          (SELECT count(*) FROM curves.points)),
+    (15, 'model calls in ledger', (SELECT count(*) FROM llm.calls)),
+    (16, 'lineage edges',         (SELECT count(*) FROM lineage.edges))
 ) AS t(step, stage, rows)
 ORDER BY step;

@@ -20,4 +20,6 @@ LEFT JOIN (
     SELECT record_id, source, source_uri, source_row FROM raw.documents
     UNION ALL
     SELECT record_id, source, source_uri, source_row FROM raw.preferences
+    UNION ALL
+    SELECT record_id, source, source_uri, source_row FROM raw.conversations
 ) r ON r.record_id = w.parent_id;

@@ -1,4 +1,4 @@
--- For every record that has lineage: the raw records (instruction or preference) it descends
+-- For every record that has lineage: the raw records (instruction, preference or conversation) it descends
 -- from, with their source file and row. A record with no edges is its own root when it is a raw record.
 CREATE OR REPLACE VIEW lineage.roots AS
 WITH RECURSIVE up(record_id, ancestor_id, depth) AS (
@@ -13,4 +13,6 @@ FROM up JOIN (
     SELECT record_id, source, source_uri, source_row FROM raw.documents
     UNION ALL
     SELECT record_id, source, source_uri, source_row FROM raw.preferences
+    UNION ALL
+    SELECT record_id, source, source_uri, source_row FROM raw.conversations
 ) r ON r.record_id = up.ancestor_id;

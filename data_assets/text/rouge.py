@@ -1,9 +1,11 @@
-"""ROUGE-L F between a generated and a reference response, fast enough to score thousands of pairs.
+"""ROUGE-L F between two texts, the one implementation the pipeline uses.
 
-Tokens are lower-cased runs of letters and digits (the `rouge-score` tokenizer without stemming).
-The longest common subsequence uses the bit-parallel algorithm of Hyyrö (2004) on Python integers:
-one pass over the candidate with a few big-integer operations per token, instead of the
-quadratic table, which is what makes scoring every eval item at every subset size affordable.
+Tokens are lower-cased runs of letters and digits: the `rouge-score` tokenizer without stemming
+(Self-Instruct's novelty filter used that package). The longest common subsequence uses the
+bit-parallel algorithm of Hyyrö (2004) on Python integers: one pass over the candidate with a few
+big-integer operations per token instead of the quadratic table, which is what makes scoring every
+curves eval item at every subset size, and every synth candidate against its nearest
+instructions, affordable. F uses β = 1, so F = 2·LCS / (|a| + |b|).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def tokens(text: str) -> list[str]:
+    """Lowercased alphanumeric tokens (a word and its inflection stay different tokens)."""
     return _TOKEN.findall(text.lower())
 
 
@@ -44,13 +47,14 @@ class Reference:
     def rouge_l_f(self, candidate: Sequence[str]) -> float:
         if not self.length or not candidate:
             return 0.0
-        common = self.lcs(candidate)
-        if common == 0:
-            return 0.0
-        precision = common / len(candidate)
-        recall = common / self.length
-        return 2 * precision * recall / (precision + recall)
+        return 2.0 * self.lcs(candidate) / (len(candidate) + self.length)
+
+
+def rouge_l_f_tokens(candidate: Sequence[str], reference: Sequence[str]) -> float:
+    """ROUGE-L F of two token lists (symmetric)."""
+    return Reference(reference).rouge_l_f(candidate)
 
 
 def rouge_l_f(candidate: str, reference: str) -> float:
+    """ROUGE-L F of two texts."""
     return Reference(tokens(reference)).rouge_l_f(tokens(candidate))
