@@ -9,11 +9,11 @@ from data_assets.augment.apply import run_plan
 from data_assets.augment.assets import CHECKS, augmented_documents
 from data_assets.augment.noise import add_noise, placeholders
 from data_assets.augment.plan import METHODS, PlannedAugmentation, find_gaps, plan_augmentations
-from data_assets.augment.profile import bucket_frame, bucket_record, detect_language
 from data_assets.augment.prompts import RewrittenInstruction
 from data_assets.llm.resource import LLMResource
 from data_assets.llm.types import LLMResult
 from data_assets.dedup import NearDuplicateIndex
+from data_assets.text.taxonomy import bucket_frame, bucket_record, detect_language
 from data_assets_tests.fake_anthropic import FakeAnthropic, request_text
 from data_assets_tests.stage_tables import seed_documents
 

@@ -18,8 +18,8 @@ from data_assets.curves.informative import judge
 from data_assets.curves.metrics import response_metric
 from data_assets.curves.run import CurveSettings, baselines_frame, fits_frame, points_frame, run_curves
 from data_assets.curves.subsets import balanced, mixed, shuffled, size_grid
-from data_assets.curves.tasks import task_type
 from data_assets.curves.trainers import CommandTrainer, ConsensusResponder, PairwiseRewardModel, RetrievalResponder, Trainer
+from data_assets.text.taxonomy import coarse_task_type
 from data_assets_tests.test_curves_asset import preference_frame, sft_frames
 
 
@@ -37,7 +37,7 @@ from data_assets_tests.test_curves_asset import preference_frame, sft_frames
     ("Recall a famous quote.", "other"),
 ])
 def test_task_type_rules(instruction, expected):
-    assert task_type(instruction) == expected
+    assert coarse_task_type(instruction) == expected
 
 
 def test_size_grid_is_geometric_from_25_to_the_full_set():

@@ -1,29 +1,26 @@
 """Dagster wiring of the augment stage: rewrite curated records to fill the thin buckets of its profile."""
 
 import math
-from collections import Counter
 
 import dagster as dg
-import pandas as pd
 from pydantic import Field, field_validator
 
-from data_assets.augment.apply import TEXT_FIELDS, run_plan
+from data_assets.augment import report
+from data_assets.augment.apply import run_plan
 from data_assets.augment.plan import METHODS, find_gaps, plan_augmentations
-from data_assets.semantic.targets import topic_gaps
-from data_assets.augment.profile import DIMENSIONS, bucket_frame, distribution, distribution_frame
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.config import StageConfig, known_names
-from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
+from data_assets.common.guards import near_duplicate_index, rescanner, run_policy
 from data_assets.dedup.contamination import (
     contamination_edges,
-    contamination_metadata,
     load_eval_index,
     rejected_contamination,
     write_contamination,
 )
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
-from data_assets.synth.guards import near_duplicate_index, rescanner, run_policy
+from data_assets.semantic.targets import topic_gaps
+from data_assets.text.taxonomy import bucket_frame
 from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import replace_rows, rows_frame
 
@@ -105,46 +102,12 @@ def augmented_documents(context: dg.AssetExecutionContext, config: AugmentConfig
         write_contamination(con, "augment", contaminated)
         replace_stage_edges(con, "augment", edges)
 
-    before = distribution(profiled[list(DIMENSIONS)].to_dict("records"))
-    after_rows = profiled[list(DIMENSIONS)].to_dict("records")
-    if len(documents):
-        after_rows += bucket_frame(documents)[list(DIMENSIONS)].to_dict("records")
-    shift = distribution_frame(before, distribution(after_rows))
-    planned = Counter(p.method for p in plan)
-    made = Counter(d["method"] for d in outcome.documents)
-    methods = pd.DataFrame([
-        {"method": m, "planned": planned[m], "made": made[m], "skipped": outcome.skipped_by_method[m],
-         "rejected": sum(1 for r in outcome.rejected if r["method"] == m) - outcome.skipped_by_method[m]}
-        for m in METHODS if planned[m] or m in config.methods
-    ])
-    skipped_note = {m: n for m, n in outcome.skipped_by_method.items()}
-    if skipped_note:
-        context.log.warning(f"methods skipped (declined or not sent by the LLM layer): {skipped_note}")
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": len(documents),
-            "curated_records": len(curated),
-            "budget": budget,
-            "planned": len(plan),
-            "gaps": table_markdown(pd.DataFrame([{"gap": g.name, "deficit": g.deficit, "source_records": len(g.sources),
-                                                  "methods": ", ".join(g.methods)} for g in gaps])),
-            "by_method": table_markdown(methods),
-            "skipped_methods": counts_markdown(skipped_note, "method", "skipped"),
-            "rejected_by_reason": counts_markdown(dict(Counter(r["reason"] for r in outcome.rejected).most_common()), "reason", "records"),
-            **contamination_metadata(contaminated, len(eval_index)),
-            "distribution_before_after": table_markdown(shift[shift["before"] != shift["after"]] if len(documents) else shift),
-            "preview": preview_markdown(documents[["record_id", "parent_id", "method", "gap", "instruction"]]),
-            **llm.usage_metadata(),
-            "dagster/column_schema": table_schema("augment.documents"),
-            "dagster/column_lineage": column_lineage({
-                "parent_id": [("dedup_documents", "record_id")],
-                **{f: [("dedup_documents", f)] for f in TEXT_FIELDS},
-                "source": [("dedup_documents", "source")], "license": [("dedup_documents", "license")],
-                "parent_origin": [("dedup_documents", "origin")],
-            }),
-        }
-    )
-
+    if outcome.skipped_by_method:
+        context.log.warning(f"methods skipped (declined or not sent by the LLM layer): {dict(outcome.skipped_by_method)}")
+    return dg.MaterializeResult(metadata=report.metadata(
+        curated, profiled, gaps, plan, outcome, documents, contaminated, budget=budget, methods=config.methods,
+        eval_records=len(eval_index), usage=llm.usage_metadata(),
+    ))
 
 ASSETS = [augmented_documents]
 CHECKS = [

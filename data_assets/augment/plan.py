@@ -48,7 +48,7 @@ def _order(ids, seed: int) -> list[str]:
 
 
 def find_gaps(profiled: pd.DataFrame, methods: tuple[str, ...], language: str, min_bucket_share: float, seed: int = 0) -> list[Gap]:
-    """Thin buckets of `profiled` (the output of `profile.bucket_frame`) with the records and
+    """Thin buckets of `profiled` (the output of `text.taxonomy.bucket_frame`) with the records and
     methods that can fill each; a gap no enabled method can fill is left out."""
     n = len(profiled)
     if n == 0:

@@ -28,8 +28,8 @@ from data_assets.curves.data import CurveInputs, LeakageGuard
 from data_assets.curves.fit import DEFAULT_HORIZON, CurveFit, fit_curve
 from data_assets.curves.informative import Verdict, judge
 from data_assets.curves.subsets import balanced, mixed, shuffled, size_grid
-from data_assets.curves.tasks import task_type
 from data_assets.curves.trainers import Trainer
+from data_assets.text.taxonomy import coarse_task_type
 
 VARIANTS = ("curated", "raw", "human", "synthetic", "mixed", "diverse", "narrow")
 QUESTION = {
@@ -126,6 +126,23 @@ def _cleaner(guard: LeakageGuard, kind: str, removed: Counter):
     return clean
 
 
+def _add_origin_variants(variants: list[str], human: pd.DataFrame, synthetic: pd.DataFrame, seeds, add, skips: list[Skip],
+                         missing: str, available: str) -> None:
+    """The human / synthetic / mixed curves of SFT and preference data alike: drawn at equal sizes
+    (the smaller pool's), so they compare where the data came from, not how much of it there is.
+    `missing` is the skip reason when either pool is below MIN_POOL; `available` ends the detail."""
+    equal = min(len(human), len(synthetic))
+    if equal < MIN_POOL:
+        for v in variants:
+            skips.append(Skip(v, missing))
+        return
+    detail = f"equal sizes up to {equal}: {available}"
+    pools = {"human": lambda s: shuffled(human, s, "human"), "synthetic": lambda s: shuffled(synthetic, s, "synthetic"),
+             "mixed": lambda s: mixed(human, synthetic, s, "mixed")}
+    for v in variants:
+        add(v, equal, {s: pools[v](s) for s in seeds}, detail)
+
+
 def plan_sft(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePlan], list[Skip], Counter]:
     plans: list[CurvePlan] = []
     skips: list[Skip] = []
@@ -165,24 +182,18 @@ def plan_sft(inputs: CurveInputs, settings: CurveSettings) -> tuple[list[CurvePl
         human = curated[curated["origin"] == "human"]
         synthetic = pd.concat([curated[curated["origin"] == "synthetic"], clean(inputs.synthetic_pairs, "synthetic")], ignore_index=True)
         synthetic = synthetic.drop_duplicates("record_id").sort_values("record_id", kind="stable").reset_index(drop=True)
-        equal = min(len(human), len(synthetic))
-        if equal < MIN_POOL:
-            for v in origin_variants:
-                skips.append(Skip(v, f"needs human and synthetic training records: {len(human)} human, {len(synthetic)} synthetic "
-                                     f"(curated synthetic-origin records plus verified synth.pairs)"))
-        else:
-            detail = f"equal sizes up to {equal}: {len(human)} human, {len(synthetic)} synthetic available"
-            pools = {"human": lambda s: shuffled(human, s, "human"), "synthetic": lambda s: shuffled(synthetic, s, "synthetic"),
-                     "mixed": lambda s: mixed(human, synthetic, s, "mixed")}
-            for v in origin_variants:
-                add(v, equal, {s: pools[v](s) for s in seeds}, detail)
+        _add_origin_variants(
+            origin_variants, human, synthetic, seeds, add, skips,
+            missing=f"needs human and synthetic training records: {len(human)} human, {len(synthetic)} synthetic "
+                    f"(curated synthetic-origin records plus verified synth.pairs)",
+            available=f"{len(human)} human, {len(synthetic)} synthetic available")
 
     diversity_variants = [v for v in ("diverse", "narrow") if v in wanted]
     if diversity_variants:
         # Topic clusters of the task embeddings when the semantic layer ran, else task types by rule.
         by_topic = "topic" in curated and len(curated) > 0 and curated["topic"].notna().all()
         unit = "topics" if by_topic else "task types"
-        labels = curated["topic"].tolist() if by_topic else [task_type(i) for i in curated["instruction"]]
+        labels = curated["topic"].tolist() if by_topic else [coarse_task_type(i) for i in curated["instruction"]]
         counts = Counter(labels)
         few = [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: settings.narrow_task_types]]
         narrow_pool = curated[[label in few for label in labels]].reset_index(drop=True)
@@ -228,16 +239,10 @@ def plan_preferences(inputs: CurveInputs, settings: CurveSettings) -> tuple[list
         add("curated", len(pool), _ordered(pool, seeds, "curated"), f"{len(human)} human + {len(judged)} AI-judged pairs")
     origin = [v for v in wanted if v != "curated"]
     if origin:
-        equal = min(len(human), len(judged))
-        if equal < MIN_POOL:
-            for v in origin:
-                skips.append(Skip(v, f"needs human and AI-judged training pairs: {len(human)} human, {len(judged)} AI-judged"))
-        else:
-            detail = f"equal sizes up to {equal}: {len(human)} human, {len(judged)} AI-judged pairs available"
-            pools = {"human": lambda s: shuffled(human, s, "human"), "synthetic": lambda s: shuffled(judged, s, "synthetic"),
-                     "mixed": lambda s: mixed(human, judged, s, "mixed")}
-            for v in origin:
-                add(v, equal, {s: pools[v](s) for s in seeds}, detail)
+        _add_origin_variants(
+            origin, human, judged, seeds, add, skips,
+            missing=f"needs human and AI-judged training pairs: {len(human)} human, {len(judged)} AI-judged",
+            available=f"{len(human)} human, {len(judged)} AI-judged pairs available")
     return plans, skips + not_applicable, removed
 
 

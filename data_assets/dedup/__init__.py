@@ -16,7 +16,9 @@ curated records; everything uses the same normalization and MinHash scheme as th
   instruction, input and response with newlines.
 
 The stage itself: `data_assets.dedup.stage.run_dedup` (see `clusters.py` for the rules and the
-survivor order, `minhash.py` for the scheme and the choice of bands and rows).
+survivor order, `minhash.py` for the scheme and the choice of bands and rows). What the
+`dedup_documents` asset reports, its Dagster metadata, comes from `report.py` (plain functions of
+the stage outcome); its asset checks' queries are in `sql/checks/dedup_*.sql`.
 """
 
 from data_assets.dedup.minhash import DEFAULT_SCHEME, MinHashScheme, NearDuplicateIndex

@@ -9,4 +9,6 @@
 - `heuristic` / `offline`: the offline judge, a documented position-independent heuristic.
 - `degrade`: the documented degradations that make offline rejected responses.
 - `export`: dpo.jsonl and dpo.parquet, consistent pairs only.
+- `report`: what `preference_pairs` reports (its Dagster metadata); the bias history query is
+  `sql/reports/prefs_bias_history.sql`.
 """

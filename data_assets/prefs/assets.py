@@ -1,6 +1,5 @@
 """Dagster wiring of the prefs stage: AI-judged preference pairs, the judge's biases, the DPO export."""
 
-from collections import Counter
 from datetime import datetime, timezone
 
 from typing import Literal
@@ -15,22 +14,19 @@ from data_assets.common.config import StageConfig
 from data_assets.compliance import CompliancePolicy
 from data_assets.prefs.candidates import scanned_text
 from data_assets.compliance.scan import stored_policy
-from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown, table_markdown, table_schema
+from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown
 from data_assets.dedup.contamination import (
     contamination_edges,
-    contamination_metadata,
     contamination_rows,
     load_eval_index,
     write_contamination,
 )
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
-from data_assets.llm.pricing import OFFLINE_PROVIDER
 from data_assets.llm.resource import LLMResource
-from data_assets.prefs.bias import BIAS_COLUMNS, bias_by_source, bias_metrics
+from data_assets.prefs.bias import bias_metrics
 from data_assets.prefs.candidates import (
     CANDIDATE_MODES,
     Pair,
-    SftCandidates,
     decontaminate_pairs,
     human_pairs,
     respond_requests,
@@ -41,9 +37,10 @@ from data_assets.prefs.candidates import (
 from data_assets.export.files import column_types, export_paths
 from data_assets.export.gate import check_spec, export_gate
 from data_assets.prefs.export import DpoSettings, candidate_pairs, dpo_frame, dpo_schema, write_dpo
+from data_assets.prefs import report
 from data_assets.prefs.judging import judge_model_of, judge_requests, judgment_rows, pair_rows
 from data_assets.prefs.rubric import RUBRIC_VERSION
-from data_assets.warehouse import WarehouseResource
+from data_assets.warehouse import WarehouseResource, read_sql
 from data_assets.warehouse.resource import replace_rows
 
 CONSISTENCY_CHECK = "judge_position_consistency"
@@ -138,12 +135,7 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
         replace_rows(con, "prefs.bias", bias_row, "run_id = ?", [run_id])
         write_contamination(con, "prefs", contaminated)
         replace_stage_edges(con, "prefs", edges_frame([*_edges(candidate_pairs), *contamination_edges(contaminated)], "prefs", run_id))
-        history = con.execute(
-            """SELECT measured_at, judge_model, rubric_version, pairs_judged, round(consistency_rate, 3) AS consistency,
-                      round(first_position_win_rate, 3) AS first_position_wins, round(longer_response_win_rate, 3) AS longer_wins,
-                      round(human_agreement_excluding_ties, 3) AS human_agreement
-               FROM prefs.bias ORDER BY measured_at DESC LIMIT 10"""
-        ).df()
+        history = con.execute(read_sql("reports/prefs_bias_history")).df()
 
     check = dg.AssetCheckResult(
         check_name=CONSISTENCY_CHECK,
@@ -153,84 +145,18 @@ def preference_pairs(context: dg.AssetExecutionContext, config: PreferenceConfig
             "consistency_rate": consistency if consistency is not None else "no pair judged in both orders",
             "threshold": config.consistency_threshold,
             "pairs_judged": metrics["pairs_judged"],
-            "first_position_win_rate": _shown(metrics["first_position_win_rate"]),
+            "first_position_win_rate": report.shown(metrics["first_position_win_rate"]),
         },
     )
     if check.passed is False:
         context.log.warning(f"judge position consistency {consistency:.3f} is below {config.consistency_threshold}: "
                             "its verdicts depend on the order the responses are shown in")
-    offline_judge = set(judgments.loc[judgments["status"] == "ok", "provider"]) == {OFFLINE_PROVIDER}
-    sft_preview = pair_frame[pair_frame["source"] == "sft"][["pair_id", "verdict", "len_a", "len_b", "prompt"]]
     return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": len(pair_frame),
-            "pairs_by_source": counts_markdown(pair_frame["source"].value_counts().to_dict(), "source", "pairs"),
-            "verdicts": counts_markdown(pair_frame["verdict"].value_counts().to_dict(), "verdict", "pairs"),
-            # Unjudged pairs (a failed call, or left unsent by the spend cap) are not judged pairs.
-            "pairs_unjudged": int((pair_frame["verdict"] == "unjudged").sum()) if len(pair_frame) else 0,
-            "judgments": len(judgments),
-            "judgments_by_status": counts_markdown(judgments["status"].value_counts().to_dict(), "status", "calls"),
-            **_judge_figures(metrics, offline_judge),
-            "judge_checks": dg.MetadataValue.md(_judge_checks_note(offline_judge)),
-            "bias_by_source": table_markdown(bias_by_source(pair_frame, judgments)),
-            "bias_last_runs": table_markdown(history),
-            "judge_model": judge_model,
-            "rubric_version": RUBRIC_VERSION,
-            "candidate_mode": config.candidate_mode,
-            "second_response": _second_response_note(candidates, llm.provider_name),
-            "generation_fallbacks": counts_markdown(dict(candidates.fallbacks), "why B is not generated", "prompts"),
-            "degradations": counts_markdown(dict(candidates.degradations), "degradation", "pairs"),
-            "prompts_without_pair": counts_markdown(dict(candidates.skipped), "reason", "prompts"),
-            **contamination_metadata(contaminated, len(eval_index)),
-            "same_model_family_pairs": int(pair_frame["same_model_family"].sum()),
-            # Both kinds are compliance-scanned; the preview shows the SFT pairs.
-            "preview": preview_markdown(sft_preview),
-            **llm.usage_metadata(),
-            "dagster/column_schema": table_schema("prefs.pairs"),
-            "dagster/column_lineage": column_lineage({
-                "prompt_id": [("dedup_documents", "record_id"), ("compliance_preferences", "record_id")],
-                "prompt": [("dedup_documents", "instruction"), ("dedup_documents", "input"), ("compliance_preferences", "prompt")],
-                "reference": [("dedup_documents", "response")],
-                "human_label": [("compliance_preferences", "chosen"), ("compliance_preferences", "rejected")],
-            }),
-        },
+        metadata=report.metadata(pair_frame, judgments, metrics, history, candidates, contaminated,
+                                 judge_model=judge_model, candidate_mode=config.candidate_mode,
+                                 provider=llm.provider_name, eval_records=len(eval_index), usage=llm.usage_metadata()),
         check_results=[check],
     )
-
-
-# Figures that say nothing independent about the offline heuristic judge: it is symmetric in the two
-# responses by construction, and its heuristics target exactly the degradations it is paired against.
-OFFLINE_SELF_CONSISTENCY = ("consistency_rate", "degraded_loses_rate")
-
-
-def _judge_figures(metrics: dict, offline_judge: bool) -> dict:
-    """The judge's figures as metadata; an offline judge's circular ones under `self_consistency/`."""
-    return {f"{'self_consistency' if offline_judge and k in OFFLINE_SELF_CONSISTENCY else 'bias'}/{k}": _shown(metrics[k])
-            for k in BIAS_COLUMNS}
-
-
-def _judge_checks_note(offline_judge: bool) -> str:
-    if not offline_judge:
-        return ("Human agreement (on human-labeled pairs) is the independent figure. The degraded-loses rate checks "
-                "that the judge notices documented degradations: a sanity check, not accuracy.")
-    return ("The judge is the offline heuristic. `self_consistency/consistency_rate` is 1 by construction (it scores "
-            "each response on its own) and `self_consistency/degraded_loses_rate` measures it on the degradations its "
-            "heuristics were written to catch: **self-consistency checks, not judge accuracy**. The only independent "
-            "figure is `bias/human_agreement_*`, on human-labeled pairs.")
-
-
-def _shown(value: float | int | None) -> float | int | str:
-    return round(value, 4) if isinstance(value, float) else ("n/a" if value is None else value)
-
-
-def _second_response_note(candidates: SftCandidates, provider: str) -> str:
-    made = Counter(p.response_b.origin for p in candidates.pairs)
-    if not candidates.pairs:
-        return "no SFT pairs"
-    if made.get("degraded"):
-        return (f"{made['degraded']} of {len(candidates.pairs)} SFT pairs pit the existing response against a "
-                f"documented degradation of it (provider {provider} could not generate one); see `degradations`")
-    return f"all {len(candidates.pairs)} SFT pairs use generated responses"
 
 
 class DpoExportConfig(StageConfig):

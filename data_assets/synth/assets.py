@@ -1,17 +1,15 @@
 """Dagster wiring of the synth stage: Self-Instruct pairs, filtered, verified, with lineage to their examples."""
 
-from collections import Counter
-
 import dagster as dg
 import pandas as pd
 from pydantic import Field, model_validator
 
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.config import StageConfig
-from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
+from data_assets.common.guards import curated_near_duplicates, rescanner, run_policy
+from data_assets.common.metadata import table_schema
 from data_assets.dedup.contamination import (
     contamination_edges,
-    contamination_metadata,
     load_eval_index,
     rejected_contamination,
     write_contamination,
@@ -19,10 +17,9 @@ from data_assets.dedup.contamination import (
 from data_assets.lineage.edges import edges_frame, replace_stage_edges
 from data_assets.llm.resource import LLMResource
 from data_assets.synth.filters import FilterLimits
-from data_assets.synth.guards import curated_near_duplicates, rescanner, run_policy
-from data_assets.synth.loop import LoopSettings, distribution, run_loop, verify_pairs
+from data_assets.synth import report
+from data_assets.synth.loop import LoopSettings, run_loop, verify_pairs
 from data_assets.synth.prompts import GENERATE_PROMPT_VERSION
-from data_assets.synth.verification import is_self_consistency, verification_label
 from data_assets.warehouse import WarehouseResource
 from data_assets.warehouse.resource import replace_rows, rows_frame
 
@@ -34,8 +31,6 @@ REJECTED_COLUMNS = [
     "record_id", "instruction", "input", "response", "task_type", "domain", "reason", "detail", "max_rouge_l",
     "raw_reply", "seed_ids", "provider", "model", "prompt_version", "request_hash", "run_id",
 ]
-# Rejections that say nothing about the quality of a generated task.
-NOT_A_TASK = {"failed_request", "declined_request", "target_reached"}
 
 
 class SynthConfig(StageConfig):
@@ -171,60 +166,16 @@ def synthetic_pairs(context: dg.AssetExecutionContext, config: SynthConfig, ware
         write_contamination(con, "synth", contaminated)
         replace_stage_edges(con, "synth", edges)
 
-    task_rejections = Counter(r["reason"] for r in outcome.rejected if r["reason"] not in NOT_A_TASK)
-    judged = len(outcome.pairs) + sum(task_rejections.values())
     hashes = [p["request_hash"] for p in outcome.pairs] + [r["request_hash"] for r in outcome.rejected]
-    recorded_cost = _recorded_cost(warehouse, hashes)
-    verified = int(pairs["verified"].sum()) if len(pairs) else 0
     # The judge of this run is the one the llm resource names; the export finds it per pair in llm.calls.
-    labels = Counter(verification_label(p["provider"], p["verified_by"], bool(p["verified"]), llm.model_for("judge"))
-                     for p in outcome.pairs)
-    self_consistent = sum(n for label, n in labels.items() if is_self_consistency(label) and not label.startswith("unverified"))
-    context.log.info(f"synth: {len(pairs)} pairs kept ({verified} verified, {self_consistent} of them only by a "
+    checked = report.verification_counts(pairs, outcome.pairs, llm.model_for("judge"))
+    context.log.info(f"synth: {len(pairs)} pairs kept ({checked.verified} verified, {checked.self_consistent} of them only by a "
                      f"self-consistency check), {len(rejected)} rejected; stopped: {outcome.stop_reason}")
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": len(pairs),
-            "kept": len(pairs),
-            "verified": verified,
-            "verified_independently": verified - self_consistent,
-            "self_consistency_only": self_consistent,
-            "unverified": len(pairs) - verified,
-            "rejected": len(rejected),
-            "rejected_by_reason": counts_markdown(dict(Counter(r["reason"] for r in outcome.rejected).most_common()), "reason", "tasks"),
-            **contamination_metadata(contaminated, len(eval_index)),
-            "acceptance_rate": round(len(outcome.pairs) / judged, 4) if judged else 0.0,
-            "stop_reason": outcome.stop_reason,
-            "target_pairs": config.target_pairs,
-            "generation_requests": outcome.requests,
-            "failed_or_declined_requests": outcome.failed_requests,
-            "rounds": outcome.rounds,
-            "verification": counts_markdown(dict(labels.most_common()), "verification", "pairs"),
-            "verification_note": dg.MetadataValue.md(_verification_note(self_consistent, verified)),
-            "task_type_distribution": counts_markdown(distribution(outcome.pairs, "task_type"), "task type", "pairs"),
-            "domain_distribution": counts_markdown(distribution(outcome.pairs, "domain"), "domain", "pairs"),
-            "cost_this_run_usd": round(outcome.generation_cost_usd + verification["judge_cost_usd"], 6),
-            "cost_recorded_usd": round(recorded_cost, 6),
-            "cost_per_kept_pair_usd": round(recorded_cost / len(pairs), 6) if len(pairs) else 0.0,
-            "rouge_l_of_kept": table_markdown(pairs["max_rouge_l"].describe().round(3).reset_index()) if len(pairs) else "_none_",
-            "preview": preview_markdown(pairs[["record_id", "task_type", "domain", "verified", "instruction", "response"]]),
-            **llm.usage_metadata(),
-            "dagster/column_schema": table_schema("synth.pairs"),
-            "dagster/column_lineage": column_lineage({
-                "seed_ids": [("dedup_documents", "record_id")],
-                "max_rouge_l": [("dedup_documents", "instruction")],
-            }),
-        }
-    )
-
-
-def _verification_note(self_consistent: int, verified: int) -> str:
-    if not self_consistent:
-        return "Every verified pair was checked by something that did not write it (a recomputation of a model's answer, or a judge)."
-    return (f"**{self_consistent} of {verified} verified pairs passed a self-consistency check only**: the offline provider "
-            "wrote them with the task families of `synth/families.py`, and the same families recomputed them. That shows "
-            "the code agrees with itself, not that the answers were independently verified.")
-
+    return dg.MaterializeResult(metadata=report.metadata(
+        outcome, pairs, rejected, contaminated, eval_records=len(eval_index), checked=checked,
+        judge_cost_usd=verification["judge_cost_usd"], recorded_cost_usd=_recorded_cost(warehouse, hashes),
+        target_pairs=config.target_pairs, usage=llm.usage_metadata(),
+    ))
 
 ASSETS = [synthetic_pairs]
 CHECKS = [

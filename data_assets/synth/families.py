@@ -16,7 +16,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from data_assets.augment.profile import DOMAINS
+from data_assets.text.taxonomy import DOMAINS
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 
-from data_assets.augment.profile import DOMAINS, LENGTHS, TASK_TYPES, detect_domain, detect_task_type, length_bucket
 from data_assets.dedup.contamination import REASON as CONTAMINATION_REASON
 from data_assets.dedup.contamination import rejection_detail
 from data_assets.llm.types import LLMRequest, LLMResult
@@ -26,6 +25,7 @@ from data_assets.synth.families import verify_by_computation
 from data_assets.synth.filters import FilterLimits, check_task
 from data_assets.synth.prompts import GeneratedBatch, JudgeVerdict, generation_request, verification_request
 from data_assets.synth.rouge import RougeIndex
+from data_assets.text.taxonomy import DOMAINS, LENGTHS, TASK_TYPES, detect_domain, detect_task_type, length_bucket
 
 RunRequests = Callable[[list[LLMRequest]], list[LLMResult]]
 NearDuplicate = Callable[[str], "str | None"]

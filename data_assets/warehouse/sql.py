@@ -27,7 +27,8 @@ def schema_statements() -> list[str]:
     """Every DDL statement, in an order that creates schemas, then tables, then views and macros."""
     statements: list[str] = []
     table_files = sorted(
-        p for p in SQL_DIR.glob("*/*.sql") if p.parent.name not in {"views", "reports"}
+        # checks/ and reports/ hold queries, not DDL.
+        p for p in SQL_DIR.glob("*/*.sql") if p.parent.name not in {"views", "reports", "checks"}
     )
     for schema in sorted({p.parent.name for p in table_files}):
         statements.append(f"CREATE SCHEMA IF NOT EXISTS {schema}")

@@ -21,11 +21,11 @@ import statistics
 import time
 from pathlib import Path
 
-from data_assets.augment.profile import DOMAINS, TASK_TYPES
 from data_assets.synth.families import verify_by_computation
 from data_assets.synth.offline import generate
 from data_assets.synth.prompts import generation_request
 from data_assets.synth.rouge import RougeIndex
+from data_assets.text.taxonomy import DOMAINS, TASK_TYPES
 
 ALPACA = Path(__file__).resolve().parents[3] / "shared" / "data" / "alpaca" / "alpaca_data_random5000.json"
 

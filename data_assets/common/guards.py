@@ -1,4 +1,4 @@
-"""The rules human data passes, applied to generated text: near-duplicates and the PII re-scan.
+"""The rules human data passes, applied to generated text (synth and augment): near-duplicates and the PII re-scan.
 
 Both come from their own stages, so generated and augmented records are held to exactly the
 rules the human records were: the dedup stage's `NearDuplicateIndex` (its normalization, word

@@ -1,8 +1,10 @@
-"""The coverage profile of a set of instruction records: which buckets it fills and which it lacks.
+"""The task taxonomy: the buckets an instruction record falls into, in one place.
 
-Every record gets one bucket per dimension, from cheap, explainable rules (keywords, a script and
-stopword language detector, word counts), so a person can see why a record landed where it did.
-Augmentation augments the records of the thin buckets; synthesis steers generation toward them.
+Every record gets one bucket per dimension (domain, task type, style, length, language), from
+cheap, explainable rules (keywords, a script and stopword language detector, word counts), so a
+person can see why a record landed where it did. Augmentation augments the records of the thin
+buckets; synthesis steers generation toward them. The curves stage's diverse-versus-narrow
+comparison uses the coarser `coarse_task_type` at the end of this module.
 """
 
 from __future__ import annotations
@@ -185,3 +187,77 @@ def distribution_frame(before: Mapping[str, Counter[str]], after: Mapping[str, C
                 "after": a, "after_share": round(a / total_after, 3),
             })
     return pd.DataFrame(rows, columns=["dimension", "bucket", "before", "before_share", "after", "after_share"])
+
+
+# The curves stage's coarse task labels.
+COARSE_TASK_TYPES = (
+    "code", "math", "translate", "classify", "summarize", "extract", "rewrite",
+    "list", "write", "explain", "open_qa", "other",
+)
+
+_COARSE_KEYWORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("code", re.compile(r"\b(code|function|program|python|java(script)?|sql|html|css|regex|algorithm|script|c\+\+|compile)\b")),
+    ("math", re.compile(r"\b(calculate|compute|solve|equation|sum of|product of|area of|percent(age)?|convert \d|how many|\d+\s*[-+*/x^]\s*\d+)")),
+    ("translate", re.compile(r"\b(translate|translation|in (french|spanish|german|chinese|italian|japanese))\b")),
+    ("classify", re.compile(r"\b(classify|categori[sz]e|sentiment|label|is (this|the following)|determine (whether|if)|which (of|one))\b")),
+    ("summarize", re.compile(r"\b(summari[sz]e|summary|tl;?dr|condense|in one sentence)\b")),
+    ("extract", re.compile(r"\b(extract|find all|pick out|identify the)\b")),
+    ("rewrite", re.compile(r"\b(rewrite|re-write|paraphrase|rephrase|edit|correct|proofread|improve|simplify|convert)\b")),
+    ("list", re.compile(r"\b(list|brainstorm|name (some|a few|three|five|\d+)|give (me )?(some|a few|\d+|three|five) (examples|ideas|ways|tips))\b")),
+    ("write", re.compile(r"\b(write|compose|create|generate|draft|design|come up with|make up|invent)\b")),
+    ("explain", re.compile(r"\b(explain|describe|discuss|compare|analy[sz]e|outline|elaborate)\b")),
+)
+
+_COARSE_FIRST_VERBS = {
+    "classify": "classify", "categorize": "classify", "categorise": "classify", "label": "classify",
+    "summarize": "summarize", "summarise": "summarize",
+    "translate": "translate",
+    "calculate": "math", "compute": "math", "solve": "math", "evaluate": "math",
+    "extract": "extract", "find": "extract", "identify": "extract",
+    "rewrite": "rewrite", "paraphrase": "rewrite", "rephrase": "rewrite", "edit": "rewrite",
+    "correct": "rewrite", "convert": "rewrite", "reword": "rewrite", "simplify": "rewrite",
+    "list": "list", "name": "list", "brainstorm": "list", "suggest": "list", "enumerate": "list",
+    "write": "write", "compose": "write", "create": "write", "generate": "write", "draft": "write",
+    "design": "write", "construct": "write", "invent": "write", "develop": "write", "formulate": "write",
+    "produce": "write", "make": "write", "compile": "list",
+    "change": "rewrite", "transform": "rewrite", "replace": "rewrite", "insert": "rewrite", "add": "rewrite",
+    "rearrange": "rewrite", "arrange": "rewrite", "reverse": "rewrite", "delete": "rewrite", "remove": "rewrite",
+    "complete": "rewrite", "combine": "rewrite",
+    "rank": "classify", "sort": "classify", "select": "classify", "choose": "classify", "match": "classify",
+    "group": "classify", "assign": "classify", "predict": "classify", "determine": "classify", "estimate": "math",
+    "tell": "explain", "give": "explain", "provide": "explain", "offer": "explain",
+    "explain": "explain", "describe": "explain", "discuss": "explain", "compare": "explain",
+    "analyze": "explain", "analyse": "explain", "outline": "explain",
+}
+_COARSE_QUESTION = re.compile(r"^(what|why|how|who|when|where|which|is|are|can|does|do|should)\b|\?\s*$")
+_COARSE_GIVEN = re.compile(r"^(given|based on|using|for|in)\b[^,]*,\s*")
+_COARSE_WORD = re.compile(r"[a-z][a-z+']*")
+
+
+def coarse_task_type(instruction: str) -> str:
+    """A task-type label per instruction, for the curves stage's diverse-versus-narrow comparison.
+
+    Where a record carries no task type, this cheap rule decides: the instruction's first word
+    (after an opening "Given ...," clause) looked up in a table of imperative verbs; failing that, the first keyword rule that matches
+    anywhere in the instruction; failing that, a question word makes it `open_qa`; else `other`.
+    Rules are ordered from the most to the least specific (a "write a function" is code, not
+    writing), so one label wins deterministically. The labels are coarse on purpose: they only
+    need to separate kinds of work well enough to draw "many kinds" against "few kinds".
+    """
+    text = instruction.strip().lower()
+    # Code and math keywords override the first verb: "write a function" and "find the sum of" are
+    # judged by what they ask for, not by the verb they open with.
+    for label in ("code", "math"):
+        if dict(_COARSE_KEYWORDS)[label].search(text):
+            return label
+    # "Given a sentence, remove ..." asks to remove: the verb after the opening clause decides.
+    opening = _COARSE_GIVEN.match(text)
+    first = _COARSE_WORD.search(text, opening.end() if opening else 0)
+    if first and first.group(0) in _COARSE_FIRST_VERBS:
+        return _COARSE_FIRST_VERBS[first.group(0)]
+    for label, pattern in _COARSE_KEYWORDS:
+        if pattern.search(text):
+            return label
+    if _COARSE_QUESTION.search(text):
+        return "open_qa"
+    return "other"
