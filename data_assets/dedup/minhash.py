@@ -254,6 +254,11 @@ def shingle_sets(features: Features, rows: np.ndarray) -> sp.csr_matrix:
 def verified_jaccard(features: Features, pairs: np.ndarray, shingles_per_chunk: int = 1 << 18) -> np.ndarray:
     """True Jaccard similarity of the shingle sets of each pair (i, j) of record positions.
 
+    "True" means exact over the records' 32-bit shingle hashes, not over the shingle strings. Two
+    records with m and n distinct shingles share a spurious hash with probability at most
+    m*n / 2**32 (about 5e-6 for two 140-word records); each such collision adds one to the
+    intersection, so the similarity can only be overstated, by about 1/union per collision.
+
     Pairs go in chunks of about `shingles_per_chunk` shingles, each chunk with the distinct
     shingles of only its own records, so memory stays bounded (~10 MB) however many candidates
     LSH returns.

@@ -11,6 +11,20 @@ letters or digits (punctuation, symbols, whitespace, `_`) becomes one space. For
 text that is "lowercase, split on non-alphanumerics", which the bulk pass does on the UTF-8
 bytes with a lookup table; only records with non-ASCII characters go through Python's
 `unicodedata` (pure-Python normalization of 100,000 records takes about 5 s on its own).
+The bulk pass is the one the stage uses: `benchmarks/dedup.py` measures it against datasketch,
+rensa and DataTrove fed the Python `shingles` of the same texts.
+
+Limits the constants impose (all in one place):
+- `SHINGLE_WORDS` (5): a record shorter than five words is one shingle (its whole text), an empty
+  record none; any other size works (`slot_multipliers` derives one odd multiplier per word slot),
+  but changing it changes every stored signature, which is why it is part of `MinHashScheme.name`.
+- Word slots: a shingle's hash is a sum of its words' 64-bit hashes, each times its slot's
+  multiplier, so word order matters and a word repeated in two slots never cancels.
+- Shingle hashes are 32 bits (datasketch's `affine32` takes 32-bit input): two different shingles
+  collide with probability 2**-32, so the "true Jaccard" of `minhash.verified_jaccard` is over
+  these hashes, not the strings (the bound is written there).
+- Token hashes are polynomials over UTF-8 bytes modulo 2**64; the bulk pass works on blocks of
+  about `_BLOCK_BYTES` (256 KiB) of text, and a longer record gets a block of its own.
 """
 
 from __future__ import annotations

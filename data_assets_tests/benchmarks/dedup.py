@@ -1,32 +1,34 @@
-"""Dedup speed and quality: the stage's bulk path against the plain per-record datasketch loop.
+"""Dedup speed and quality: this stage's bulk path against datasketch, rensa and DataTrove at their best.
 
 Corpus: records built from the real texts in ../shared/data (Alpaca 5k, Self-Instruct seeds,
-hh-rlhf dialogues, MT-Bench questions and answers): an instruction plus a response of real
+hh-rlhf dialogues, MT-Bench questions and answers), seeded: an instruction plus a response of real
 sentences (about 140 words on average), then 30% planted copies of earlier records, each with one
 or two edits (exact copy, case/whitespace/punctuation, typos, inserted or deleted words,
-truncation, a boilerplate prefix), some copied from copies so clusters grow past two.
+truncation, a boilerplate prefix), some copied from copies so clusters grow past two. Nothing in
+any method was tuned on it: the peers' settings are in `_dedup_peers` with the reason for each.
 
-Truth: the true Jaccard of every pair's word 5-gram shingle sets, found exactly (an all-pairs
-prefix filter, then the full intersection), not only the planted pairs. Quality is measured
-against the pairs at or above the threshold:
-- pair level: which of those pairs a method reports (ours: verified pairs, expanded over exact groups;
-  the plain loop: what `MinHashLSH.query` returns);
-- record level: precision = removed records that truly have a partner; recall = removals achieved
-  out of "all but one per true cluster".
+Truth: every pair whose word 5-gram shingle sets have true Jaccard >= 0.7 (an exact all-pairs
+prefix filter, then the full intersection), not only the planted pairs. Scored the same way for
+every method: pair P/R over the pairs it declares duplicate; record precision = removed records
+that truly have a partner, record recall = removals achieved out of "all but one per true cluster".
 
-Each method runs in a fresh process, and peak memory is that process's peak RSS above its RSS once
-the corpus is loaded (/proc VmHWM, reset after loading).
+Each method runs in its own fresh process (`_dedup_peers.run_isolated`): wall time, processor time,
+and peak RSS above the loaded corpus. The ratios printed are to the strongest peer of the same run
+(the fastest by wall time among the peers that ran).
+
+`make bench` runs 10,000 records; `python -m data_assets_tests.benchmarks.dedup --records 100000`
+runs another size and writes to the same benchmarks.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import glob
 import json
-import multiprocessing as mp
 import os
 import random
 import re
-import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,15 +36,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.feather as feather
 import scipy.sparse as sp
 
+from data_assets_tests.benchmarks._dedup_peers import PEERS, WARM_RECORDS, Meter, available, components, run_isolated
+
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 THRESHOLD = 0.7
-SIZES = tuple(int(x) for x in os.environ.get("DEDUP_BENCH_SIZES", "10000,100000").split(","))
-# The plain loop needs about 2 ms per record here (about 3.5 minutes for 100,000). Set this lower to
-# run it on the first N records only; its time for the whole corpus is then extrapolated (labelled).
-BASELINE_MAX = int(os.environ.get("DEDUP_BENCH_BASELINE_MAX", "100000"))
+SIZES = [int(x) for x in os.environ.get("DEDUP_BENCH_SIZES", "10000").split(",")]
 BOILERPLATE = [
     "Sure! Here is a detailed answer to your question.",
     "As an AI language model, I am happy to help you with this request.",
@@ -170,11 +172,6 @@ def true_pairs(features, threshold: float) -> pd.DataFrame:
     return pd.DataFrame({"a": candidates[ok, 0], "b": candidates[ok, 1], "similarity": similarity[ok]})
 
 
-def _components(n: int, pairs: np.ndarray) -> np.ndarray:
-    graph = sp.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)) if len(pairs) else sp.coo_matrix((n, n))
-    return sp.csgraph.connected_components(graph, directed=False)[1]
-
-
 def score(n: int, truth: np.ndarray, predicted_pairs: np.ndarray, removed: np.ndarray) -> dict:
     truth = truth.astype(np.int64)
     predicted_pairs = predicted_pairs.astype(np.int64)
@@ -186,7 +183,7 @@ def score(n: int, truth: np.ndarray, predicted_pairs: np.ndarray, removed: np.nd
     pair_r = hits / len(truth_codes) if truth_codes else 1.0
     has_partner = np.zeros(n, dtype=bool)
     has_partner[truth.ravel()] = True
-    label = _components(n, truth)
+    label = components(n, truth)
     removed_mask = np.zeros(n, dtype=bool)
     removed_mask[removed] = True
     component_sizes = np.bincount(label)
@@ -201,47 +198,32 @@ def score(n: int, truth: np.ndarray, predicted_pairs: np.ndarray, removed: np.nd
             "record_f1": round(float(f1(rec_p, rec_r)), 5), "removed": int(removed_mask.sum()), "expected_removals": int(expected)}
 
 
-# ---------------------------------------------------------------- methods (each in its own process)
+# ---------------------------------------------------------------- this stage (in its own process, like each peer)
 
-def _reset_peak() -> int:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
-    return _status_kb("VmRSS")
-
-
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def _run_ours(path: str, limit: int, clustering: str = "representative") -> dict:
+def _run_ours(path: str, limit: int, threshold: float = THRESHOLD, clustering: str = "representative") -> dict:
     from data_assets.dedup.clusters import DedupSettings, deduplicate
     from data_assets.dedup.minhash import signatures
     from data_assets.dedup.text import featurize
 
     table = feather.read_table(path).slice(0, limit)
     records = pd.DataFrame({"record_id": table.column("record_id").to_pylist(), "role": "train", "origin": "human",
-                            "status": "pass", "response_chars": pc_lengths(table)})
-    # Warm-up on a few records: lazy imports and one-time tables are not per-corpus memory.
-    warm = featurize([table.column(c).slice(0, 50) for c in ("instruction", "input", "response")])
-    deduplicate(records.iloc[:50], warm, signatures(warm), DedupSettings(threshold=THRESHOLD))
-    start_kb = _reset_peak()
+                            "status": "pass", "response_chars": pc.utf8_length(table.column("response")).to_pylist()})
+    columns = [table.column(c) for c in ("instruction", "input", "response")]
+    warm = featurize([c.slice(0, WARM_RECORDS) for c in columns])
+    deduplicate(records.iloc[:WARM_RECORDS], warm, signatures(warm), DedupSettings(threshold=threshold))
+    meter = Meter()
+    meter.start()
     seconds = {}
     t0 = time.perf_counter()
-    features = featurize([table.column("instruction"), table.column("input"), table.column("response")])
+    features = featurize(columns)
     seconds["normalize_hash_shingle"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     sigs = signatures(features)
     seconds["signatures"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    result = deduplicate(records, features, sigs, DedupSettings(threshold=THRESHOLD, clustering=clustering))
+    result = deduplicate(records, features, sigs, DedupSettings(threshold=threshold, clustering=clustering))
     seconds["lsh_verify_cluster"] = time.perf_counter() - t2
-    total = time.perf_counter() - t0
-    peak_kb = _status_kb("VmHWM")
+    measured = meter.stop()
     index = pd.Series(np.arange(len(records)), index=records["record_id"])
     groups = result.groups.assign(row=lambda g: index.loc[g["record_id"]].to_numpy())
     members = groups.groupby("group")["row"].apply(np.array)
@@ -253,62 +235,11 @@ def _run_ours(path: str, limit: int, clustering: str = "representative") -> dict
         ra, rb = members[ga], members[gb]
         pairs.append(np.stack(np.meshgrid(ra, rb, indexing="ij"), axis=-1).reshape(-1, 2))
     removed = index.loc[result.decisions.loc[result.decisions["decision"] == "duplicate", "record_id"]].to_numpy()
-    members = result.clusters[result.clusters["record_id"] != result.clusters["representative_id"]]
-    # Chaining's cost: removed records whose true Jaccard to the record kept for them is under the threshold.
-    below = members[members["similarity"] < THRESHOLD]
-    return {"seconds": total, "phases": seconds, "peak_mb": (peak_kb - start_kb) / 1024, "stats": result.stats,
+    kept_for = result.clusters[result.clusters["record_id"] != result.clusters["representative_id"]]
+    return {**measured, "phases": {k: round(v, 3) for k, v in seconds.items()}, "stats": result.stats,
             "pairs": np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64), "removed": removed,
-            "removed_below_threshold": len(below), "lowest_similarity_removed": round(float(members["similarity"].min()), 3) if len(members) else None}
-
-
-def pc_lengths(table: pa.Table) -> list[int]:
-    import pyarrow.compute as pc
-
-    return pc.utf8_length(table.column("response")).to_pylist()
-
-
-def _run_plain(path: str, limit: int) -> dict:
-    from datasketch import MinHash, MinHashLSH
-
-    from data_assets.dedup.text import shingle_windows, words
-
-    table = feather.read_table(path).slice(0, limit)
-    texts = [f"{i}\n{x}\n{r}" for i, x, r in zip(table.column("instruction").to_pylist(), table.column("input").to_pylist(),
-                                               table.column("response").to_pylist())]
-    del table
-    warm_lsh = MinHashLSH(threshold=THRESHOLD, num_perm=128)
-    for i, text in enumerate(texts[:50]):
-        m = MinHash(num_perm=128)
-        m.update_batch([" ".join(w).encode("utf-8") for w in shingle_windows(words(text))] or [b""])
-        warm_lsh.insert(i, m)
-        warm_lsh.query(m)
-    del warm_lsh
-    start_kb = _reset_peak()
-    t0 = time.perf_counter()
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=128)
-    minhashes = []
-    for i, text in enumerate(texts):
-        m = MinHash(num_perm=128)
-        for shingle in {" ".join(w) for w in shingle_windows(words(text))}:
-            m.update(shingle.encode("utf-8"))
-        lsh.insert(i, m)
-        minhashes.append(m)
-    pairs = []
-    for i, m in enumerate(minhashes):
-        pairs.extend((i, j) for j in lsh.query(m) if j != i)
-    seconds = time.perf_counter() - t0
-    peak_kb = _status_kb("VmHWM")
-    pairs_array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    label = _components(len(texts), pairs_array)
-    first = pd.Series(np.arange(len(texts))).groupby(label).transform("min").to_numpy()
-    removed = np.flatnonzero(first != np.arange(len(texts)))
-    return {"seconds": seconds, "peak_mb": (peak_kb - start_kb) / 1024, "bands_rows": (lsh.b, lsh.r),
-            "pairs": pairs_array, "removed": removed}
-
-
-def _in_process(target, *args) -> dict:
-    with mp.get_context("spawn").Pool(1) as pool:
-        return pool.apply(target, args)
+            "config": f"featurize + signatures (numpy), {clustering} clusters, every candidate verified",
+            "candidates": result.stats.get("candidate_pairs")}
 
 
 def _stage_run(path: str, limit: int) -> dict:
@@ -346,82 +277,106 @@ def _stage_run(path: str, limit: int) -> dict:
 
 # ---------------------------------------------------------------- main
 
-def _row(name: str, n: int, run: dict, quality: dict, note: str = "") -> dict:
-    return {"method": name, "records": n, "seconds": round(run["seconds"], 2), "docs_per_s": round(n / run["seconds"]),
-            "peak_mb": round(run["peak_mb"], 1), **quality, "removed_below_threshold": run.get("removed_below_threshold"),
-            "note": note}
+def _row(name: str, n: int, run: dict, quality: dict) -> dict:
+    return {"method": name, "records": n, "seconds": round(run["seconds"], 2), "cpu_seconds": round(run["cpu_seconds"], 2),
+            "docs_per_s": round(n / max(run["seconds"], 1e-9)), "peak_mb": round(run["peak_mb"], 1), **quality,
+            "config": run.get("config", "")}
 
 
-def main() -> dict:
+def run_size(n: int, path: str, corpus: pd.DataFrame, stage_on_duckdb: bool = True) -> dict:
+    """Every method on the first `n` records of the corpus at `path`, scored against the truth."""
+    from data_assets.dedup.text import featurize
+
+    features = featurize([corpus["instruction"].tolist(), corpus["input"].tolist(), corpus["response"].tolist()])
+    truth = true_pairs(features, THRESHOLD)[["a", "b"]].to_numpy()
+    print(f"\n{n} records, {float(np.mean(features.n_words)):.0f} words on average, {len(truth)} true pairs at Jaccard >= {THRESHOLD}",
+          flush=True)
+    runs = {"ours": run_isolated(_run_ours, path, n)}
+    skipped = {}
+    for name, (module, target) in PEERS.items():
+        if not available(module):
+            skipped[name] = f"{module} is not importable (pip install -e '.[dev]')"
+            continue
+        runs[name] = run_isolated(target, path, n, THRESHOLD)
+    rows = [_row(name, n, run, score(n, truth, run["pairs"], run["removed"])) for name, run in runs.items()]
+    entry: dict = {"records": n, "true_pairs": int(len(truth)), "methods": rows, "skipped_peers": skipped,
+                   "ours_phases": runs["ours"]["phases"]}
+    peers = [row for row in rows if row["method"] != "ours"]
+    if peers:
+        strongest = min(peers, key=lambda row: row["seconds"])
+        ours = rows[0]
+        entry["strongest_peer"] = strongest["method"]
+        entry["ratio_to_strongest"] = {
+            "wall": round(strongest["seconds"] / max(ours["seconds"], 1e-9), 2),
+            "cpu": round(strongest["cpu_seconds"] / max(ours["cpu_seconds"], 1e-9), 2),
+            "peak_memory_peer_over_ours": round(strongest["peak_mb"] / max(ours["peak_mb"], 1e-9), 2),
+            "record_f1_ours_minus_peer": round(ours["record_f1"] - strongest["record_f1"], 5),
+            "pair_f1_ours_minus_peer": round(ours["pair_f1"] - strongest["pair_f1"], 5)}
+    if stage_on_duckdb:
+        entry["stage_on_duckdb"] = run_isolated(_stage_run, path, n)
+    return entry
+
+
+def _print(entry: dict) -> None:
+    frame = pd.DataFrame(entry["methods"])
+    columns = ["method", "records", "seconds", "cpu_seconds", "docs_per_s", "peak_mb", "pair_precision", "pair_recall",
+               "record_precision", "record_recall", "removed", "expected_removals"]
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        print(frame[columns].to_string(index=False))
+    for row in entry["methods"]:
+        print(f"  {row['method']}: {row['config']}")
+    for name, why in entry["skipped_peers"].items():
+        print(f"  {name}: skipped, {why}")
+    if "strongest_peer" in entry:
+        r = entry["ratio_to_strongest"]
+        print(f"  strongest peer (fastest): {entry['strongest_peer']}; ours is x{r['wall']} faster in wall time, x{r['cpu']} in "
+              f"processor time, peer/ours peak memory x{r['peak_memory_peer_over_ours']}; record F1 ours - peer "
+              f"{r['record_f1_ours_minus_peer']:+.5f}, pair F1 {r['pair_f1_ours_minus_peer']:+.5f}")
+    if "stage_on_duckdb" in entry:
+        print(f"  stage on DuckDB: {entry['stage_on_duckdb']}")
+
+
+def main(sizes: list[int] | None = None, stage_on_duckdb: bool = True) -> dict:
     if not SHARED.is_dir():
         print(f"shared datasets not found at {SHARED}: benchmark skipped")
         return {"skipped": True}
-    from data_assets.dedup.text import featurize
-
-    results: dict = {"threshold": THRESHOLD, "sizes": {}}
-    table_rows = []
+    # The runner replaces this benchmark's whole entry in benchmarks.json, so the sizes not run now
+    # (the 10k of `make bench` after a `--records 100000` run, or the other way round) are carried
+    # over, each with the time it was measured.
+    results: dict = {"threshold": THRESHOLD, "sizes": _earlier_sizes()}
     with tempfile.TemporaryDirectory() as tmp:
-        for n in SIZES:
+        for n in sizes or SIZES:
             corpus = build_corpus(n)
             path = str(Path(tmp) / f"corpus_{n}.arrow")
             feather.write_feather(pa.Table.from_pandas(corpus, preserve_index=False), path)
-            t0 = time.perf_counter()
-            features = featurize([corpus["instruction"].tolist(), corpus["input"].tolist(), corpus["response"].tolist()])
-            from_python = time.perf_counter() - t0
-            truth = true_pairs(features, THRESHOLD)
-            truth_pairs = truth[["a", "b"]].to_numpy()
-            mean_words = float(np.mean(features.n_words))
-            print(f"\n{n} records, {mean_words:.0f} words on average, {len(truth)} true pairs at Jaccard >= {THRESHOLD}", flush=True)
-
-            ours = _in_process(_run_ours, path, n)
-            ours_q = score(n, truth_pairs, ours["pairs"], ours["removed"])
-            entry = {"mean_words": round(mean_words, 1), "true_pairs": len(truth), "ours": {k: v for k, v in ours.items() if k not in ("pairs", "removed")},
-                     "ours_quality": ours_q, "featurize_from_python_lists_s": round(from_python, 2)}
-            table_rows.append(_row("ours (bulk + verify, representative clusters)", n, ours, ours_q))
-            # Record recall counts "all but one per connected component" as the goal, which only
-            # transitive clustering can reach; representative clustering gives up the chained removals.
-            transitive = _in_process(_run_ours, path, n, "transitive")
-            transitive_q = score(n, truth_pairs, transitive["pairs"], transitive["removed"])
-            table_rows.append(_row("ours (bulk + verify, transitive clusters)", n, transitive, transitive_q))
-            entry["ours_transitive"] = {"seconds": transitive["seconds"], "quality": transitive_q,
-                                        "removed_below_threshold": transitive["removed_below_threshold"],
-                                        "lowest_similarity_removed": transitive["lowest_similarity_removed"]}
-
-            limit = min(n, BASELINE_MAX)
-            plain = _in_process(_run_plain, path, limit)
-            sub_truth = truth_pairs[(truth_pairs < limit).all(axis=1)]
-            plain_q = score(limit, sub_truth, plain["pairs"], plain["removed"])
-            note = "" if limit == n else f"first {limit} records; {n} extrapolated"
-            if limit < n:
-                ours_sub = _in_process(_run_ours, path, limit)
-                ours_sub_q = score(limit, sub_truth, ours_sub["pairs"], ours_sub["removed"])
-                table_rows.append(_row("ours (bulk + verify)", limit, ours_sub, ours_sub_q, "same subsample as the plain loop"))
-                entry["ours_subsample"] = {"records": limit, "seconds": ours_sub["seconds"], "peak_mb": ours_sub["peak_mb"], "quality": ours_sub_q}
-            table_rows.append(_row(f"plain datasketch loop (b={plain['bands_rows'][0]}, r={plain['bands_rows'][1]})", limit, plain, plain_q, note))
-            plain_seconds_full = plain["seconds"] * n / limit
-            entry["plain"] = {"records": limit, "seconds": plain["seconds"], "peak_mb": plain["peak_mb"], "quality": plain_q,
-                              "bands_rows": plain["bands_rows"], "seconds_for_all_records": plain_seconds_full,
-                              "extrapolated": limit < n}
-            entry["speedup"] = round(plain_seconds_full / ours["seconds"], 1)
-            same_size_peak = entry["ours_subsample"]["peak_mb"] if limit < n else ours["peak_mb"]
-            entry["memory_ratio_plain_over_ours"] = round(plain["peak_mb"] / max(same_size_peak, 1e-6), 2)
-            entry["stage_on_duckdb"] = _in_process(_stage_run, path, n)
-            results["sizes"][n] = entry
-            print(f"  ours: {ours['seconds']:.2f}s phases {({k: round(v, 2) for k, v in ours['phases'].items()})}; "
-                  f"plain loop{' (extrapolated)' if limit < n else ''}: {plain_seconds_full:.1f}s; speedup x{entry['speedup']}", flush=True)
-            print(f"  stage on DuckDB: {entry['stage_on_duckdb']}", flush=True)
-
-    frame = pd.DataFrame(table_rows)
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print()
-        print(frame.to_string(index=False))
-    for n, entry in results["sizes"].items():
-        print(f"{n}: speedup x{entry['speedup']} (plain seconds{' extrapolated' if entry['plain']['extrapolated'] else ''} / ours), "
-              f"peak memory plain/ours x{entry['memory_ratio_plain_over_ours']}"
-              f"{' (both on the ' + str(entry['plain']['records']) + '-record subsample)' if entry['plain']['extrapolated'] else ''}")
-    results["table"] = table_rows
+            entry = run_size(n, path, corpus, stage_on_duckdb)
+            entry["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            _print(entry)
+            results["sizes"][str(n)] = entry
     return results
 
 
+def _earlier_sizes() -> dict:
+    """The sizes of the last dedup entry in benchmarks.json measured at the same threshold."""
+    from data_assets import settings
+
+    path = settings.reports_dir() / "benchmarks.json"
+    try:
+        earlier = json.loads(path.read_text()).get("dedup") or {}
+    except (OSError, ValueError):
+        return {}
+    if earlier.get("threshold") != THRESHOLD:
+        return {}
+    return dict(earlier.get("sizes") or {})
+
+
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, action="append", help="corpus size (repeatable); default 10000")
+    args = parser.parse_args()
+    if args.records:
+        # The runner imports this file again as a module, which reads its sizes from here.
+        os.environ["DEDUP_BENCH_SIZES"] = ",".join(map(str, args.records))
+    from data_assets_tests.benchmarks.__main__ import main as run_benchmarks
+
+    sys.exit(run_benchmarks(["dedup"]))
