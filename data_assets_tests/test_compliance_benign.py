@@ -165,6 +165,13 @@ SALUTATIONS_TO_EVERYDAY_WORDS = [
     "Dear Neighbor, the street party is on Saturday.",
 ]
 
+# Products, titles and mnemonics that open with a given name but hold an everyday word inside.
+THINGS_WITH_AN_EVERYDAY_WORD_INSIDE = [
+    "Try the Ruby Baking Mix for muffins.",
+    "Pack the Vera Hiking Boots.",
+    "Mnemonic for the planets: Martin Eats Very Sweet Jam.",
+]
+
 CODE = [
     "Replace localhost:8080 with 127.0.0.1:8080 in the config.",
     "Use os.environ['API_KEY'] instead of hard-coding the key.",
@@ -176,7 +183,7 @@ CODE = [
 
 BENIGN = (MEASUREMENTS_AND_DECIMALS + YEARS_RANGES_VERSIONS_CODES + ADDRESSES_THAT_ARE_NOT_PERSONAL + EPONYMS
           + COMMON_WORDS_IN_OTHER_LANGUAGES + CAPITALIZED_ORDINARY_WORDS + CREATIVE_WRITING + PUBLIC_CONTENT + HISTORY_AND_SCIENCE + INSTRUCTION_ABOUT_SOMEONES_WORK
-          + SALUTATIONS_TO_EVERYDAY_WORDS + CODE)
+          + SALUTATIONS_TO_EVERYDAY_WORDS + THINGS_WITH_AN_EVERYDAY_WORD_INSIDE + CODE)
 
 
 @pytest.mark.parametrize("text", BENIGN)
@@ -205,3 +212,8 @@ def test_a_salutation_to_a_given_name_that_is_also_a_word_is_still_redacted():
 def test_a_full_name_in_the_possessive_after_a_verb_is_still_redacted():
     outcome = scan_and_redact({"instruction": "Forward Ingrid Solberg's invoice to accounting."})
     assert "Ingrid Solberg" not in outcome.fields["instruction"]
+
+
+def test_a_full_name_with_a_middle_initial_is_still_redacted():
+    outcome = scan_and_redact({"instruction": "Send the contract to Ingrid K. Solberg tomorrow."})
+    assert "Solberg" not in outcome.fields["instruction"]

@@ -19,7 +19,8 @@ from data_assets.compliance.tokens import Token, sentence_start, tokenize
 
 FIRST_NAMES = words("first_names")
 # Particles of compound surnames (van der Meer, de la Cruz) are not names on their own.
-SURNAMES = words("surnames") - frozenset("van von der den de la le da di du des del della y".split())
+_PARTICLES = frozenset("van von der den de la le da di du des del della y".split())
+SURNAMES = words("surnames") - _PARTICLES
 # Words that make a capitalized phrase an organization, event or thing, never a person.
 NOT_PERSON_WORDS = frozenset(
     "empire wall university college school company inc ltd llc gmbh corp corporation logistics supply supplies care "
@@ -210,6 +211,12 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
     # no name (an instruction's verb), then one name in the possessive, is about someone's work.
     if (len(run) == 2 and not (kinds[0].given or kinds[0].family) and _POSSESSIVE.match(text, run[1].end)
             and sentence_start(text, run[0].start)):
+        return None
+    # An everyday word that is no name inside a run ("Solar Charging Station", "Grandma Bakes
+    # Bread") makes it the name of a product, a title or a slogan: a person's name has only names,
+    # initials and particles between its first and last word.
+    if any(k.ordinary and not (k.given or k.family) and t.lower not in _PARTICLES and len(t.text) > 1
+           for t, k in zip(run[1:-1], kinds[1:-1])):
         return None
     # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name; a word
     # that is also a listed name ("Will", "Magdalena") stays where a cue or a surname supports it.
