@@ -129,10 +129,12 @@ def run_stage(raw: pd.DataFrame, eval_index: EvalIndex | None, policy: Complianc
 
 def profile(documents: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
     """Turns per conversation (min, median, mean, max) and characters per turn by role."""
-    turns = documents["turns"] if len(documents) else pd.Series([], dtype=int)
+    turns = documents["turns"]
     summary = {"conversations": int(len(documents)), "turns": int(turns.sum()),
-               "turns_min": int(turns.min()) if len(turns) else 0, "turns_median": float(turns.median()) if len(turns) else 0.0,
-               "turns_mean": round(float(turns.mean()), 2) if len(turns) else 0.0, "turns_max": int(turns.max()) if len(turns) else 0}
+               "turns_min": 0, "turns_median": 0.0, "turns_mean": 0.0, "turns_max": 0}
+    if len(turns):
+        summary.update(turns_min=int(turns.min()), turns_median=float(turns.median()),
+                       turns_mean=round(float(turns.mean()), 2), turns_max=int(turns.max()))
     lengths = [(t["role"], len(t["content"])) for m in documents["messages"] for t in parse(m)]
     frame = pd.DataFrame(lengths, columns=["role", "chars"])
     by_role = (frame.groupby("role")["chars"].agg(["count", "median", "mean", "max"]).round(1).reset_index()
