@@ -217,3 +217,14 @@ def test_a_full_name_in_the_possessive_after_a_verb_is_still_redacted():
 def test_a_full_name_with_a_middle_initial_is_still_redacted():
     outcome = scan_and_redact({"instruction": "Send the contract to Ingrid K. Solberg tomorrow."})
     assert "Solberg" not in outcome.fields["instruction"]
+
+
+@pytest.mark.parametrize("text", [
+    "As a regular commenter Stephan Brandt wrote, the verses of that song were better live.",
+    "The play was directed by Joanna Kowalczyk and I loved the second scene.",
+    "Strip the special characters from the file Anna Lindqvist sent.",
+])
+def test_a_mention_of_a_song_a_play_or_characters_is_no_creative_prompt(text):
+    outcome = scan_and_redact({"instruction": text})
+    assert "flag:CHARACTER" not in outcome.reasons, outcome.reasons
+    assert "redact:PERSON" in outcome.reasons, outcome.reasons

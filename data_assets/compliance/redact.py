@@ -116,11 +116,24 @@ def _value_key(value: str) -> str:
 # Bounded: each round can only widen spans, and a record still holding PII after them is dropped.
 MAX_RESCANS = 2
 # Where a creative-writing request names its characters, the names are the story, not people
-# to protect: "Write a story about Harry and Sally" keeps both, flagged as CHARACTER.
+# to protect: "Write a story about Harry and Sally" keeps both, flagged as CHARACTER. It takes a
+# request for a piece of writing (a verb asking for it, or the piece followed by what it is
+# about), not the mere word: "the verses from Faina Yefremova's song" or "a play by" in a
+# message, and "special characters" in code, name real people or nobody.
+_CREATIVE_WORK = (
+    r"(?:(?:short |bedtime |fairy |love |ghost |funny |sci-fi |science fiction )?(?:story|stories|tale|tales|fable|poem|"
+    r"sonnet|haiku|limerick|ballad|screenplay|script|scene|dialogue|dialog|play|novel|fiction|fanfic|lyrics|song|"
+    r"narrative|comic|rap|monologue|skit|sketch|conversation|chapter|episode|plot|riddle|joke))s?"
+)
 _CREATIVE_CUE = re.compile(
-    r"(?i)\b(?:(?:short |bedtime |fairy |love |ghost )?(?:story|stories|tale|fable|poem|sonnet|haiku|limerick|ballad|"
-    r"screenplay|script|scene|dialogue|dialog|play|novel|fiction|fanfic|lyrics|song|narrative|comic)s?|"
-    r"characters?|protagonist|once upon a time|role-?play)\b"
+    r"(?i)\b(?:write|compose|create|generate|draft|tell|make up|invent|imagine|continue|finish|complete|narrate|"
+    r"come up with|craft|pen|produce|rewrite|improvise|script|act out|role-?play)\b[^.!?\n]{0,60}?\b"
+    + _CREATIVE_WORK
+    + r"\b|\b"
+    + _CREATIVE_WORK
+    + r"\s+(?:about|where|in which|featuring|starring|involving|between|with (?:a )?characters?)\b"
+    r"|\b(?:once upon a time|role-?play|protagonist|main characters?|a character (?:named|called))\b"
+    r"|\bcharacters?\s*(?::|named|called)"
 )
 _PROMPT_FIELDS = ("instruction", "prompt", "input")
 
