@@ -171,6 +171,14 @@ def test_person_traps(text):
     ("Customer: Lukas Becker, Lindenstraße 14, 10969 Berlin.", "Lindenstraße 14, 10969 Berlin"),
     ("Company: Dupont SARL, 12 rue de Rivoli, 75004 Paris. Contact: Camille", "12 rue de Rivoli, 75004 Paris"),
     ("contact me: 55 Elm Road, Leeds LS6 2AB, 0113 496 0721", "55 Elm Road, Leeds LS6 2AB"),
+    # A street word that leads its name, after a house number, with the number after the name,
+    # particles and elided articles inside, and a town of several words in the block.
+    ("Deliver to 14 avenue de la République, 69002 Lyon tomorrow.", "14 avenue de la République, 69002 Lyon"),
+    ("Office: 7 Avenue d'Italie 12, Le Kremlin-Bicêtre", "7 Avenue d'Italie 12, Le Kremlin-Bicêtre"),
+    ("Escríbeme a Avda. de la Constitución 12, Sevilla.", "Avda. de la Constitución 12, Sevilla"),
+    ("Spedire a Via dei Mille 24, Napoli.", "Via dei Mille 24, Napoli"),
+    ("Envío: C/ Mayor 5, Alcalá de Henares, Spain 28801", "C/ Mayor 5, Alcalá de Henares, Spain 28801"),
+    ("Ship to 9 ul. Długa 44, Gdańsk, Poland (Pomorskie) 80827", "9 ul. Długa 44, Gdańsk, Poland (Pomorskie) 80827"),
 ])
 def test_street_address(text, value):
     assert ("STREET_ADDRESS", value) in found(text)
@@ -180,6 +188,8 @@ def test_street_address(text, value):
     "I have 3 apples in the park and 2 dogs at home, gate 12.",
     "it takes 2 hours 15 minutes to bake",
     "a day has 24 x 60 x 60 = 86400 seconds",
+    "There are 5 avenues of research and 2 boulevard cafes in the guide.",
+    "Step 3 Avenue of approach: ask the team.",
 ])
 def test_counting_sentences_are_not_addresses(text):
     assert "STREET_ADDRESS" not in types_in(text)

@@ -48,7 +48,8 @@ _HOUSE_WORDS = re.compile(rf"(?<![\w.,-]){_HOUSE}(?:\s+\d{{1,5}})?(?P<words>(?:[
 # A word followed by a number; the word's ending says whether it names a street.
 _WORD_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)[ \t]+\d{1,5}[a-zA-Z]?\b")
 _LEAD_WORD = re.compile(
-    rf"(?i)\b(?:rue|via|viale|calle|carrer|avenida|rua|travessa|strada|piazza|plaza|plac|aleja|ulica|ul\.|chemin|odos)"
+    rf"(?i)(?:\b(?:rue|via|viale|calle|carrer|avenida|avda\.|rua|rúa|travessa|strada|piazza|plaza|plac|aleja|ulica|ul\.|"
+    rf"chemin|odos|paseo|ronda|rambla|camino|praça|largo|estrada|alameda|corso|vicolo|trg|quai|impasse|allée)|(?<!\w)c/)"
     rf"[ \t]+(?P<name>{_WORD})(?:[ \t]+{_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?\b"
 )
 _HU_NUMBER = re.compile(r"\bu\.\s+\d{1,5}\b\.?")
@@ -57,7 +58,11 @@ _MILITARY = re.compile(
     r"(?i)\b(?:psc|unit|usns|usnv|uss|uscgc)\s+[\w ]{1,30}?,?\s+box\s+\d{1,6}(?:\s*\n?\s*(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5})?"
 )
 _DIGIT = re.compile(r"\d")
-_LEAD_WORDS = frozenset("rue via viale calle carrer avenida rua travessa strada piazza plaza plac aleja ulica chemin odos".split())
+_LEAD_WORDS = frozenset("rue via viale calle carrer avenida avda rua rúa travessa strada piazza plaza plac aleja ulica ul chemin "
+                        "odos paseo ronda rambla camino praça largo estrada alameda corso vicolo trg quai impasse allée".split())
+# Street words that lead their name only after a house number ("63 Avenue du Golf", "12 boulevard
+# Haussmann"): alone, "Avenue" and "Boulevard" are also the English suffix ("Retreat Avenue").
+_LEAD_AFTER_NUMBER = frozenset("avenue boulevard bd av".split())
 _WORD_BEFORE = re.compile(rf"({_WORD})\s+\Z")
 # Street stems that are also everyday English words need a capitalized street name before them.
 _AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul gata".split())
@@ -65,7 +70,8 @@ _AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul gata".split
 _NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}[ \t]+(?P<words>{_WORD}(?:[ \t]+{_WORD}){{0,3}})[ \t]+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
 
 # Lowercase words inside a street or place name: "Rua da Prata", "Vila Nova de Gaia".
-_PARTICLES = frozenset("de del della delle di da do dos das du des la le les van von der den ter y i e el al".split())
+_PARTICLES = frozenset("de del della delle dello dei degli di da do dos das du des la le les van von der den ter y i e el al "
+                       "d' l' d’ l’".split())
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*)?(?:\n[ \t>?*]*){0,2}(?:,[ \t]*)?")
 _UNIT = re.compile(r"(?i)(?:apt\.?|apartment|suite|ste\.?|unit|fl\.?|floor|room|rm\.?|no\.?|#)\s*[\w-]{1,6}\b\.?")
 _POSTAL = re.compile(
@@ -86,18 +92,36 @@ _PLACE_CUE = re.compile(r"(?i)(?:\bfrom|\bin|\bto|\bnear|\bat)\s*$")
 _CONNECTORS = frozenset("and or but for after before then with from to the a an if when this that please thanks".split())
 
 
+_NUMBER_AFTER = re.compile(r"[ \t]+\d{1,5}[a-zA-Z]?\b\.?(?![\d,.]\d)")
+_ELIDED = ("d'", "l'", "d’", "l’")
+
+
+def _street_name_word(word: str, lowercase: bool) -> bool:
+    """A word that can name a street after its street word: capitalized ("Rivoli"), elided
+    ("d'Ouchy"), or in all-lowercase text any word that is not an everyday one."""
+    if word[:2].lower() in _ELIDED:
+        word = word[2:]
+    if not word:
+        return False
+    if lowercase:
+        return word.lower() not in COMMON
+    return word[0].isupper()
+
+
 def _ends_address(word: str, lowercase: bool) -> bool:
     """An ordinary word ends the address ("..., and 75 Auerstrasse", "... after the concert");
     a capitalized one is a town unless it is a connector ("Leeds", "Berlin", "Springfield")."""
     bare = word.lower().strip(".,:;()")
-    if not lowercase and not word[0].isupper() and word[0] != "(":
+    if word[0] == "(" and len(word) > 1:
+        word = word[1:]  # "Cyprus (Greek)": a qualifier of the country, read as its word
+    if not lowercase and not word[0].isupper():
         return True
     if bare in _CONNECTORS:
         return True
     return bare in COMMON and bare not in PLACES and (lowercase or not word[0].isupper())
 
 
-def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
+def _grow(text: str, end: int, lowercase: bool, limit: int = 8) -> int:
     """Extend an address that ends at `end` over unit, city, region, postal code and country."""
     postal_seen = False
     for _ in range(limit):
@@ -118,6 +142,8 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 6) -> int:
             if words_ is not None:
                 for w in re.finditer(r"\S+", words_.group()):
                     word = w.group()
+                    if stop is not None and word.lower() in _PARTICLES:
+                        continue  # "Soto del Barco": part of the name once a name word follows
                     # Ordinary words end the address ("..., and 75 Auerstrasse", "... after the concert").
                     if _ends_address(word, lowercase):
                         break
@@ -174,19 +200,22 @@ def street_addresses(text: str) -> list[Finding]:
                 end = offset + w.end() - (len(word) - len(word.rstrip(",")))
                 add(m.start(), end, "us", 0.85)
                 break
-            if not street and bare in _LEAD_WORDS:
-                # "12 rue de Rivoli": the street word leads, the name follows.
-                tail = [x for x in re.finditer(r"\S+", m.group("words"))][1:4]
+            if not street and (bare in _LEAD_WORDS or bare in _LEAD_AFTER_NUMBER):
+                # "12 rue de Rivoli", "63 Avenue du Golf": the street word leads, the name follows,
+                # and a number after the name ("9243 Avenue d'Ouchy 109") is part of it.
+                tail = [x for x in re.finditer(r"\S+", m.group("words"))][1:5]
                 last = None
                 for x in tail:
                     w = x.group().rstrip(",")
-                    if not (w[0].isupper() or w.lower() in _PARTICLES):
+                    if not (_street_name_word(w, lowercase) or w.lower() in _PARTICLES):
                         break
                     last = x
                     if x.group().endswith(","):
                         break
-                if last is not None and last.group()[0].isupper():
-                    add(m.start(), offset + last.end() - (len(last.group()) - len(last.group().rstrip(","))), "lead", 0.8)
+                if last is not None and _street_name_word(last.group().rstrip(","), lowercase):
+                    end = offset + last.end() - (len(last.group()) - len(last.group().rstrip(",")))
+                    number = _NUMBER_AFTER.match(text, end) if not last.group().endswith(",") else None
+                    add(m.start(), number.end() if number else end, "lead", 0.8)
                 break
             # Ordinary lowercase words end the street ("3 apples in the park"); capitalized ones
             # (Baker, Queen) are street names.
