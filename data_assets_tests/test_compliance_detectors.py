@@ -179,6 +179,13 @@ def test_person_traps(text):
     ("Spedire a Via dei Mille 24, Napoli.", "Via dei Mille 24, Napoli"),
     ("Envío: C/ Mayor 5, Alcalá de Henares, Spain 28801", "C/ Mayor 5, Alcalá de Henares, Spain 28801"),
     ("Ship to 9 ul. Długa 44, Gdańsk, Poland (Pomorskie) 80827", "9 ul. Długa 44, Gdańsk, Poland (Pomorskie) 80827"),
+    # Mail to a ship, an intersection, a house number and a name with a unit and no street word,
+    # an abbreviated street word with its dot; "now" after a ZIP code is no unit number.
+    ("Write to USS Constitution\nFPO AE 09499 now.", "USS Constitution\nFPO AE 09499"),
+    ("We are on the corner of 120 Harbor Lane and Mill Road.", "the corner of 120 Harbor Lane and Mill Road"),
+    ("Deliveries: 4410 Kettleby Suite 12, Austin, TX 78701", "4410 Kettleby Suite 12, Austin, TX 78701"),
+    ("Lieferadresse: Hauptstr. 7, 80331 München", "Hauptstr. 7, 80331 München"),
+    ("Adresse: Berliner Str. 12, 10713 Berlin", "Berliner Str. 12, 10713 Berlin"),
 ])
 def test_street_address(text, value):
     assert ("STREET_ADDRESS", value) in found(text)
@@ -190,6 +197,8 @@ def test_street_address(text, value):
     "a day has 24 x 60 x 60 = 86400 seconds",
     "There are 5 avenues of research and 2 boulevard cafes in the guide.",
     "Step 3 Avenue of approach: ask the team.",
+    "Chapter 4 Summary Unit 2 covers fractions, and Part 3 Review Suite 5 the rest.",
+    "Level 3 Data Center and the Top 10 Travel Club were mentioned in 2 articles.",
 ])
 def test_counting_sentences_are_not_addresses(text):
     assert "STREET_ADDRESS" not in types_in(text)

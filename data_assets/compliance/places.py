@@ -26,7 +26,16 @@ _STREET_TYPES = (
     r"street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|square|sq|way|terrace|"
     r"ter|parkway|pkwy|highway|hwy|circle|cir|crescent|cres|close|grove|gardens|gdns|row|walk|alley|trail|trl|"
     r"plaza|mews|hill|heights|park|view|ridge|loop|pike|path|expressway|freeway|causeway|embankment|quay|wharf|"
-    r"ranch|route|rte|crossing|green|common|estate|port|harbor|harbour|point|junction|jct|meadows|fields"
+    r"ranch|route|rte|crossing|green|common|estate|port|harbor|harbour|point|junction|jct|meadows|fields|"
+    # More suffixes of USPS Publication 28, Appendix C1 (the US postal list of street suffixes);
+    # those that are as often an everyday noun after a number and a capitalized word ("Level 3
+    # Data Center", "Top 10 Travel Club", "Apollo 11 Mission") are left out.
+    r"creek|crk|bridge|brg|turnpike|tpke|pass|flat|flats|cove|coves|cv|forge|forges|rapids|rapid|isle|knoll|knolls|"
+    r"glen|gln|hollow|holw|brook|brooks|burg|bypass|byp|canyon|cyn|cliff|cliffs|crest|dale|dl|divide|dv|"
+    r"estates|falls|ferry|fry|ford|frd|fork|forks|frk|gateway|gtwy|haven|hvn|hts|inlet|landing|lndg|manor|mnr|"
+    r"meadow|mdw|mdws|mill|mills|motorway|mtwy|orchard|orch|oval|overpass|opas|passage|psge|pines|pne|"
+    r"plains|pln|prairie|pr|radial|radl|shoal|shoals|skyway|skwy|spur|stravenue|stra|summit|smt|throughway|trwy|"
+    r"trace|trce|track|trak|trafficway|trfy|underpass|upas|viaduct|via|vista|vis|vl|ville|wy|xing|bnd|bend"
 )
 # Street words of other languages, as whole words or as the end of a compound (Friedhofstrasse).
 _STREET_STEMS = (
@@ -57,6 +66,18 @@ _PO_BOX = re.compile(r"(?i)\bp\.?\s?o\.?\s?box\s+\d{1,6}")
 _MILITARY = re.compile(
     r"(?i)\b(?:psc|unit|usns|usnv|uss|uscgc)\s+[\w ]{1,30}?,?\s+box\s+\d{1,6}(?:\s*\n?\s*(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5})?"
 )
+_SHIP = re.compile(
+    r"\b(?:USNS|USNV|USS|USCGC)\s+[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3},?\s*\n?\s*(?:FPO|APO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"
+)
+# A house number, capitalized name words and a unit: "2505 Heatherleigh Suite 620" is an address
+# whatever its street word, or without one.
+_HOUSE_NAME_UNIT = re.compile(
+    r"(?<![\w.,-])\d{1,6}[A-Za-z]?(?:[ \t]+\d{1,5})?(?P<name>(?:[ \t]+[^\W\d_][\w'’.-]*){1,4})[ \t]*,?[ \t]+"
+    r"(?:Apt\.?|Apartment|Suite|Ste\.?)[ \t]*#?\d"
+)
+# "the corner of Oak Street and 5th Avenue": an intersection is an address when either side is.
+_CORNER = re.compile(r"(?i)\b(?:the\s+)?corner\s+of\s+$")
+_AND_STREET = re.compile(r"[ \t]+and[ \t]+(?P<street>(?:\d{1,5}[a-zA-Z]?[ \t]+)?[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}(?:[ \t]+\d{1,5}\b)?)")
 _DIGIT = re.compile(r"\d")
 _LEAD_WORDS = frozenset("rue via viale calle carrer avenida avda rua rúa travessa strada piazza plaza plac aleja ulica ul chemin "
                         "odos paseo ronda rambla camino praça largo estrada alameda corso vicolo trg quai impasse allée".split())
@@ -73,7 +94,8 @@ _NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}[ \t]+(?P<words>{_WO
 _PARTICLES = frozenset("de del della delle dello dei degli di da do dos das du des la le les van von der den ter y i e el al "
                        "d' l' d’ l’".split())
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*)?(?:\n[ \t>?*]*){0,2}(?:,[ \t]*)?")
-_UNIT = re.compile(r"(?i)(?:apt\.?|apartment|suite|ste\.?|unit|fl\.?|floor|room|rm\.?|no\.?|#)\s*[\w-]{1,6}\b\.?")
+# The unit's number holds a digit or is one letter ("Apt. 4B", "Suite C"): "now" is not "No. w".
+_UNIT = re.compile(r"(?i)(?:apt\.?|apartment|suite|ste\.?|unit|fl\.?|floor|room|rm\.?|no\.?|#)(?![^\W\d_])\s*#?\s*(?:[\w-]{0,5}\d[\w-]{0,5}|[a-z])\b\.?")
 _POSTAL = re.compile(
     r"(?:\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{2}-\d{3})(?![\w])"
 )
@@ -229,11 +251,19 @@ def street_addresses(text: str) -> list[Finding]:
             continue
         stem = next(s for s in _STEMS if lower.endswith(s))
         compound = len(lower) > len(stem)
-        if lower in COMMON and (stem in _AMBIGUOUS_STEMS or len(stem) <= 4):
+        # "Str. 74", "Hauptstr. 7", "ul. 5": the dot of the abbreviation says street.
+        abbreviated = bool(m.group(2)) and (lower == stem or stem == "str")
+        if lower in COMMON and (stem in _AMBIGUOUS_STEMS or len(stem) <= 4) and not abbreviated:
             continue  # "String 1", "offering 24": an everyday word that happens to end like a street
-        if compound and len(stem) <= 3 and stem not in ("weg", "vej", "tie", "út", "tee"):
+        if compound and len(stem) <= 3 and stem not in ("weg", "vej", "tie", "út", "tee") and not abbreviated:
             continue  # "str", "ul", "gate" inside another word are chance endings
         previous = _words_before(text, m.start(), 3, lowercase)
+        if abbreviated and previous == m.start():
+            # "Berliner Str. 12": before an abbreviated street word, a capitalized everyday word
+            # is the street's name.
+            before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
+            if before is not None and before.group(1)[0].isupper() and before.group(1).lower() not in _CONNECTORS:
+                previous = before.start(1)
         if not compound and lower in _AMBIGUOUS_STEMS and previous == m.start():
             continue  # "gate 12" alone is a boarding gate
         if lower in ("ul", "str") and not m.group(2):
@@ -251,6 +281,15 @@ def street_addresses(text: str) -> list[Finding]:
         add(m.start(), m.end(), "po", 0.9)
     for m in _MILITARY.finditer(text):
         add(m.start(), m.end(), "mil", 0.9)
+    if "US" in text and "PO" in text:
+        for m in _SHIP.finditer(text):
+            add(m.start(), m.end(), "mil", 0.9)
+    for m in _HOUSE_NAME_UNIT.finditer(text):
+        words_ = m.group("name").split()
+        # One word at least that is no everyday word: "Chapter 4 Summary Suite 2" names no street.
+        if (all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in words_) and _street_name_word(words_[0], lowercase)
+                and any(w.lower().rstrip(".,") not in COMMON for w in words_)):
+            add(m.start(), m.end("name"), "unit", 0.8)
     for m in _NUMBER_WORDS_NUMBER.finditer(text):
         street = m.group("words").split()
         # "A. 3 B. 4 C. 6": answer options, not a street of one-letter words.
@@ -262,7 +301,33 @@ def street_addresses(text: str) -> list[Finding]:
         if not capitalized and not (lowercase and all(len(w) >= 3 for w in street)):
             continue
         add(m.start(), m.end(), "number_words", 0.75 if capitalized else 0.6)
-    return _merge(found)
+    return _intersections(text, _merge(found), lowercase)
+
+
+def _intersections(text: str, found: list[Finding], lowercase: bool) -> list[Finding]:
+    """An address after "the corner of" takes in the phrase and the street after "and"."""
+    if not found or "orner of" not in text.lower():
+        return found
+    out = []
+    for f in found:
+        corner = _CORNER.search(text, max(0, f.start - 20), f.start)
+        if corner is not None:
+            start, end = corner.start(), f.end
+            other = _AND_STREET.match(text, end)
+            if other is not None:
+                words_ = other.group("street").split()
+                kept = 0
+                for k, w in enumerate(words_):
+                    bare = w.rstrip(".,;:!?")
+                    if not (bare[:1].isdigit() or _street_name_word(bare, lowercase) or (k and bare.lower() in _PARTICLES)):
+                        break
+                    kept = k + 1
+                if kept:
+                    last = [x for x in re.finditer(r"\S+", other.group("street"))][kept - 1]
+                    end = other.start("street") + last.end() - (len(last.group()) - len(last.group().rstrip(".,;:!?")))
+            f = Finding(start, max(end, f.end), f.entity_type, f.detector, f.score)
+        out.append(f)
+    return _merge(out)
 
 
 def _merge(found: list[Finding]) -> list[Finding]:
