@@ -284,3 +284,23 @@ def test_private_people_with_famous_names_stay_person(text, value):
 ])
 def test_eponyms_and_named_events_are_not_people(text):
     assert not {"PERSON", "PUBLIC_FIGURE"} & types_in(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Thanks for the quick reply, Priya!", "Priya"),              # spoken to
+    ("Are you coming tonight, Tomasz?", "Tomasz"),
+    ("Greta: can you send me the invoice?", "Greta"),             # a transcript's speaker
+    ("The shop belongs to our co-founders: Anika, Mateo and Okafor.", "Okafor"),  # listed after a role cue
+    ("After the birth they named him Ignacio.", "Ignacio"),
+])
+def test_a_lone_name_spoken_to_speaking_or_listed_after_a_role_is_a_person(text, name):
+    assert ("PERSON", name) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "2. Heat Exchanger: This part moves the heat.",
+    "Named after the mathematician Bernhard Riemann, Riemannian geometry curves space.",
+    "Hello, World! Thanks, Will!",
+])
+def test_list_headings_and_greetings_to_words_are_no_speakers_or_vocatives(text):
+    assert [f for f in found(text) if f[0] == "PERSON" and f[1] not in ("Bernhard Riemann",)] == []

@@ -64,7 +64,7 @@ _SURNAME_SHAPE = re.compile(
 )
 # Cues whose next words are a name whatever they look like ("my name is otto brandt").
 _NAMING_CUE = re.compile(
-    r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\bnamed|"
+    r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\b(?:named|called) (?:him|her|them)\b|\bnamed|"
     r"\bmaiden name is|\bname on the account is)\s*$"
 )
 # Cues that make a name-like word a name with high confidence.
@@ -76,7 +76,9 @@ _STRONG_CUE = re.compile(
 _WEAK_CUE = re.compile(
     r"(?i)(?:\bwith|\bby|\bmeet|\bmet|\bask|\btell|\bhi|\bhello|\bhey|\bthanks|\bpartner's name|"
     r"\bpartner|\bwife|\bhusband|\bson|\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bkid|\bboss|"
-    r"\bmanager|\bcolleague|\bpatient|\bclient|\bguardian|\bnephew|\bniece|\buncle|\baunt)\s*,?\s*$"
+    r"\bmanager|\bcolleague|\bpatient|\bclient|\bguardian|\bnephew|\bniece|\buncle|\baunt|\bco-?founders?|\bfounders?|"
+    r"\bowners?|\bceo|\bcto|\bcfo|\bassistant to|\bcoworkers?|\bco-workers?|\bemployees?|\bneighbou?rs?|\broommates?|"
+    r"\blandlord|\btenant|\bteacher|\bcousin|\bgirlfriend|\bboyfriend|\bfianc[eé]e?)\s*[,:]?\s*$"
 )
 _THING_BEFORE_NAME = re.compile(
     r"(?i)\b(?:product|organi[sz]ation|company|restaurant|business|brand|file|project|app|application|team|band|"
@@ -88,7 +90,21 @@ _SELF_CUE = re.compile(r"(?i)(?:\bmy name is|\b(?:her|his|their) name is|\bmy na
                        r"\bregards,?|\bcheers,?|\bmaiden name is|\bname on the account is)\s*$")
 _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
 _MAX_RUN = 4
+# A name spoken to ("Don't go to town, Nicholas!", "Remember me, Mary?") or speaking (a
+# transcript's "Megan: Remember me") is someone the message is from or to.
+_VOCATIVE_BEFORE = re.compile(r",[ \t]*$")
+_VOCATIVE_AFTER = re.compile(r"[ \t]*[!?]")
+_SPEAKER_AFTER = re.compile(r":[ \t]+\S")
+# Names listed after a cued one ("our founders: Rudi, Jackson and Campos") share its cue; after
+# a name with no cue ("the mathematician Bernhard Riemann, Riemannian geometry") they do not.
+_LIST_GAP = re.compile(r"^\s*(?:,|,?\s*(?:and|&))\s*$")
 _POSSESSIVE = re.compile(r"['’]s\b")
+
+
+def _line_start(text: str, position: int) -> bool:
+    """Only spaces between `position` and the start of its line: a speaker's label, not "2. Heat Exchanger:"."""
+    line = text.rfind("\n", 0, position) + 1
+    return not text[line:position].strip()
 
 
 def _skip_spaces(text: str, position: int) -> int:
@@ -153,6 +169,7 @@ def people(text: str) -> list[Finding]:
         i for i, t in enumerate(tokens) if t.text[0].isupper() or t.start in named_at or t.lower in TITLES
     ]
     next_free = 0
+    listed_after: list[int] = []
     for i in candidates:
         if i < next_free:
             continue
@@ -188,9 +205,15 @@ def people(text: str) -> list[Finding]:
         ):
             j += 1
         run = tokens[i:j + 1]
-        finding = _score_run(text, run, strong, before)
+        addressed = (bool(_VOCATIVE_BEFORE.search(before)) and bool(_VOCATIVE_AFTER.match(text, run[-1].end))) or (
+            len(run) <= 2 and bool(_SPEAKER_AFTER.match(text, run[-1].end)) and _line_start(text, run[0].start)
+            and _kind(run[0].lower, True).given)
+        listed = bool(listed_after) and listed_after[-1] <= run[0].start and bool(_LIST_GAP.match(text[listed_after[-1]:run[0].start]))
+        finding = _score_run(text, run, strong, before, addressed or listed)
         if finding is not None:
             found.append(finding)
+            if finding.detector == "name_lexicon" and (addressed or listed or _WEAK_CUE.search(before)):
+                listed_after.append(finding.end)
         next_free = j + 1
     return found
 
@@ -201,7 +224,7 @@ def _supports(token: Token, kind: WordKind) -> bool:
     return (kind.family and not kind.ordinary) or (len(token.text) == 1 and token.text.isupper() and token.initial)
 
 
-def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Finding | None:
+def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: bool = False) -> Finding | None:
     # An organization or event word anywhere in the run ("Davis Cup", "Tanaka Logistics") makes
     # it a name of something else, checked before ordinary words are trimmed off its edges.
     if any(t.lower in NOT_PERSON_WORDS for t in run):
@@ -257,7 +280,7 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str) -> Findin
     known = sum((k.given or k.family) and not k.ordinary for k in kinds)
     capitalized = all(t.text[0].isupper() for t in run)
     at_start = sentence_start(text, run[0].start)
-    weak = bool(_WEAK_CUE.search(before)) if not strong else False
+    weak = (cued or bool(_WEAK_CUE.search(before))) if not strong else False
     if len(run) >= 2 and run[-1].text.endswith("-"):
         return None
     if strong:
