@@ -90,12 +90,12 @@ _SELF_CUE = re.compile(r"(?i)(?:\bmy name is|\b(?:her|his|their) name is|\bmy na
                        r"\bregards,?|\bcheers,?|\bmaiden name is|\bname on the account is)\s*$")
 _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
 _MAX_RUN = 4
-# A name spoken to ("Don't go to town, Nicholas!", "Remember me, Mary?") or speaking (a
-# transcript's "Megan: Remember me") is someone the message is from or to.
+# A name spoken to ("Thanks for the quick reply, Priya!", "Are you coming, Tomasz?") or speaking
+# (a transcript's "Greta: can you send me the invoice?") is someone the message is from or to.
 _VOCATIVE_BEFORE = re.compile(r",[ \t]*$")
 _VOCATIVE_AFTER = re.compile(r"[ \t]*[!?]")
 _SPEAKER_AFTER = re.compile(r":[ \t]+\S")
-# Names listed after a cued one ("our founders: Rudi, Jackson and Campos") share its cue; after
+# Names listed after a cued one ("our co-founders: Anika, Mateo and Okafor") share its cue; after
 # a name with no cue ("the mathematician Bernhard Riemann, Riemannian geometry") they do not.
 _LIST_GAP = re.compile(r"^\s*(?:,|,?\s*(?:and|&))\s*$")
 _POSSESSIVE = re.compile(r"['’]s\b")

@@ -69,7 +69,7 @@ _MILITARY = re.compile(
 _SHIP = re.compile(
     r"\b(?:USNS|USNV|USS|USCGC)\s+[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3},?\s*\n?\s*(?:FPO|APO|DPO)\s+(?:AA|AE|AP)\s+\d{5}\b"
 )
-# A house number, capitalized name words and a unit: "2505 Heatherleigh Suite 620" is an address
+# A house number, capitalized name words and a unit: "4410 Kettleby Suite 12" is an address
 # whatever its street word, or without one.
 _HOUSE_NAME_UNIT = re.compile(
     r"(?<![\w.,-])\d{1,6}[A-Za-z]?(?:[ \t]+\d{1,5})?(?P<name>(?:[ \t]+[^\W\d_][\w'’.-]*){1,4})[ \t]*,?[ \t]+"
@@ -81,8 +81,8 @@ _AND_STREET = re.compile(r"[ \t]+and[ \t]+(?P<street>(?:\d{1,5}[a-zA-Z]?[ \t]+)?
 _DIGIT = re.compile(r"\d")
 _LEAD_WORDS = frozenset("rue via viale calle carrer avenida avda rua rúa travessa strada piazza plaza plac aleja ulica ul chemin "
                         "odos paseo ronda rambla camino praça largo estrada alameda corso vicolo trg quai impasse allée".split())
-# Street words that lead their name only after a house number ("63 Avenue du Golf", "12 boulevard
-# Haussmann"): alone, "Avenue" and "Boulevard" are also the English suffix ("Retreat Avenue").
+# Street words that lead their name only after a house number ("14 Avenue de la Gare", "12 boulevard
+# Haussmann"): alone, "Avenue" and "Boulevard" are also the English suffix ("Park Avenue").
 _LEAD_AFTER_NUMBER = frozenset("avenue boulevard bd av".split())
 _WORD_BEFORE = re.compile(rf"({_WORD})\s+\Z")
 # Street stems that are also everyday English words need a capitalized street name before them.
@@ -120,7 +120,7 @@ _ELIDED = ("d'", "l'", "d’", "l’")
 
 def _street_name_word(word: str, lowercase: bool) -> bool:
     """A word that can name a street after its street word: capitalized ("Rivoli"), elided
-    ("d'Ouchy"), or in all-lowercase text any word that is not an everyday one."""
+    ("d'Italie"), or in all-lowercase text any word that is not an everyday one."""
     if word[:2].lower() in _ELIDED:
         word = word[2:]
     if not word:
@@ -135,7 +135,7 @@ def _ends_address(word: str, lowercase: bool) -> bool:
     a capitalized one is a town unless it is a connector ("Leeds", "Berlin", "Springfield")."""
     bare = word.lower().strip(".,:;()")
     if word[0] == "(" and len(word) > 1:
-        word = word[1:]  # "Cyprus (Greek)": a qualifier of the country, read as its word
+        word = word[1:]  # "Poland (Pomorskie)": a qualifier of the country, read as its word
     if not lowercase and not word[0].isupper():
         return True
     if bare in _CONNECTORS:
@@ -165,7 +165,7 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 8) -> int:
                 for w in re.finditer(r"\S+", words_.group()):
                     word = w.group()
                     if stop is not None and word.lower() in _PARTICLES:
-                        continue  # "Soto del Barco": part of the name once a name word follows
+                        continue  # "Alcalá de Henares": part of the name once a name word follows
                     # Ordinary words end the address ("..., and 75 Auerstrasse", "... after the concert").
                     if _ends_address(word, lowercase):
                         break
@@ -223,8 +223,8 @@ def street_addresses(text: str) -> list[Finding]:
                 add(m.start(), end, "us", 0.85)
                 break
             if not street and (bare in _LEAD_WORDS or bare in _LEAD_AFTER_NUMBER):
-                # "12 rue de Rivoli", "63 Avenue du Golf": the street word leads, the name follows,
-                # and a number after the name ("9243 Avenue d'Ouchy 109") is part of it.
+                # "12 rue de Rivoli", "14 Avenue de la Gare": the street word leads, the name
+                # follows, and a number after the name ("7 Avenue d'Italie 12") is part of it.
                 tail = [x for x in re.finditer(r"\S+", m.group("words"))][1:5]
                 last = None
                 for x in tail:

@@ -118,7 +118,7 @@ MAX_RESCANS = 2
 # Where a creative-writing request names its characters, the names are the story, not people
 # to protect: "Write a story about Harry and Sally" keeps both, flagged as CHARACTER. It takes a
 # request for a piece of writing (a verb asking for it, or the piece followed by what it is
-# about), not the mere word: "the verses from Faina Yefremova's song" or "a play by" in a
+# about), not the mere word: "the verses of Anna Berg's song" or "a play by" in a
 # message, and "special characters" in code, name real people or nobody.
 _CREATIVE_WORK = (
     r"(?:(?:short |bedtime |fairy |love |ghost |funny |sci-fi |science fiction )?(?:story|stories|tale|tales|fable|poem|"
