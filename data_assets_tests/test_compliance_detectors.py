@@ -304,3 +304,24 @@ def test_a_lone_name_spoken_to_speaking_or_listed_after_a_role_is_a_person(text,
 ])
 def test_list_headings_and_greetings_to_words_are_no_speakers_or_vocatives(text):
     assert [f for f in found(text) if f[0] == "PERSON" and f[1] not in ("Bernhard Riemann",)] == []
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Send it to Ondřejka Zbyhněv now.", "Ondřejka Zbyhněv"),          # two capitalized words no list knows
+    ("Invoice for Jelena Kelloniemi, due Friday.", "Jelena Kelloniemi"),
+    ("my name is aksel lindqvist and i lost my card", "aksel lindqvist"),  # lowercase: a surname shape after a given name
+    ("Contact Luca di Stefano tomorrow.", "Luca di Stefano"),           # particles inside a name
+    ("The report from Maike van den Berg is late.", "Maike van den Berg"),
+    ("We met Anna K. Fischer at noon.", "Anna K. Fischer"),             # the word after an initial ends the name
+])
+def test_names_our_lists_know_thinly(text, name):
+    assert ("PERSON", name) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Oxidative Phosphorylation happens in mitochondria.",
+    "The Ku Klux Klan was founded in 1865.",
+    "The Tour de France starts in July.",
+])
+def test_terms_and_tails_of_longer_names_are_no_unknown_person(text):
+    assert "PERSON" not in types_in(text)

@@ -130,6 +130,16 @@ def _kind(lower: str, capitalized: bool) -> WordKind:
     return WordKind(first, surname, common)
 
 
+# Endings of English and Latinate terms ("Oxidative Phosphorylation"), rare in names.
+_TERM_ENDING = re.compile(r"(?:tion|sion|ative|ology|ologies|ism|ment|ness|ity|ics|able|ible|ous|ive|ance|ence|ical|ship|ium|osis)$")
+# A capitalized word right before: the run is the tail of a longer title or name ("Ku Klux Klan").
+_CAPITALIZED_BEFORE = re.compile(r"(?<![^\W\d_])[A-Z][^\W\d_]?[ -]$")
+
+
+def _surname_shaped(lower: str) -> bool:
+    return len(lower) >= 4 and lower not in COMMON and bool(_SURNAME_SHAPE.search(lower))
+
+
 def _joinable(text: str, left: Token, right: Token) -> bool:
     gap = text[left.end:right.start]
     if gap == " ":
@@ -196,14 +206,23 @@ def people(text: str) -> list[Finding]:
         if not (_name_like(token, lowercase_text) or (naming and not _kind(token.lower, False).ordinary)):
             continue
         j = i
-        while (
-            j + 1 < n
-            and j - i + 1 < _MAX_RUN
-            and _joinable(text, tokens[j], tokens[j + 1])
-            and tokens[j + 1].lower not in TITLES
-            and (_name_like(tokens[j + 1], lowercase_text) or (naming and not _kind(tokens[j + 1].lower, False).ordinary))
-        ):
-            j += 1
+        while j + 1 < n and j - i + 1 < _MAX_RUN and _joinable(text, tokens[j], tokens[j + 1]):
+            following = tokens[j + 1]
+            if following.lower in TITLES:
+                break
+            if _name_like(following, lowercase_text) or (naming and not _kind(following.lower, False).ordinary) or (
+                    lowercase_text and _kind(tokens[j].lower, False).given and _surname_shaped(following.lower)):
+                j += 1
+                continue
+            # "Maike van de Berg", "Luca di Stefano": particles inside a name, when a name word follows them.
+            k = j + 1
+            while k < n and k - j <= 2 and tokens[k].lower in _PARTICLES and _joinable(text, tokens[k - 1], tokens[k]):
+                k += 1
+            if k > j + 1 and k < n and _joinable(text, tokens[k - 1], tokens[k]) and tokens[k].text[0].isupper() and (
+                    k - i + 1 <= _MAX_RUN + 1):
+                j = k
+                continue
+            break
         run = tokens[i:j + 1]
         addressed = (bool(_VOCATIVE_BEFORE.search(before)) and bool(_VOCATIVE_AFTER.match(text, run[-1].end))) or (
             len(run) <= 2 and bool(_SPEAKER_AFTER.match(text, run[-1].end)) and _line_start(text, run[0].start)
@@ -230,6 +249,9 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
     if any(t.lower in NOT_PERSON_WORDS for t in run):
         return None
     kinds = [_kind(t.lower, t.text[0].isupper()) for t in run]
+    # In lowercase text, a surname-shaped word after a given name is the family name ("aksel lindqvist").
+    kinds = [k._replace(family=True) if i and not k.family and kinds[i - 1].given and run[i].text.islower()
+             and _surname_shaped(run[i].lower) else k for i, k in enumerate(kinds)]
     # "Paraphrase Hubble's observation", "Outline Kepler's laws": a sentence opened by a word that is
     # no name (an instruction's verb), then one name in the possessive, is about someone's work.
     if (len(run) == 2 and not (kinds[0].given or kinds[0].family) and _POSSESSIVE.match(text, run[1].end)
@@ -247,7 +269,9 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
         run, kinds = run[1:], kinds[1:]
         # "Dear Magdalena": the trimmed word may itself be the cue.
         strong = bool(run) and bool(_STRONG_CUE.search(text[max(0, run[0].start - 32):run[0].start]))
-    while run and kinds[-1].ordinary and not (kinds[-1].family or (strong and kinds[-1].given)):
+    # A word after an initial ends a name, whatever else it is ("Anna K. Fischer").
+    while run and kinds[-1].ordinary and not (kinds[-1].family or (strong and kinds[-1].given)
+                                               or (len(run) > 2 and run[-2].initial and kinds[0].given)):
         run, kinds = run[:-1], kinds[:-1]
     while run and run[0].lower in _ARTICLES:
         run, kinds = run[1:], kinds[1:]
@@ -278,7 +302,7 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
     surnames = sum(k.family and not k.ordinary for k in kinds)
     # Words that are as often ordinary words ("Long March", "The Sun") support nothing alone.
     known = sum((k.given or k.family) and not k.ordinary for k in kinds)
-    capitalized = all(t.text[0].isupper() for t in run)
+    capitalized = run[0].text[0].isupper() and all(t.text[0].isupper() or t.lower in _PARTICLES for t in run)
     at_start = sentence_start(text, run[0].start)
     weak = (cued or bool(_WEAK_CUE.search(before))) if not strong else False
     if len(run) >= 2 and run[-1].text.endswith("-"):
@@ -301,6 +325,12 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             score = 0.7
         elif known >= 2:
             score = 0.6
+        elif capitalized and len(run) <= 3 and not any(k.ordinary for k in kinds) and all(
+                t.text[1:].islower() and len(t.text) > 2 and not _TERM_ENDING.search(t.lower) for t in run) and not (
+                _CAPITALIZED_BEFORE.search(text, max(0, run[0].start - 8), run[0].start)):
+            # Two or three capitalized words that no list knows and none an everyday word: a name
+            # from a language our lists cover thinly far more often than anything else.
+            score = 0.5
         else:
             return None
     else:
