@@ -186,6 +186,15 @@ def test_person_traps(text):
     ("Deliveries: 4410 Kettleby Suite 12, Austin, TX 78701", "4410 Kettleby Suite 12, Austin, TX 78701"),
     ("Lieferadresse: Hauptstr. 7, 80331 München", "Hauptstr. 7, 80331 München"),
     ("Adresse: Berliner Str. 12, 10713 Berlin", "Berliner Str. 12, 10713 Berlin"),
+    # An everyday word of its language as the street word after a name, the dot after a
+    # Hungarian house number, a building number first, a long name after a lead word, Greek,
+    # an intersection of a numbered street and a named one; a sentence dot ends the block.
+    ("Cím: Petőfi utca 12. Suite 3 Szeged", "Petőfi utca 12. Suite 3 Szeged"),
+    ("Számla: Kossuth út 7, Debrecen", "Kossuth út 7, Debrecen"),
+    ("Drop off at 10 Rua Sete de Setembro 90", "10 Rua Sete de Setembro 90"),
+    ("Στείλτε στο Λεωφόρος Αλεξάνδρας 44, Αθήνα", "Λεωφόρος Αλεξάνδρας 44, Αθήνα"),
+    ("Find us at the corner of Dalsgade 14 and Vester Alle.", "the corner of Dalsgade 14 and Vester Alle"),
+    ("Mail: 1 Main St., Weatherford, TX 76087.  I'm home.", "1 Main St., Weatherford, TX 76087"),
 ])
 def test_street_address(text, value):
     assert ("STREET_ADDRESS", value) in found(text)
@@ -199,6 +208,7 @@ def test_street_address(text, value):
     "Step 3 Avenue of approach: ask the team.",
     "Chapter 4 Summary Unit 2 covers fractions, and Part 3 Review Suite 5 the rest.",
     "Level 3 Data Center and the Top 10 Travel Club were mentioned in 2 articles.",
+    "Follow us via Twitter in 2 minutes, or in the corner of the room and the hall 5 chairs wait.",
 ])
 def test_counting_sentences_are_not_addresses(text):
     assert "STREET_ADDRESS" not in types_in(text)

@@ -58,8 +58,9 @@ _HOUSE_WORDS = re.compile(rf"(?<![\w.,-]){_HOUSE}(?:\s+\d{{1,5}})?(?P<words>(?:[
 _WORD_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)[ \t]+\d{1,5}[a-zA-Z]?\b")
 _LEAD_WORD = re.compile(
     rf"(?i)(?:\b(?:rue|via|viale|calle|carrer|avenida|avda\.|rua|rúa|travessa|strada|piazza|plaza|plac|aleja|ulica|ul\.|"
-    rf"chemin|odos|paseo|ronda|rambla|camino|praça|largo|estrada|alameda|corso|vicolo|trg|quai|impasse|allée)|(?<!\w)c/)"
-    rf"[ \t]+(?P<name>{_WORD})(?:[ \t]+{_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?\b"
+    rf"chemin|odos|paseo|ronda|rambla|camino|praça|largo|estrada|alameda|corso|vicolo|trg|quai|impasse|allée|"
+    rf"λεωφόρος|οδός|πλατεία)|(?<!\w)c/)"
+    rf"[ \t]+(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,5}}?)[ \t]+\d{{1,5}}[a-z]?\b"
 )
 _HU_NUMBER = re.compile(r"\bu\.\s+\d{1,5}\b\.?")
 _PO_BOX = re.compile(r"(?i)\bp\.?\s?o\.?\s?box\s+\d{1,6}")
@@ -75,9 +76,6 @@ _HOUSE_NAME_UNIT = re.compile(
     r"(?<![\w.,-])\d{1,6}[A-Za-z]?(?:[ \t]+\d{1,5})?(?P<name>(?:[ \t]+[^\W\d_][\w'’.-]*){1,4})[ \t]*,?[ \t]+"
     r"(?:Apt\.?|Apartment|Suite|Ste\.?)[ \t]*#?\d"
 )
-# "the corner of Oak Street and 5th Avenue": an intersection is an address when either side is.
-_CORNER = re.compile(r"(?i)\b(?:the\s+)?corner\s+of\s+$")
-_AND_STREET = re.compile(r"[ \t]+and[ \t]+(?P<street>(?:\d{1,5}[a-zA-Z]?[ \t]+)?[^\W\d_][\w'’.-]*(?:[ \t]+[^\W\d_][\w'’.-]*){0,3}(?:[ \t]+\d{1,5}\b)?)")
 _DIGIT = re.compile(r"\d")
 _LEAD_WORDS = frozenset("rue via viale calle carrer avenida avda rua rúa travessa strada piazza plaza plac aleja ulica ul chemin "
                         "odos paseo ronda rambla camino praça largo estrada alameda corso vicolo trg quai impasse allée".split())
@@ -147,7 +145,12 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 8) -> int:
     """Extend an address that ends at `end` over unit, city, region, postal code and country."""
     postal_seen = False
     for _ in range(limit):
-        sep = _SEPARATOR.match(text, end)
+        # "Rákóczi út 13. Suite 104": the dot after a house number, as Hungarian writes it.
+        # Only a unit may follow that dot: otherwise it ends the sentence ("..., TX 76087. I'm").
+        probe = end + 1 if text.startswith(". ", end) and end and text[end - 1].isdigit() else end
+        if probe != end and not _UNIT.match(text, _SEPARATOR.match(text, probe).end()):
+            probe = end
+        sep = _SEPARATOR.match(text, probe)
         at = sep.end() if sep else end
         if at >= len(text):
             break
@@ -186,6 +189,14 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 8) -> int:
     while end > 0 and text[end - 1] in " \t\n,":
         end -= 1
     return end
+
+
+def _capitalized_before(text: str, position: int) -> int | None:
+    """Start of the capitalized word just before `position`, unless it is a connector ("The")."""
+    before = _WORD_BEFORE.search(text, max(0, position - 40), position)
+    if before is not None and before.group(1)[0].isupper() and before.group(1).lower() not in _CONNECTORS:
+        return before.start(1)
+    return None
 
 
 def _words_before(text: str, start: int, limit: int, lowercase: bool) -> int:
@@ -253,25 +264,29 @@ def street_addresses(text: str) -> list[Finding]:
         compound = len(lower) > len(stem)
         # "Str. 74", "Hauptstr. 7", "ul. 5": the dot of the abbreviation says street.
         abbreviated = bool(m.group(2)) and (lower == stem or stem == "str")
-        if lower in COMMON and (stem in _AMBIGUOUS_STEMS or len(stem) <= 4) and not abbreviated:
+        # "Rákóczi út 13": a street word that is also an everyday word of its language is a street
+        # after a capitalized name.
+        named = not compound and stem not in _AMBIGUOUS_STEMS and _capitalized_before(text, m.start()) is not None
+        if lower in COMMON and (stem in _AMBIGUOUS_STEMS or len(stem) <= 4) and not (abbreviated or named):
             continue  # "String 1", "offering 24": an everyday word that happens to end like a street
         if compound and len(stem) <= 3 and stem not in ("weg", "vej", "tie", "út", "tee") and not abbreviated:
             continue  # "str", "ul", "gate" inside another word are chance endings
         previous = _words_before(text, m.start(), 3, lowercase)
-        if abbreviated and previous == m.start():
+        if (abbreviated or named) and previous == m.start():
             # "Berliner Str. 12": before an abbreviated street word, a capitalized everyday word
             # is the street's name.
-            before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
-            if before is not None and before.group(1)[0].isupper() and before.group(1).lower() not in _CONNECTORS:
-                previous = before.start(1)
+            previous = _capitalized_before(text, m.start()) or previous
         if not compound and lower in _AMBIGUOUS_STEMS and previous == m.start():
             continue  # "gate 12" alone is a boarding gate
         if lower in ("ul", "str") and not m.group(2):
             continue  # abbreviations are written with their dot: "ul. Długa 5"
         add(previous, m.end(), "stem", 0.8)
     for m in _LEAD_WORD.finditer(text):
-        # "rue de Rivoli 5" and "Via Roma 12" name a street; "via social media 3" does not.
-        if lowercase or m.group("name")[0].isupper() or m.group("name").lower() in _PARTICLES:
+        # "rue de Rivoli 5", "Via Roma 12" and "Rua Sete de Setembro 90" name a street; "via social
+        # media 3" and "via Twitter in 2" do not: every word of the name is a name word or a particle.
+        name = m.group("name").split()
+        if all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in name) and (
+                _street_name_word(name[0], lowercase) or name[0].lower() in _PARTICLES):
             add(m.start(), m.end(), "lead", 0.8)
     for m in _HU_NUMBER.finditer(text):
         start = _words_before(text, m.start(), 3, lowercase)
@@ -301,33 +316,79 @@ def street_addresses(text: str) -> list[Finding]:
         if not capitalized and not (lowercase and all(len(w) >= 3 for w in street)):
             continue
         add(m.start(), m.end(), "number_words", 0.75 if capitalized else 0.6)
-    return _intersections(text, _merge(found), lowercase)
+    return _intersections(text, _house_number_before(text, _merge(found)), lowercase)
+
+
+# A bare number right before an address that starts with its street's name ("12 Kossuth Lajos u.
+# 5", "80 Berliner Str. 12"): many address formats put the building number first.
+_NUMBER_BEFORE = re.compile(r"(?:^|(?<=[\s:,]))\d{1,6}[ \t]+$")
+# "In 2019 Via Roma 12 opened": a number after these is a year or a count.
+_YEAR_CUE = re.compile(r"(?i)\b(?:in|by|of|on|since|from|until|after|before|to|and|than)\s+$")
+
+
+def _house_number_before(text: str, found: list[Finding]) -> list[Finding]:
+    out = []
+    for f in found:
+        if text[f.start:f.start + 1].isalpha():
+            number = _NUMBER_BEFORE.search(text, max(0, f.start - 8), f.start)
+            if number is not None and not _YEAR_CUE.search(text, max(0, number.start() - 8), number.start()):
+                f = Finding(number.start(), f.end, f.entity_type, f.detector, f.score)
+        out.append(f)
+    return out
 
 
 def _intersections(text: str, found: list[Finding], lowercase: bool) -> list[Finding]:
-    """An address after "the corner of" takes in the phrase and the street after "and"."""
-    if not found or "orner of" not in text.lower():
+    """"the corner of A and B" is one address when either street is one: found already, written
+    with a house number ("Dalsgade 14"), or ending in a street word ("Mill Road")."""
+    if "orner of" not in text and "ORNER OF" not in text:
         return found
-    out = []
-    for f in found:
-        corner = _CORNER.search(text, max(0, f.start - 20), f.start)
-        if corner is not None:
-            start, end = corner.start(), f.end
-            other = _AND_STREET.match(text, end)
-            if other is not None:
-                words_ = other.group("street").split()
-                kept = 0
-                for k, w in enumerate(words_):
-                    bare = w.rstrip(".,;:!?")
-                    if not (bare[:1].isdigit() or _street_name_word(bare, lowercase) or (k and bare.lower() in _PARTICLES)):
-                        break
-                    kept = k + 1
-                if kept:
-                    last = [x for x in re.finditer(r"\S+", other.group("street"))][kept - 1]
-                    end = other.start("street") + last.end() - (len(last.group()) - len(last.group().rstrip(".,;:!?")))
-            f = Finding(start, max(end, f.end), f.entity_type, f.detector, f.score)
-        out.append(f)
-    return _merge(out)
+    added = []
+    for m in _INTERSECTION.finditer(text):
+        a = _street_words(m.group("a").split(), lowercase, whole=True)
+        b = _street_words(m.group("b").split(), lowercase, whole=False)
+        if not a or not b:
+            continue
+        end = m.start("b") + _words_length(m.group("b"), len(b))
+        overlaps = any(f.start < end and m.start() < f.end for f in found)
+        if overlaps or _street_like(a) or _street_like(b):
+            added.append(Finding(m.start(), end, "STREET_ADDRESS", "address_corner", 0.8))
+    return _merge(found + added) if added else found
+
+
+_INTERSECTION = re.compile(
+    r"(?i:\b(?:the[ \t]+)?corner[ \t]+of)[ \t]+(?P<a>(?:[\w'’./-]+[ \t]+){0,4}?[\w'’./-]+)[ \t]+(?i:and|&)[ \t]+"
+    r"(?P<b>[\w'’./-]+(?:[ \t]+[\w'’./-]+){0,4})"
+)
+
+
+def _street_words(words_: list[str], lowercase: bool, whole: bool) -> list[str]:
+    """The leading words that can make a street (numbers, name words, particles); with `whole`,
+    all of them or none."""
+    kept: list[str] = []
+    for k, w in enumerate(words_):
+        bare = w.rstrip(".,;:!?")
+        if not bare or not (bare[0].isdigit() or _street_name_word(bare, lowercase) or bare.lower() in _STREET_TYPE_WORDS
+                            or (k and bare.lower() in _PARTICLES)):
+            if whole:
+                return []
+            break
+        kept.append(bare)
+        if bare != w:
+            break  # punctuation ends the street
+    return kept
+
+
+def _words_length(phrase: str, count: int) -> int:
+    """Characters of `phrase` up to the end of its `count`-th word, trailing punctuation off."""
+    last = list(re.finditer(r"\S+", phrase))[count - 1]
+    return last.start() + len(last.group().rstrip(".,;:!?"))
+
+
+def _street_like(words_: list[str]) -> bool:
+    has_number = any(w[0].isdigit() for w in words_)
+    has_name = any(w[0].isalpha() for w in words_)
+    last = words_[-1].lower().rstrip(".")
+    return (has_number and has_name) or last in _STREET_TYPE_WORDS or (len(words_) > 1 and last.endswith(_STEMS))
 
 
 def _merge(found: list[Finding]) -> list[Finding]:
