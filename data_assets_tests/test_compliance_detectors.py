@@ -55,6 +55,9 @@ def test_file_names_and_abbreviations_are_not_urls():
     ("phone +81 3-1234-5678, email", "+81 3-1234-5678"),
     ("Fax: 9498777106", "9498777106"),
     ("Desk: 001-420-335-7509x38548", "001-420-335-7509x38548"),
+    # Digit groups no numbering plan in our region list knows, with a cue of calling or messaging.
+    ("Nobody is answering at 412 903 177, can you check?", "412 903 177"),
+    ("Stop sending messages to 803 114 926 please.", "803 114 926"),
 ])
 def test_phone(text, value):
     assert ("PHONE", value) in found(text)

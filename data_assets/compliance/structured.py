@@ -221,7 +221,8 @@ _PHONE = re.compile(
     r"(?![\w%]|[.,:/-]\d|\s?(?:%|°|‰))"
 )
 _PHONE_CUE = re.compile(
-    r"(?i)\b(?:phone|tel|telephone|mobile|cell|fax|call|calls|calling|text|sms|whatsapp|number|contact|reach|dial|office|desk|hotline)\b"
+    r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|call|calls|calling|called|text|texted|sms|whatsapp|number|contact|"
+    r"reach|dial|office|desk|hotline|answering|answer|message|messages|voicemail|landline|ring|registered)\b"
 )
 _DATE_LIKE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$")
 # A decimal number ("365.2422", "3.14159 26"), or a version ("10.0.19041.1"): one dot between
