@@ -158,6 +158,8 @@ def test_person(text, value):
     "The Berlin Wall fell in 1989; the Holy Roman Empire had ended long before.",
     "Ship it with Tanaka Logistics, they called back the next day.",
     "The Sun is larger than the Moon.",
+    "They won't miss a few hundred bucks.",
+    "The attack on Pearl Harbor came in 1941; Hudson Bay freezes in winter.",
 ])
 def test_person_traps(text):
     assert "PERSON" not in types_in(text)
@@ -302,8 +304,8 @@ def test_eponyms_and_named_events_are_not_people(text):
 @pytest.mark.parametrize("text, name", [
     ("Thanks for the quick reply, Priya!", "Priya"),              # spoken to
     ("Are you coming tonight, Tomasz?", "Tomasz"),
-    ("Greta: can you send me the invoice?", "Greta"),             # a transcript's speaker
-    ("The shop belongs to our co-founders: Anika, Mateo and Okafor.", "Okafor"),  # listed after a role cue
+    ("Greta: can you send me the invoice?\nTomas: yes, I will do it today.", "Greta"),  # a transcript of two speakers
+    ("The shop belongs to our co-founders: Anika, Mateo and Ochoa.", "Ochoa"),  # listed after a role cue
     ("After the birth they named him Ignacio.", "Ignacio"),
 ])
 def test_a_lone_name_spoken_to_speaking_or_listed_after_a_role_is_a_person(text, name):
@@ -314,14 +316,18 @@ def test_a_lone_name_spoken_to_speaking_or_listed_after_a_role_is_a_person(text,
     "2. Heat Exchanger: This part moves the heat.",
     "Named after the mathematician Bernhard Riemann, Riemannian geometry curves space.",
     "Hello, World! Thanks, Will!",
+    "Dog: Bark\nCat: Meow\nCow: Moo",                     # labels and values, no transcript
+    "Sort them. Odd: 5, 7 and 9\nEven: 8, 10, 12",
+    "The Dancing Injured by Langston Hughes\nand\nThe Crow by a poet",  # a list does not run over lines
+    "Edited by Anna Berg, Bloomsbury Academic, 2012.",   # only a listed name joins a list
 ])
 def test_list_headings_and_greetings_to_words_are_no_speakers_or_vocatives(text):
-    assert [f for f in found(text) if f[0] == "PERSON" and f[1] not in ("Bernhard Riemann",)] == []
+    assert [f for f in found(text) if f[0] == "PERSON" and f[1] not in ("Bernhard Riemann", "Langston Hughes", "Anna Berg")] == []
 
 
 @pytest.mark.parametrize("text, name", [
-    ("Send it to Ondřejka Zbyhněv now.", "Ondřejka Zbyhněv"),          # two capitalized words no list knows
-    ("Invoice for Jelena Kelloniemi, due Friday.", "Jelena Kelloniemi"),
+    ("Send it to Ondřejka Zbyhněv, 12 Main Street.", "Ondřejka Zbyhněv"),  # two capitalized words no list knows, beside other PII
+    ("Invoice for Jelena Kelloniemi, jelena.k@example.fi", "Jelena Kelloniemi"),
     ("my name is aksel lindqvist and i lost my card", "aksel lindqvist"),  # lowercase: a surname shape after a given name
     ("Contact Luca di Stefano tomorrow.", "Luca di Stefano"),           # particles inside a name
     ("The report from Maike van den Berg is late.", "Maike van den Berg"),
@@ -337,4 +343,12 @@ def test_names_our_lists_know_thinly(text, name):
     "The Tour de France starts in July.",
 ])
 def test_terms_and_tails_of_longer_names_are_no_unknown_person(text):
+    assert "PERSON" not in types_in(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Describe the exoplanet Proxima Centauri.",
+    "Tonight: Parmesan Pesto Penne with Veggie Quinoa.",
+])
+def test_unknown_capitalized_words_without_other_pii_are_no_person(text):
     assert "PERSON" not in types_in(text)

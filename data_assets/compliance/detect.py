@@ -63,9 +63,11 @@ def detect_view(text: str) -> list[Finding]:
             or not any(s <= f.start and f.end <= e for s, e in addresses)
         ]
     found = resolve_overlaps(found)
-    if any(f.detector == "name_alone" for f in found) and not any(
-            f.entity_type in _IDENTIFYING or (f.entity_type == "PERSON" and f.detector in _FULL_NAME_DETECTORS and f.score >= 0.7)
-            for f in found):
+    if any(f.detector == "name_unknown" for f in found) and not any(f.entity_type in _IDENTIFYING for f in found):
+        # "Send it to Ondřejka Zbyhněv at 12 Main St" is a person; "Veggie Quinoa" or "Proxima
+        # Centauri" in a text that holds nothing personal is a dish or a star.
+        found = [f for f in found if f.detector != "name_unknown"]
+    if any(f.detector == "name_alone" for f in found) and not any(f.entity_type in _IDENTIFYING for f in found):
         # A lone given name is PII next to other PII ("Emily, call me on 0161 496 0000"); in prose that holds nothing else ("Jane knew something was wrong") it identifies
         # no one, and redacting every such name would gut stories, puzzles and dialogues.
         found = [Finding(f.start, f.end, "GIVEN_NAME", f.detector, f.score) if f.detector == "name_alone" else f for f in found]
@@ -75,5 +77,4 @@ def detect_view(text: str) -> list[Finding]:
 # What makes a lone given name identifying when it appears in the same text.
 _IDENTIFYING = frozenset({"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET", "PRIVATE_KEY",
                           "STREET_ADDRESS"})
-_FULL_NAME_DETECTORS = frozenset({"name_title", "name_lexicon", "name_cue", "name_self"})
 _INSIDE_ADDRESS = frozenset({"PERSON", "PUBLIC_FIGURE", "LOCATION"})

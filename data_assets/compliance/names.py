@@ -32,6 +32,8 @@ NOT_PERSON_WORDS = frozenset(
     "cup trophy prizes awards medal talk talks lecture lectures conference summit symposium festival tournament "
     "championship championships league olympics academy zoo dam alert house".split()
 )
+# Geographic features: "Pearl Harbor", "Hudson Bay", "Bondi Beach" name places, not people.
+_GEOGRAPHIC = frozenset("harbor harbour bay beach island islands valley canyon peninsula desert strait gulf".split())
 # A name followed by one of these is the name of a law, a theorem, a reaction, an account or
 # a disease, not a person: "Boyle's law", "Maillard reaction", "Roth IRA", "Doppler effect",
 # "Occam's razor", "Down syndrome", "Turing test", "Bunsen burner", "Sharpe ratio".
@@ -97,14 +99,26 @@ _VOCATIVE_AFTER = re.compile(r"[ \t]*[!?]")
 _SPEAKER_AFTER = re.compile(r":[ \t]+\S")
 # Names listed after a cued one ("our co-founders: Anika, Mateo and Okafor") share its cue; after
 # a name with no cue ("the mathematician Bernhard Riemann, Riemannian geometry") they do not.
-_LIST_GAP = re.compile(r"^\s*(?:,|,?\s*(?:and|&))\s*$")
+_LIST_GAP = re.compile(r"^[ \t]*(?:,|,?[ \t]*(?:and|&))[ \t]*$")
 _POSSESSIVE = re.compile(r"['’]s\b")
 
 
-def _line_start(text: str, position: int) -> bool:
-    """Only spaces between `position` and the start of its line: a speaker's label, not "2. Heat Exchanger:"."""
-    line = text.rfind("\n", 0, position) + 1
-    return not text[line:position].strip()
+# A transcript line: a given name at the start of a line, a colon, and a sentence of three words
+# or more. Two different speakers make a transcript; one "Cat: Meow" or "Odd: 5, 7" does not.
+_SPEAKER_LINE = re.compile(r"(?m)^[ \t]*([A-Z][^\W\d_]+(?:[ \t][A-Z][^\W\d_]+)?):[ \t]+\S+[ \t]+\S+[ \t]+\S+")
+
+
+def _speakers(text: str) -> frozenset[int]:
+    """Starts of the speaker labels of `text`, when it reads as a transcript of two people or more."""
+    labels: dict[str, list[int]] = {}
+    for m in _SPEAKER_LINE.finditer(text):
+        first = m.group(1).split()[0].lower()
+        kind = _kind(first, True)
+        if kind.given and not kind.ordinary:
+            labels.setdefault(m.group(1), []).append(m.start(1))
+    if len(labels) < 2:
+        return frozenset()
+    return frozenset(p for starts in labels.values() for p in starts)
 
 
 def _skip_spaces(text: str, position: int) -> int:
@@ -180,12 +194,15 @@ def people(text: str) -> list[Finding]:
     ]
     next_free = 0
     listed_after: list[int] = []
+    speakers = _speakers(text) if ":" in text else frozenset()
     for i in candidates:
         if i < next_free:
             continue
         token = tokens[i]
         naming = token.start in named_at
-        titled = token.lower in TITLES and text[token.end:token.end + 1] in (".", " ")
+        # In cased text a title is capitalized or abbreviated: "miss a few" is a verb.
+        titled = token.lower in TITLES and (text[token.end:token.end + 1] == "." or (
+            text[token.end:token.end + 1] == " " and (lowercase_text or token.text[0].isupper())))
         if not (naming or titled or _name_like(token, lowercase_text)):
             continue
         before = text[max(0, token.start - 32):token.start]
@@ -225,9 +242,10 @@ def people(text: str) -> list[Finding]:
             break
         run = tokens[i:j + 1]
         addressed = (bool(_VOCATIVE_BEFORE.search(before)) and bool(_VOCATIVE_AFTER.match(text, run[-1].end))) or (
-            len(run) <= 2 and bool(_SPEAKER_AFTER.match(text, run[-1].end)) and _line_start(text, run[0].start)
-            and _kind(run[0].lower, True).given)
-        listed = bool(listed_after) and listed_after[-1] <= run[0].start and bool(_LIST_GAP.match(text[listed_after[-1]:run[0].start]))
+            len(run) <= 2 and run[0].start in speakers)
+        # Only a listed name joins a list ("edited by Anna Berg, Bloomsbury Academic" is a publisher).
+        listed = (bool(listed_after) and listed_after[-1] <= run[0].start and bool(_LIST_GAP.match(text[listed_after[-1]:run[0].start]))
+                  and any(_kind(t.lower, True).given or _kind(t.lower, True).family for t in run))
         finding = _score_run(text, run, strong, before, addressed or listed)
         if finding is not None:
             found.append(finding)
@@ -246,7 +264,7 @@ def _supports(token: Token, kind: WordKind) -> bool:
 def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: bool = False) -> Finding | None:
     # An organization or event word anywhere in the run ("Davis Cup", "Tanaka Logistics") makes
     # it a name of something else, checked before ordinary words are trimmed off its edges.
-    if any(t.lower in NOT_PERSON_WORDS for t in run):
+    if any(t.lower in NOT_PERSON_WORDS or t.lower in _GEOGRAPHIC for t in run):
         return None
     kinds = [_kind(t.lower, t.text[0].isupper()) for t in run]
     # In lowercase text, a surname-shaped word after a given name is the family name ("aksel lindqvist").
@@ -329,8 +347,9 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
                 t.text[1:].islower() and len(t.text) > 2 and not _TERM_ENDING.search(t.lower) for t in run) and not (
                 _CAPITALIZED_BEFORE.search(text, max(0, run[0].start - 8), run[0].start)):
             # Two or three capitalized words that no list knows and none an everyday word: a name
-            # from a language our lists cover thinly far more often than anything else.
-            score = 0.5
+            # from a language our lists cover thinly, or a product, a dish, a star. Only other PII
+            # in the text says which (see detect.py), so it is reported under its own detector.
+            return Finding(run[0].start, run[-1].end, "PERSON", "name_unknown", 0.5)
         else:
             return None
     else:

@@ -126,14 +126,23 @@ _CREATIVE_WORK = (
     r"narrative|comic|rap|monologue|skit|sketch|conversation|chapter|episode|plot|riddle|joke))s?"
 )
 _CREATIVE_CUE = re.compile(
-    r"(?i)\b(?:write|compose|create|generate|draft|tell|make up|invent|imagine|continue|finish|complete|narrate|"
-    r"come up with|craft|pen|produce|rewrite|improvise|script|act out|role-?play)\b[^.!?\n]{0,60}?\b"
+    r"(?i)\b(?:write|compose|create|generate|draft|tell|make up|invent|imagine|continue|finish|complete|narrate|develop|"
+    r"outline|brainstorm|plan|come up with|craft|pen|produce|rewrite|improvise|script|act out|role-?play)\b[^.!?\n]{0,60}?\b"
     + _CREATIVE_WORK
     + r"\b|\b"
     + _CREATIVE_WORK
     + r"\s+(?:about|where|in which|featuring|starring|involving|between|with (?:a )?characters?)\b"
     r"|\b(?:once upon a time|role-?play|protagonist|main characters?|a character (?:named|called))\b"
     r"|\bcharacters?\s*(?::|named|called)"
+    # "characters from Emma", "characters in the popular show", not "special characters from the file".
+    r"|\bcharacters?\s+(?:from|of|in)\s+(?:(?:the|a|this|that)\s+)?(?:(?:popular|famous|classic|animated|hit)\s+)?"
+    r"(?:(?-i:[A-Z\"“'])|(?:show|novel|book|movie|film|play|series|story|tale|cartoon|game|musical|sitcom)\b)"
+    # A request about a work ("Summarize the movie 'Toy Story'", "the story of Hansel and Gretel"):
+    # its names are its characters, not people to protect.
+    r"|\b(?:summari[sz]e|describe|analy[sz]e|review|discuss|retell|explain|interpret|critique)\b[^.!?\n]{0,40}?\b"
+    r"(?:the |this |that |a )?(?:story|stories|tale|fable|movie|film|novel|book|play|poem|show|series|episode|plot|"
+    r"musical|opera|cartoon|anime|sitcom|fairy tale|myth|legend)s?\b"
+    r"|\b(?:this|the following|the given|following|given) (?:short )?(?:story|poem|tale|fable|novel|play|scene|dialogue|script)\b"
 )
 _PROMPT_FIELDS = ("instruction", "prompt", "input")
 
