@@ -32,8 +32,14 @@ NOT_PERSON_WORDS = frozenset(
     "cup trophy prizes awards medal talk talks lecture lectures conference summit symposium festival tournament "
     "championship championships league olympics academy zoo dam alert house".split()
 )
-# Geographic features: "Pearl Harbor", "Hudson Bay", "Bondi Beach" name places, not people.
-_GEOGRAPHIC = frozenset("harbor harbour bay beach island islands valley canyon peninsula desert strait gulf".split())
+# Geographic features and streets: "Pearl Harbor", "Hudson Bay", "Calvert Street" name places, not people.
+_GEOGRAPHIC = frozenset("harbor harbour bay beach island islands valley canyon peninsula desert strait gulf "
+                        "street avenue boulevard blvd".split())
+# Dishes end in these ("Massaman Curry", "Basil Lasagna", "Brown Rice"). Some are also surnames
+# ("Stephen Curry", "Condoleezza Rice"): those make a dish only when no given name is in the run.
+_DISHES = frozenset("curry rice bean beans lasagna salad soup stew pasta noodles risotto pie cake bread sauce chowder "
+                    "pudding tart burger sandwich tacos taco burrito casserole dumplings curd chutney smoothie latte "
+                    "tea".split())
 # A name followed by one of these is the name of a law, a theorem, a reaction, an account or
 # a disease, not a person: "Boyle's law", "Maillard reaction", "Roth IRA", "Doppler effect",
 # "Occam's razor", "Down syndrome", "Turing test", "Bunsen burner", "Sharpe ratio".
@@ -267,6 +273,9 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
     if any(t.lower in NOT_PERSON_WORDS or t.lower in _GEOGRAPHIC for t in run):
         return None
     kinds = [_kind(t.lower, t.text[0].isupper()) for t in run]
+    if len(run) > 1 and run[-1].lower in _DISHES and not (
+            kinds[-1].family and not kinds[-1].ordinary and any(k.given and not k.ordinary for k in kinds[:-1])):
+        return None
     # In lowercase text, a surname-shaped word after a given name is the family name ("aksel lindqvist").
     kinds = [k._replace(family=True) if i and not k.family and kinds[i - 1].given and run[i].text.islower()
              and _surname_shaped(run[i].lower) else k for i, k in enumerate(kinds)]

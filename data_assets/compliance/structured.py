@@ -135,6 +135,8 @@ def credit_cards(text: str) -> list[Finding]:
         digits = value.replace(" ", "").replace("-", "")
         if not 12 <= len(digits) <= 19 or not luhn_valid(digits) or len(set(digits)) < 2:
             continue
+        if set(digits) <= {"0", "1"}:
+            continue  # bits ("01010100 01110011", common in coding answers), never a card number
         # One in ten random digit runs passes Luhn: a card word nearby or a card-like
         # grouping (4-digit blocks, or none at all) is what lifts it above the flag level.
         grouped = not separators or all(len(g) == 4 for g in re.split(r"[ -]", value)[:-1])

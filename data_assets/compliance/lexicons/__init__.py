@@ -3,6 +3,7 @@ per line, space separated, for single-word lists), `#` starts a comment. Loaded 
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +22,15 @@ def words(name: str) -> frozenset[str]:
 
 @cache
 def phrases(name: str) -> frozenset[str]:
-    """Every line of `<name>.txt` as one lowercase entry (multi-word names stay whole)."""
+    """Every line of `<name>.txt` as one lowercase entry (multi-word names stay whole), and the
+    same entry without its accents: English text writes "Reykjavik" for "Reykjavík"."""
     lines = (_HERE / f"{name}.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(" ".join(line.lower().split()) for line in lines if line.strip() and not line.startswith("#"))
+    entries = {" ".join(line.lower().split()) for line in lines if line.strip() and not line.startswith("#")}
+    return frozenset(entries | {without_accents(e) for e in entries})
+
+
+def without_accents(text: str) -> str:
+    """`text` with its combining marks removed ("reykjavík" -> "reykjavik")."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
