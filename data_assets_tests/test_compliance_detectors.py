@@ -366,3 +366,11 @@ def test_bits_are_no_card_number():
 
 def test_places_are_found_without_their_accents():
     assert ("LOCATION", "Reykjavik") in found("We flew to Reykjavik in May.")
+
+
+def test_the_label_of_the_next_line_is_no_town_of_the_address():
+    assert ("STREET_ADDRESS", "12 Main Street\nSpringfield") in found("Pay to 12 Main Street\nSpringfield\nMobile: 0161 496 0000")
+
+
+def test_an_acronym_alone_is_no_name():
+    assert "PERSON" not in types_in("Send the IBAN and the PIN, the RAM is 8 GB.")

@@ -363,6 +363,8 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             return None
     else:
         first, surname, common = kinds[0]
+        if run[0].text.isupper() and len(run[0].text) <= 4:
+            return None  # "IBAN", "RAM", "AE": an acronym alone, however it reads in the name lists
         if common:
             return None
         if first:

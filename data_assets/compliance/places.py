@@ -169,6 +169,8 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 8) -> int:
                     word = w.group()
                     if stop is not None and word.lower() in _PARTICLES:
                         continue  # "Alcalá de Henares": part of the name once a name word follows
+                    if text.startswith(":", at + w.end()):
+                        break  # "Mobile: 0341 ...": the label of the next line, not a town
                     # Ordinary words end the address ("..., and 75 Auerstrasse", "... after the concert").
                     if _ends_address(word, lowercase):
                         break
