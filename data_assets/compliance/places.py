@@ -63,6 +63,14 @@ _WORD_BEFORE = re.compile(rf"({_WORD})\s+\Z")
 _AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul gata".split())
 # Faker-style and many European addresses: "6750 Koskikatu 25", "46 velký průhon 426".
 _NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}[ \t]+(?P<words>{_WORD}(?:[ \t]+{_WORD}){{0,3}})[ \t]+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
+# The words after a house number hold a street-type or lead word: tested in C before the loop
+# over those words, which only ever acts on one of them (most "number + words" are prose: "3 apples").
+_STREET_OR_LEAD_WORD = re.compile(
+    rf"(?i)(?<!\S)(?:{'|'.join(sorted(map(re.escape, _STREET_TYPE_WORDS | _LEAD_WORDS), key=len, reverse=True))})[.,]*(?!\S)"
+)
+# _WORD_NUMBER, _LEAD_WORD and _NUMBER_WORDS_NUMBER stay within one line and hold a space or tab
+# then a digit: they run only over the lines that have one (a sixth of the text of long records).
+_SPACE_DIGIT = re.compile(r"[ \t]\d")
 
 # Lowercase words inside a street or place name: "Rua da Prata", "Vila Nova de Gaia".
 _PARTICLES = frozenset("de del della delle di da do dos das du des la le les van von der den ter y i e el al".split())
@@ -153,16 +161,33 @@ def _words_before(text: str, start: int, limit: int, lowercase: bool) -> int:
     return start
 
 
+def _number_lines(text: str) -> list[tuple[int, int]]:
+    """`[start, end)` of every line holding a space or tab then a digit, in text order."""
+    lines: list[tuple[int, int]] = []
+    for m in _SPACE_DIGIT.finditer(text):
+        if lines and m.start() < lines[-1][1]:
+            continue
+        end = text.find("\n", m.end())
+        lines.append((text.rfind("\n", 0, m.start()) + 1, len(text) if end < 0 else end))
+    return lines
+
+
 def street_addresses(text: str) -> list[Finding]:
     if _DIGIT.search(text) is None:
         return []
-    lowercase = text == text.lower()
+    # A search bounded by a line's end reads that end as the text's: the patterns run per line
+    # end in \b or a negative lookahead, which a newline satisfies as the text's end does.
+    lines = _number_lines(text)
+    lower_text = text.lower()
+    lowercase = text == lower_text
     found: list[Finding] = []
 
     def add(start: int, end: int, kind: str, score: float) -> None:
         found.append(Finding(start, _grow(text, end, lowercase), "STREET_ADDRESS", f"address_{kind}", score))
 
     for m in _HOUSE_WORDS.finditer(text):
+        if not _STREET_OR_LEAD_WORD.search(m.group("words")):
+            continue
         offset = m.start("words")
         street: list[str] = []
         for w in re.finditer(r"\S+", m.group("words")):
@@ -193,7 +218,7 @@ def street_addresses(text: str) -> list[Finding]:
             if bare in COMMON and bare not in _PARTICLES and (lowercase or not word[0].isupper()):
                 break
             street.append(word)
-    for m in _WORD_NUMBER.finditer(text):
+    for m in (m for start, end in lines for m in _WORD_NUMBER.finditer(text, start, end)):
         word = m.group(1)
         lower = word.lower()
         if not lower.endswith(_STEMS):
@@ -210,19 +235,20 @@ def street_addresses(text: str) -> list[Finding]:
         if lower in ("ul", "str") and not m.group(2):
             continue  # abbreviations are written with their dot: "ul. Długa 5"
         add(previous, m.end(), "stem", 0.8)
-    for m in _LEAD_WORD.finditer(text):
+    for m in (m for start, end in lines for m in _LEAD_WORD.finditer(text, start, end)):
         # "rue de Rivoli 5" and "Via Roma 12" name a street; "via social media 3" does not.
         if lowercase or m.group("name")[0].isupper() or m.group("name").lower() in _PARTICLES:
             add(m.start(), m.end(), "lead", 0.8)
-    for m in _HU_NUMBER.finditer(text):
+    for m in _HU_NUMBER.finditer(text) if "u." in text else ():
         start = _words_before(text, m.start(), 3, lowercase)
         if start < m.start():
             add(start, m.end(), "hu", 0.7)
-    for m in _PO_BOX.finditer(text):
-        add(m.start(), m.end(), "po", 0.9)
-    for m in _MILITARY.finditer(text):
-        add(m.start(), m.end(), "mil", 0.9)
-    for m in _NUMBER_WORDS_NUMBER.finditer(text):
+    if "box" in lower_text:
+        for m in _PO_BOX.finditer(text):
+            add(m.start(), m.end(), "po", 0.9)
+        for m in _MILITARY.finditer(text):
+            add(m.start(), m.end(), "mil", 0.9)
+    for m in (m for start, end in lines for m in _NUMBER_WORDS_NUMBER.finditer(text, start, end)):
         street = m.group("words").split()
         # "A. 3 B. 4 C. 6": answer options, not a street of one-letter words.
         if any(len(w.strip(".,")) < 2 for w in street):
