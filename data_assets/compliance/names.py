@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
-from data_assets.compliance.tokens import Token, sentence_start, tokenize
+from data_assets.compliance.tokens import Token, capitalized_tokens, lower_in, sentence_start, tokenize
 
 FIRST_NAMES = words("first_names")
 # Particles of compound surnames (van der Meer, de la Cruz) are not names on their own.
@@ -148,10 +148,14 @@ def people(text: str) -> list[Finding]:
                 if not _THING_BEFORE_NAME.search(text, max(0, m.start() - 24), m.start())}
     n = len(tokens)
     # In cased text a name starts with a capital, a title or a naming cue: the other words are
-    # passed over in one comprehension instead of one by one.
-    candidates = range(n) if lowercase_text else [
-        i for i, t in enumerate(tokens) if t.text[0].isupper() or t.start in named_at or t.lower in TITLES
-    ]
+    # passed over, picked out in C instead of one by one.
+    if lowercase_text:
+        candidates: range | list[int] = range(n)
+    else:
+        picked = {*capitalized_tokens(text), *lower_in(tokens, TITLES)}
+        if named_at:
+            picked.update(i for i, t in enumerate(tokens) if t.start in named_at)
+        candidates = sorted(picked)
     next_free = 0
     for i in candidates:
         if i < next_free:

@@ -14,7 +14,7 @@ import re
 
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
-from data_assets.compliance.tokens import tokenize
+from data_assets.compliance.tokens import capitalized_tokens, tokenize
 
 PLACES = phrases("places")
 COMMON = words("ordinary_words")
@@ -283,8 +283,8 @@ def place_names(text: str) -> list[Finding]:
     # In cased text a place is capitalized ("china" is porcelain, "turkey" a bird), and starts a
     # listed place or is no everyday word or given name: the rest is passed over in one go.
     candidates = range(n) if lowercase_text else [
-        i for i, t in enumerate(tokens)
-        if t.text[0].isupper() and (t.lower in _PLACE_FIRST_WORDS or (t.lower not in COMMON and t.lower not in FIRST_NAMES))
+        i for i in capitalized_tokens(text)
+        if (t := tokens[i]).lower in _PLACE_FIRST_WORDS or (t.lower not in COMMON and t.lower not in FIRST_NAMES)
     ]
     next_free = 0
     for i in candidates:
@@ -292,10 +292,14 @@ def place_names(text: str) -> list[Finding]:
             continue
         hit = None
         # Longest listed place starting here, over up to _MAX_PLACE_WORDS adjacent words.
-        for size in range(min(_MAX_PLACE_WORDS, n - i) if tokens[i].lower in _PLACE_FIRST_WORDS else 0, 0, -1):
+        limit = min(_MAX_PLACE_WORDS, n - i) if tokens[i].lower in _PLACE_FIRST_WORDS else 0
+        # Only words joined by a space or a hyphen make one place: the longest such run from
+        # here bounds the sizes worth looking up.
+        joined = 1
+        while joined < limit and text[tokens[i + joined - 1].end:tokens[i + joined].start] in (" ", "-"):
+            joined += 1
+        for size in range(min(joined, limit), 0, -1):
             span = tokens[i:i + size]
-            if size > 1 and any(text[a.end:b.start] not in (" ", "-") for a, b in zip(span, span[1:])):
-                continue
             if " ".join(t.lower for t in span) in PLACES:
                 hit = span
                 break

@@ -25,7 +25,7 @@ from functools import cache
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
 from data_assets.compliance.names import EPONYM
-from data_assets.compliance.tokens import Token, tokenize
+from data_assets.compliance.tokens import Token, capitalized_tokens, tokenize
 
 SCORE = 0.85
 _SURNAME_CUE = re.compile(r"(?i)(?:\bby|\bof|\blike|\bfrom|\babout|\bauthor|\bpoet|\bnovelist|\bpainter|\bcomposer|"
@@ -141,7 +141,7 @@ def _listed_alone(text: str, tokens: tuple[Token, ...], taken: list[Finding]) ->
     if lowercase_text:
         return found
     next_free = 0
-    for i in [i for i, t in enumerate(tokens) if t.lower in by_first and t.text[0].isupper()]:
+    for i in [i for i in capitalized_tokens(text) if tokens[i].lower in by_first]:
         if i < next_free:
             continue
         k = _listed_at(text, tokens, i, lowercase_text)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import bisect
 import re
 from functools import lru_cache
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 # Letters with inner apostrophes or hyphens (O'Brien, Jean-Luc, Bielsko-Biała); digits
@@ -32,6 +33,8 @@ _WORD_NO_POSSESSIVE = re.compile(r"[^\W\d_]+(?:(?:-|['’](?![sS](?![^\W\d_])))[
 _SPLIT = re.compile(f"({_WORD_NO_POSSESSIVE.pattern})")
 _DOT = re.compile(r"\.")
 _new_tuple = tuple.__new__
+_TEXT, _LOWER, _END = attrgetter("text"), attrgetter("lower"), attrgetter("end")
+_S = frozenset({"s", "S"})
 
 
 @lru_cache(maxsize=4)
@@ -44,16 +47,30 @@ def tokenize(text: str) -> tuple[Token, ...]:
     tokens = list(map(_new_tuple, repeat(Token), zip(offsets[1::2], offsets[2::2], words, map(str.lower, words), repeat(False))))
     if "s" in words or "S" in words:
         # The "s" of a possessive the word pattern split off ("Anna's", "Anna’s") is no word.
-        tokens = [t for t, gap in zip(tokens, parts[0:-1:2]) if t.text not in ("s", "S") or not gap or gap[-1] not in "'’"]
+        for i in reversed([i for i in compress(range(len(words)), map(_S.__contains__, words)) if parts[2 * i][-1:] in ("'", "’")]):
+            del tokens[i]
     if "." in text:
         # Initials: a single capital directly followed by a dot. Dots are few; look up the
         # token ending at each one instead of testing every token.
-        ends = [t.end for t in tokens]
+        ends = list(map(_END, tokens))
         for dot in _DOT.finditer(text):
             i = bisect.bisect_left(ends, dot.start())
             if i < len(tokens) and ends[i] == dot.start() and len(tokens[i].text) == 1 and tokens[i].text.isupper():
                 tokens[i] = tokens[i]._replace(initial=True)
     return tuple(tokens)
+
+
+@lru_cache(maxsize=4)
+def capitalized_tokens(text: str) -> tuple[int, ...]:
+    """Indexes of the tokens of `text` whose first letter is a capital: in cased text the only
+    ones that can start a name or a place. Found in C, once for the detectors that share them."""
+    tokens = tokenize(text)
+    return tuple(compress(range(len(tokens)), map(str.isupper, map(itemgetter(0), map(_TEXT, tokens)))))
+
+
+def lower_in(tokens: tuple[Token, ...], words: frozenset[str]) -> list[int]:
+    """Indexes of the tokens whose lowercase form is one of `words`."""
+    return list(compress(range(len(tokens)), map(words.__contains__, map(_LOWER, tokens))))
 
 
 def sentence_start(text: str, position: int) -> bool:
