@@ -36,7 +36,8 @@ _STREET_STEMS = (
     r"piazza|plaza|plac|aleja|chemin|allée|boulevard|odos|οδός|λεωφόρος|πλατεία|ulitsa|prospekt|pereulok|sokak|cadde|caddesi"
 )
 _WORD = r"[^\W\d_][\w'’.-]*"
-_HOUSE = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
+# A house number is \d{1,6} and this tail ("12", "12a", "12-14", "5/3b").
+_HOUSE_TAIL = r"[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 
 # Anchors are found keyword first (a street-type word, a street stem followed by a number,
 # "u." and a number, a PO box), and only then is the text just before the keyword examined:
@@ -44,7 +45,9 @@ _HOUSE = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _STREET_TYPE_WORDS = frozenset(_STREET_TYPES.split("|"))
 _STEMS = tuple(_STREET_STEMS.split("|"))
 # A house number and the words after it; a street-type word among them makes an address.
-_HOUSE_WORDS = re.compile(rf"(?<![\w.,-]){_HOUSE}(?:\s+\d{{1,5}})?(?P<words>(?:[ \t]+{_WORD}){{1,5}})")
+# The first digit is matched before the lookbehind (which then looks past it): a pattern that
+# opens with a digit is scanned for in C, one that opens with a lookbehind is tried everywhere.
+_HOUSE_WORDS = re.compile(rf"\d(?<![\w.,-]\d)\d{{0,5}}{_HOUSE_TAIL}(?:\s+\d{{1,5}})?(?P<words>(?:[ \t]+{_WORD}){{1,5}})")
 # A word followed by a number; the word's ending says whether it names a street.
 _WORD_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)[ \t]+\d{1,5}[a-zA-Z]?\b")
 _LEAD_WORD = re.compile(

@@ -65,11 +65,15 @@ def _listed_at(text: str, tokens: tuple[Token, ...], i: int, lowercase_text: boo
     # In cased text a name is capitalized: "the mad hatter" is a phrase, "Mad Hatter" a character.
     if not (lowercase_text or first.text[0].isupper()):
         return 0
-    for entry in by_first.get(first.lower, ()):
+    entries = by_first.get(first.lower, ())
+    # The lowercase words from here on, as long as the longest entry (entries come longest first):
+    # one tuple comparison per entry instead of a word-by-word loop.
+    lowers = tuple(t.lower for t in tokens[i:i + len(entries[0])]) if entries else ()
+    for entry in entries:
         k = len(entry)
         if i + k > len(tokens):
             continue
-        if all(tokens[i + j].lower == entry[j] for j in range(k)) and all(
+        if lowers[:k] == entry and all(
             _GAP.match(text[tokens[i + j].end:tokens[i + j + 1].start]) for j in range(k - 1)
         ):
             return k
