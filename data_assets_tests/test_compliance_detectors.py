@@ -265,3 +265,13 @@ def test_private_people_with_famous_names_stay_person(text, value):
 ])
 def test_eponyms_and_named_events_are_not_people(text):
     assert not {"PERSON", "PUBLIC_FIGURE"} & types_in(text)
+
+
+def test_every_naming_cue_holds_a_naming_word():
+    # people() runs the naming-cue pattern only over texts holding one of NAMING_CUE_WORDS.
+    from data_assets.compliance.names import _NAMING_CUE_ANYWHERE, NAMING_CUE_WORDS
+
+    source = _NAMING_CUE_ANYWHERE.pattern
+    assert source.startswith("(?i)(?:") and source.endswith(")")
+    for cue in source.removeprefix("(?i)(?:").removesuffix(")").split("|"):
+        assert any(word in cue for word in NAMING_CUE_WORDS), cue

@@ -87,6 +87,9 @@ _THING_BEFORE_NAME = re.compile(
 _SELF_CUE = re.compile(r"(?i)(?:\bmy name is|\b(?:her|his|their) name is|\bmy name's|\bcall me|\bi'm|\bi am|\bthis is|\bsigned,?|\bsincerely,?|"
                        r"\bregards,?|\bcheers,?|\bmaiden name is|\bname on the account is)\s*$")
 _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
+# Every naming cue holds one of these words (a new cue must too; a test checks): a substring test
+# on the lowercased text finds the few texts that can hold a cue before the pattern runs over them.
+NAMING_CUE_WORDS = ("name", "call")
 _MAX_RUN = 4
 _POSSESSIVE = re.compile(r"['’]s\b")
 
@@ -140,12 +143,14 @@ def people(text: str) -> list[Finding]:
     if not tokens:
         return []
     # A text with no capital letters at all gets the lowercase rules everywhere.
-    lowercase_text = text == text.lower()
+    lower = text.lower()
+    lowercase_text = text == lower
     found: list[Finding] = []
     # Where a naming cue ends, the next word is a name whatever it looks like; found in one pass.
     # "Product name: Razer", "Restaurant Name: Bella's": the name of a thing, not a person.
     named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)
-                if not _THING_BEFORE_NAME.search(text, max(0, m.start() - 24), m.start())}
+                if not _THING_BEFORE_NAME.search(text, max(0, m.start() - 24), m.start())
+                } if any(word in lower for word in NAMING_CUE_WORDS) else set()
     n = len(tokens)
     # In cased text a name starts with a capital, a title or a naming cue: the other words are
     # passed over, picked out in C instead of one by one.

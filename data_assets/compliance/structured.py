@@ -77,6 +77,8 @@ def urls(text: str) -> list[Finding]:
 # ---------------------------------------------------------------- IP addresses
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?=\d)(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
+# Three dotted digits ("1.22.3"), which every IPv4 address holds; led by a digit, so scanned for in C.
+_IPV4_HINT = re.compile(r"\d\.\d{1,3}\.\d")
 _IPV6 = re.compile(r"(?i)(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?![\w:])")
 # Two colons with at most four hex digits between them, which every IPv6 candidate holds.
 _IPV6_HINT = re.compile(r"(?i):[0-9a-f]{0,4}:")
@@ -96,7 +98,7 @@ def _public(value: str) -> bool:
 
 def ip_addresses(text: str) -> list[Finding]:
     found: list[Finding] = []
-    for m in _IPV4.finditer(text):
+    for m in _IPV4.finditer(text) if _IPV4_HINT.search(text) else ():
         # "version 1.2.3.4" has the shape of an address; the word in front says otherwise.
         # Four one-digit parts ("4.2.1.3") number a section or a version far more often than a host.
         if _VERSION_CUE.search(text, max(0, m.start() - 12), m.start()) or not _public(m.group()) or len(m.group()) == 7:
