@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
 from data_assets.compliance.tokens import Token, capitalized_tokens, lower_in, sentence_start, tokenize
@@ -92,6 +93,10 @@ _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
 NAMING_CUE_WORDS = ("name", "call")
 _MAX_RUN = 4
 _POSSESSIVE = re.compile(r"['’]s\b")
+# The cue patterns above run once or more for every capitalized word: matched the fast way on
+# ASCII text (see caseless.py), with the same spans.
+_STRONG_CUE, _WEAK_CUE, _SELF_CUE, _THING_BEFORE_NAME, _NAMING_CUE_ANYWHERE, EPONYM = map(
+    Caseless, (_STRONG_CUE, _WEAK_CUE, _SELF_CUE, _THING_BEFORE_NAME, _NAMING_CUE_ANYWHERE, EPONYM))
 
 
 def _skip_spaces(text: str, position: int) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
 from data_assets.compliance.tokens import capitalized_tokens, tokenize
@@ -91,6 +92,9 @@ _STRONG_PLACE_CUE = re.compile(
     r"\bcity of|\btown of|\bvillage of|\buniversity of|\bwhere:)\s*$"
 )
 _PLACE_CUE = re.compile(r"(?i)(?:\bfrom|\bin|\bto|\bnear|\bat)\s*$")
+# Matched the fast way on ASCII text (see caseless.py), with the same spans: the cues run for
+# every candidate place, the lead-word pattern over every line with a number.
+_STRONG_PLACE_CUE, _PLACE_CUE, _LEAD_WORD = map(Caseless, (_STRONG_PLACE_CUE, _PLACE_CUE, _LEAD_WORD))
 
 
 # Capitalized words that still end an address block: the next sentence or clause starts.
@@ -240,7 +244,8 @@ def street_addresses(text: str) -> list[Finding]:
         add(previous, m.end(), "stem", 0.8)
     for m in (m for start, end in lines for m in _LEAD_WORD.finditer(text, start, end)):
         # "rue de Rivoli 5" and "Via Roma 12" name a street; "via social media 3" does not.
-        if lowercase or m.group("name")[0].isupper() or m.group("name").lower() in _PARTICLES:
+        name = text[m.start("name"):m.end("name")]  # as written: the match may come from the lowercased text
+        if lowercase or name[0].isupper() or name.lower() in _PARTICLES:
             add(m.start(), m.end(), "lead", 0.8)
     for m in _HU_NUMBER.finditer(text) if "u." in text else ():
         start = _words_before(text, m.start(), 3, lowercase)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 
 # Context windows: how far before a match a cue word still counts.
@@ -51,7 +52,7 @@ _URL = re.compile(
 _URL_TRAILING = ".,;:!?)]}'\""
 # Every URL holds "://", "www." or a dot then a listed TLD; the last is one literal-led pattern,
 # so three C-speed tests rule out nearly every text before the full pattern runs.
-_DOT_TLD = re.compile(rf"(?i)\.(?:{_TLDS})")
+_DOT_TLD = Caseless(re.compile(rf"(?i)\.(?:{_TLDS})"))
 
 
 def urls(text: str) -> list[Finding]:
