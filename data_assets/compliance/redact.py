@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.detect import detect
 from data_assets.compliance.findings import Finding, resolve_overlaps
 from data_assets.compliance.normalize import control_characters, normalize
@@ -122,6 +123,7 @@ _CREATIVE_CUE = re.compile(
     r"screenplay|script|scene|dialogue|dialog|play|novel|fiction|fanfic|lyrics|song|narrative|comic)s?|"
     r"characters?|protagonist|once upon a time|role-?play)\b"
 )
+_CREATIVE_CUE = Caseless(_CREATIVE_CUE)  # the same spans, faster on ASCII text (see caseless.py)
 _PROMPT_FIELDS = ("instruction", "prompt", "input")
 
 

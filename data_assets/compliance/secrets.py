@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 
 # The lookahead holds the first letter of every key below (a new key's first letter goes there
@@ -50,6 +51,7 @@ _NOT_A_VALUE = re.compile(
 
 
 _ASSIGNMENT_WORDS = ("pass", "pwd", "secret", "key", "token")
+_ASSIGNMENT = Caseless(_ASSIGNMENT)  # the same spans, faster on ASCII text (see caseless.py)
 
 
 def secrets(text: str) -> list[Finding]:
@@ -67,7 +69,7 @@ def secrets(text: str) -> list[Finding]:
     if not any(word in lower for word in _ASSIGNMENT_WORDS):
         return found
     for m in _ASSIGNMENT.finditer(text):
-        value = m.group("value")
+        value = text[m.start("value"):m.end("value")]  # as written: the match may come from the lowercased text
         if _NOT_A_VALUE.match(value):
             continue
         # Mixed letters and digits or symbols look like a credential; a plain word less so.

@@ -9,6 +9,7 @@ is worse than a regex that tries a few extra digit runs.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 
 from data_assets.compliance.caseless import Caseless
@@ -347,11 +348,16 @@ def detect_structured(text: str) -> list[Finding]:
     if "." in text:
         out.extend(urls(text))
     if _HAS_DIGIT.search(text):
+        # A card number holds at least 12 digits, an SSN 9, a phone number 7: in ASCII text, where
+        # only 0-9 are digits, one count in C rules out each where the text holds fewer.
+        digits = sum(map(text.count, "0123456789")) if text.isascii() else math.inf
         validated: list[Finding] = []
-        for detector in (ip_addresses, credit_cards, ibans, us_ssns):
-            validated.extend(detector(text))
+        for detector, least in ((ip_addresses, 0), (credit_cards, 12), (ibans, 0), (us_ssns, 9)):
+            if digits >= least:
+                validated.extend(detector(text))
         out.extend(validated)
         # A number a checksum or a numbering rule already claimed (Luhn, mod-97, SSN ranges) is
         # not also a phone number, however plausible its digits are to libphonenumber.
-        out.extend(f for f in phones(text) if not any(v.start < f.end and f.start < v.end for v in validated))
+        if digits >= 7:
+            out.extend(f for f in phones(text) if not any(v.start < f.end and f.start < v.end for v in validated))
     return out
