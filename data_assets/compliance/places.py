@@ -22,6 +22,8 @@ COMMON = words("ordinary_words")
 FIRST_NAMES = words("first_names")
 _MAX_PLACE_WORDS = max(len(p.split()) for p in PLACES)
 _PLACE_FIRST_WORDS = frozenset(p.split()[0] for p in PLACES)
+# Every listed place and every run of its first words ("united", "united states", ...).
+_PLACE_PREFIXES = frozenset(" ".join(p.split()[:k]) for p in PLACES for k in range(1, len(p.split()) + 1))
 
 _STREET_TYPES = (
     r"street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|square|sq|way|terrace|"
@@ -301,10 +303,11 @@ def place_names(text: str) -> list[Finding]:
         hit = None
         # Longest listed place starting here, over up to _MAX_PLACE_WORDS adjacent words.
         limit = min(_MAX_PLACE_WORDS, n - i) if tokens[i].lower in _PLACE_FIRST_WORDS else 0
-        # Only words joined by a space or a hyphen make one place: the longest such run from
-        # here bounds the sizes worth looking up.
-        joined = 1
-        while joined < limit and text[tokens[i + joined - 1].end:tokens[i + joined].start] in (" ", "-"):
+        # Only words joined by a space or a hyphen that begin a listed place can be one: the
+        # longest such run from here bounds the sizes worth looking up.
+        joined, prefix = 1, tokens[i].lower
+        while (joined < limit and text[tokens[i + joined - 1].end:tokens[i + joined].start] in (" ", "-")
+               and (prefix := f"{prefix} {tokens[i + joined].lower}") in _PLACE_PREFIXES):
             joined += 1
         for size in range(min(joined, limit), 0, -1):
             span = tokens[i:i + size]
