@@ -374,3 +374,13 @@ def test_the_label_of_the_next_line_is_no_town_of_the_address():
 
 def test_an_acronym_alone_is_no_name():
     assert "PERSON" not in types_in("Send the IBAN and the PIN, the RAM is 8 GB.")
+
+
+def test_every_naming_cue_holds_a_naming_word():
+    # people() runs the naming-cue pattern only over texts holding one of NAMING_CUE_WORDS.
+    from data_assets.compliance.names import _NAMING_CUE_ANYWHERE, NAMING_CUE_WORDS
+
+    source = _NAMING_CUE_ANYWHERE.pattern
+    assert source.startswith("(?i)(?:") and source.endswith(")")
+    for cue in source.removeprefix("(?i)(?:").removesuffix(")").split("|"):
+        assert any(word in cue for word in NAMING_CUE_WORDS), cue

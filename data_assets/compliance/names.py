@@ -13,9 +13,10 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
-from data_assets.compliance.tokens import Token, sentence_start, tokenize
+from data_assets.compliance.tokens import Token, capitalized_tokens, lower_in, sentence_start, tokenize
 
 FIRST_NAMES = words("first_names")
 # Particles of compound surnames (van der Meer, de la Cruz) are not names on their own.
@@ -72,7 +73,7 @@ _SURNAME_SHAPE = re.compile(
 )
 # Cues whose next words are a name whatever they look like ("my name is otto brandt").
 _NAMING_CUE = re.compile(
-    r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\b(?:named|called) (?:him|her|them)\b|\bnamed|"
+    r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\bnamed him\b|\bnamed her\b|\bnamed them\b|\bcalled him\b|\bcalled her\b|\bcalled them\b|\bnamed|"
     r"\bmaiden name is|\bname on the account is)\s*$"
 )
 # Cues that make a name-like word a name with high confidence.
@@ -97,6 +98,9 @@ _THING_BEFORE_NAME = re.compile(
 _SELF_CUE = re.compile(r"(?i)(?:\bmy name is|\b(?:her|his|their) name is|\bmy name's|\bcall me|\bi'm|\bi am|\bthis is|\bsigned,?|\bsincerely,?|"
                        r"\bregards,?|\bcheers,?|\bmaiden name is|\bname on the account is)\s*$")
 _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
+# Every naming cue holds one of these words (a new cue must too; a test checks): a substring test
+# on the lowercased text finds the few texts that can hold a cue before the pattern runs over them.
+NAMING_CUE_WORDS = ("name", "call")
 _MAX_RUN = 4
 # A name spoken to ("Thanks for the quick reply, Priya!", "Are you coming, Tomasz?") or speaking
 # (a transcript's "Greta: can you send me the invoice?") is someone the message is from or to.
@@ -107,6 +111,10 @@ _SPEAKER_AFTER = re.compile(r":[ \t]+\S")
 # a name with no cue ("the mathematician Bernhard Riemann, Riemannian geometry") they do not.
 _LIST_GAP = re.compile(r"^[ \t]*(?:,|,?[ \t]*(?:and|&))[ \t]*$")
 _POSSESSIVE = re.compile(r"['’]s\b")
+# The cue patterns above run once or more for every capitalized word: matched the fast way on
+# ASCII text (see caseless.py), with the same spans.
+_STRONG_CUE, _WEAK_CUE, _SELF_CUE, _THING_BEFORE_NAME, _NAMING_CUE_ANYWHERE, EPONYM = map(
+    Caseless, (_STRONG_CUE, _WEAK_CUE, _SELF_CUE, _THING_BEFORE_NAME, _NAMING_CUE_ANYWHERE, EPONYM))
 
 
 # A transcript line: a given name at the start of a line, a colon, and a sentence of three words
@@ -186,18 +194,24 @@ def people(text: str) -> list[Finding]:
     if not tokens:
         return []
     # A text with no capital letters at all gets the lowercase rules everywhere.
-    lowercase_text = text == text.lower()
+    lower = text.lower()
+    lowercase_text = text == lower
     found: list[Finding] = []
     # Where a naming cue ends, the next word is a name whatever it looks like; found in one pass.
     # "Product name: Razer", "Restaurant Name: Bella's": the name of a thing, not a person.
     named_at = {_skip_spaces(text, m.end()) for m in _NAMING_CUE_ANYWHERE.finditer(text)
-                if not _THING_BEFORE_NAME.search(text, max(0, m.start() - 24), m.start())}
+                if not _THING_BEFORE_NAME.search(text, max(0, m.start() - 24), m.start())
+                } if any(word in lower for word in NAMING_CUE_WORDS) else set()
     n = len(tokens)
     # In cased text a name starts with a capital, a title or a naming cue: the other words are
-    # passed over in one comprehension instead of one by one.
-    candidates = range(n) if lowercase_text else [
-        i for i, t in enumerate(tokens) if t.text[0].isupper() or t.start in named_at or t.lower in TITLES
-    ]
+    # passed over, picked out in C instead of one by one.
+    if lowercase_text:
+        candidates: range | list[int] = range(n)
+    else:
+        picked = {*capitalized_tokens(text), *lower_in(tokens, TITLES)}
+        if named_at:
+            picked.update(i for i, t in enumerate(tokens) if t.start in named_at)
+        candidates = sorted(picked)
     next_free = 0
     listed_after: list[int] = []
     speakers = _speakers(text) if ":" in text else frozenset()

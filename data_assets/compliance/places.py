@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import re
 
+from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
-from data_assets.compliance.tokens import tokenize
+from data_assets.compliance.tokens import capitalized_tokens, tokenize
 
 PLACES = phrases("places")
 COMMON = words("ordinary_words")
 FIRST_NAMES = words("first_names")
 _MAX_PLACE_WORDS = max(len(p.split()) for p in PLACES)
 _PLACE_FIRST_WORDS = frozenset(p.split()[0] for p in PLACES)
+# Every listed place and every run of its first words ("united", "united states", ...).
+_PLACE_PREFIXES = frozenset(" ".join(p.split()[:k]) for p in PLACES for k in range(1, len(p.split()) + 1))
 
 _STREET_TYPES = (
     r"street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|square|sq|way|terrace|"
@@ -45,7 +48,8 @@ _STREET_STEMS = (
     r"piazza|plaza|plac|aleja|chemin|allée|boulevard|odos|οδός|λεωφόρος|πλατεία|ulitsa|prospekt|pereulok|sokak|cadde|caddesi"
 )
 _WORD = r"[^\W\d_][\w'’.-]*"
-_HOUSE = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
+# A house number is \d{1,6} and this tail ("12", "12a", "12-14", "5/3b").
+_HOUSE_TAIL = r"[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 
 # Anchors are found keyword first (a street-type word, a street stem followed by a number,
 # "u." and a number, a PO box), and only then is the text just before the keyword examined:
@@ -53,7 +57,9 @@ _HOUSE = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _STREET_TYPE_WORDS = frozenset(_STREET_TYPES.split("|"))
 _STEMS = tuple(_STREET_STEMS.split("|"))
 # A house number and the words after it; a street-type word among them makes an address.
-_HOUSE_WORDS = re.compile(rf"(?<![\w.,-]){_HOUSE}(?:\s+\d{{1,5}})?(?P<words>(?:[ \t]+{_WORD}){{1,5}})")
+# The first digit is matched before the lookbehind (which then looks past it): a pattern that
+# opens with a digit is scanned for in C, one that opens with a lookbehind is tried everywhere.
+_HOUSE_WORDS = re.compile(rf"\d(?<![\w.,-]\d)\d{{0,5}}{_HOUSE_TAIL}(?:\s+\d{{1,5}})?(?P<words>(?:[ \t]+{_WORD}){{1,5}})")
 # A word followed by a number; the word's ending says whether it names a street.
 _WORD_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)[ \t]+\d{1,5}[a-zA-Z]?\b")
 _LEAD_WORD = re.compile(
@@ -87,6 +93,14 @@ _WORD_BEFORE = re.compile(rf"({_WORD})\s+\Z")
 _AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul gata".split())
 # Faker-style and many European addresses: "6750 Koskikatu 25", "46 velký průhon 426".
 _NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}[ \t]+(?P<words>{_WORD}(?:[ \t]+{_WORD}){{0,3}})[ \t]+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
+# The words after a house number hold a street-type or lead word: tested in C before the loop
+# over those words, which only ever acts on one of them (most "number + words" are prose: "3 apples").
+_STREET_OR_LEAD_WORD = re.compile(
+    rf"(?i)(?<!\S)(?:{'|'.join(sorted(map(re.escape, _STREET_TYPE_WORDS | _LEAD_WORDS | _LEAD_AFTER_NUMBER), key=len, reverse=True))})[.,]*(?!\S)"
+)
+# _WORD_NUMBER, _LEAD_WORD and _NUMBER_WORDS_NUMBER stay within one line and hold a space or tab
+# then a digit: they run only over the lines that have one (a sixth of the text of long records).
+_SPACE_DIGIT = re.compile(r"[ \t]\d")
 
 # Lowercase words inside a street or place name: "Rua da Prata", "Vila Nova de Gaia".
 _PARTICLES = frozenset("de del della delle dello dei degli di da do dos das du des la le les van von der den ter y i e el al "
@@ -106,6 +120,9 @@ _STRONG_PLACE_CUE = re.compile(
     r"\bcity of|\btown of|\bvillage of|\buniversity of|\bwhere:)\s*$"
 )
 _PLACE_CUE = re.compile(r"(?i)(?:\bfrom|\bin|\bto|\bnear|\bat)\s*$")
+# Matched the fast way on ASCII text (see caseless.py), with the same spans: the cues run for
+# every candidate place, the lead-word pattern over every line with a number.
+_STRONG_PLACE_CUE, _PLACE_CUE, _LEAD_WORD = map(Caseless, (_STRONG_PLACE_CUE, _PLACE_CUE, _LEAD_WORD))
 
 
 # Capitalized words that still end an address block: the next sentence or clause starts.
@@ -214,16 +231,33 @@ def _words_before(text: str, start: int, limit: int, lowercase: bool) -> int:
     return start
 
 
+def _number_lines(text: str) -> list[tuple[int, int]]:
+    """`[start, end)` of every line holding a space or tab then a digit, in text order."""
+    lines: list[tuple[int, int]] = []
+    for m in _SPACE_DIGIT.finditer(text):
+        if lines and m.start() < lines[-1][1]:
+            continue
+        end = text.find("\n", m.end())
+        lines.append((text.rfind("\n", 0, m.start()) + 1, len(text) if end < 0 else end))
+    return lines
+
+
 def street_addresses(text: str) -> list[Finding]:
     if _DIGIT.search(text) is None:
         return []
-    lowercase = text == text.lower()
+    # A search bounded by a line's end reads that end as the text's: the patterns run per line
+    # end in \b or a negative lookahead, which a newline satisfies as the text's end does.
+    lines = _number_lines(text)
+    lower_text = text.lower()
+    lowercase = text == lower_text
     found: list[Finding] = []
 
     def add(start: int, end: int, kind: str, score: float) -> None:
         found.append(Finding(start, _grow(text, end, lowercase), "STREET_ADDRESS", f"address_{kind}", score))
 
     for m in _HOUSE_WORDS.finditer(text):
+        if not _STREET_OR_LEAD_WORD.search(m.group("words")):
+            continue
         offset = m.start("words")
         street: list[str] = []
         for w in re.finditer(r"\S+", m.group("words")):
@@ -257,7 +291,7 @@ def street_addresses(text: str) -> list[Finding]:
             if bare in COMMON and bare not in _PARTICLES and (lowercase or not word[0].isupper()):
                 break
             street.append(word)
-    for m in _WORD_NUMBER.finditer(text):
+    for m in (m for start, end in lines for m in _WORD_NUMBER.finditer(text, start, end)):
         word = m.group(1)
         lower = word.lower()
         if not lower.endswith(_STEMS):
@@ -283,21 +317,22 @@ def street_addresses(text: str) -> list[Finding]:
         if lower in ("ul", "str") and not m.group(2):
             continue  # abbreviations are written with their dot: "ul. Długa 5"
         add(previous, m.end(), "stem", 0.8)
-    for m in _LEAD_WORD.finditer(text):
+    for m in (m for start, end in lines for m in _LEAD_WORD.finditer(text, start, end)):
         # "rue de Rivoli 5", "Via Roma 12" and "Rua Sete de Setembro 90" name a street; "via social
         # media 3" and "via Twitter in 2" do not: every word of the name is a name word or a particle.
-        name = m.group("name").split()
+        name = text[m.start("name"):m.end("name")].split()  # as written: the match may come from the lowercased text
         if all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in name) and (
                 _street_name_word(name[0], lowercase) or name[0].lower() in _PARTICLES):
             add(m.start(), m.end(), "lead", 0.8)
-    for m in _HU_NUMBER.finditer(text):
+    for m in _HU_NUMBER.finditer(text) if "u." in text else ():
         start = _words_before(text, m.start(), 3, lowercase)
         if start < m.start():
             add(start, m.end(), "hu", 0.7)
-    for m in _PO_BOX.finditer(text):
-        add(m.start(), m.end(), "po", 0.9)
-    for m in _MILITARY.finditer(text):
-        add(m.start(), m.end(), "mil", 0.9)
+    if "box" in lower_text:
+        for m in _PO_BOX.finditer(text):
+            add(m.start(), m.end(), "po", 0.9)
+        for m in _MILITARY.finditer(text):
+            add(m.start(), m.end(), "mil", 0.9)
     if "US" in text and "PO" in text:
         for m in _SHIP.finditer(text):
             add(m.start(), m.end(), "mil", 0.9)
@@ -307,7 +342,7 @@ def street_addresses(text: str) -> list[Finding]:
         if (all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in words_) and _street_name_word(words_[0], lowercase)
                 and any(w.lower().rstrip(".,") not in COMMON for w in words_)):
             add(m.start(), m.end("name"), "unit", 0.8)
-    for m in _NUMBER_WORDS_NUMBER.finditer(text):
+    for m in (m for start, end in lines for m in _NUMBER_WORDS_NUMBER.finditer(text, start, end)):
         street = m.group("words").split()
         # "A. 3 B. 4 C. 6": answer options, not a street of one-letter words.
         if any(len(w.strip(".,")) < 2 for w in street):
@@ -414,8 +449,8 @@ def place_names(text: str) -> list[Finding]:
     # In cased text a place is capitalized ("china" is porcelain, "turkey" a bird), and starts a
     # listed place or is no everyday word or given name: the rest is passed over in one go.
     candidates = range(n) if lowercase_text else [
-        i for i, t in enumerate(tokens)
-        if t.text[0].isupper() and (t.lower in _PLACE_FIRST_WORDS or (t.lower not in COMMON and t.lower not in FIRST_NAMES))
+        i for i in capitalized_tokens(text)
+        if (t := tokens[i]).lower in _PLACE_FIRST_WORDS or (t.lower not in COMMON and t.lower not in FIRST_NAMES)
     ]
     next_free = 0
     for i in candidates:
@@ -423,10 +458,15 @@ def place_names(text: str) -> list[Finding]:
             continue
         hit = None
         # Longest listed place starting here, over up to _MAX_PLACE_WORDS adjacent words.
-        for size in range(min(_MAX_PLACE_WORDS, n - i) if tokens[i].lower in _PLACE_FIRST_WORDS else 0, 0, -1):
+        limit = min(_MAX_PLACE_WORDS, n - i) if tokens[i].lower in _PLACE_FIRST_WORDS else 0
+        # Only words joined by a space or a hyphen that begin a listed place can be one: the
+        # longest such run from here bounds the sizes worth looking up.
+        joined, prefix = 1, tokens[i].lower
+        while (joined < limit and text[tokens[i + joined - 1].end:tokens[i + joined].start] in (" ", "-")
+               and (prefix := f"{prefix} {tokens[i + joined].lower}") in _PLACE_PREFIXES):
+            joined += 1
+        for size in range(min(joined, limit), 0, -1):
             span = tokens[i:i + size]
-            if size > 1 and any(text[a.end:b.start] not in (" ", "-") for a, b in zip(span, span[1:])):
-                continue
             if " ".join(t.lower for t in span) in PLACES:
                 hit = span
                 break

@@ -25,7 +25,7 @@ from functools import cache
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
 from data_assets.compliance.names import EPONYM
-from data_assets.compliance.tokens import Token, tokenize
+from data_assets.compliance.tokens import Token, capitalized_tokens, tokenize
 
 SCORE = 0.85
 _SURNAME_CUE = re.compile(r"(?i)(?:\bby|\bof|\blike|\bfrom|\babout|\bauthor|\bpoet|\bnovelist|\bpainter|\bcomposer|"
@@ -65,11 +65,15 @@ def _listed_at(text: str, tokens: tuple[Token, ...], i: int, lowercase_text: boo
     # In cased text a name is capitalized: "the mad hatter" is a phrase, "Mad Hatter" a character.
     if not (lowercase_text or first.text[0].isupper()):
         return 0
-    for entry in by_first.get(first.lower, ()):
+    entries = by_first.get(first.lower, ())
+    # The lowercase words from here on, as long as the longest entry (entries come longest first):
+    # one tuple comparison per entry instead of a word-by-word loop.
+    lowers = tuple(t.lower for t in tokens[i:i + len(entries[0])]) if entries else ()
+    for entry in entries:
         k = len(entry)
         if i + k > len(tokens):
             continue
-        if all(tokens[i + j].lower == entry[j] for j in range(k)) and all(
+        if lowers[:k] == entry and all(
             _GAP.match(text[tokens[i + j].end:tokens[i + j + 1].start]) for j in range(k - 1)
         ):
             return k
@@ -141,7 +145,7 @@ def _listed_alone(text: str, tokens: tuple[Token, ...], taken: list[Finding]) ->
     if lowercase_text:
         return found
     next_free = 0
-    for i in [i for i, t in enumerate(tokens) if t.lower in by_first and t.text[0].isupper()]:
+    for i in [i for i in capitalized_tokens(text) if tokens[i].lower in by_first]:
         if i < next_free:
             continue
         k = _listed_at(text, tokens, i, lowercase_text)

@@ -9,8 +9,10 @@ is worse than a regex that tries a few extra digit runs.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 
+from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 
 # Context windows: how far before a match a cue word still counts.
@@ -49,10 +51,15 @@ _URL = re.compile(
     r")"
 )
 _URL_TRAILING = ".,;:!?)]}'\""
+# Every URL holds "://", "www." or a dot then a listed TLD; the last is one literal-led pattern,
+# so three C-speed tests rule out nearly every text before the full pattern runs.
+_DOT_TLD = Caseless(re.compile(rf"(?i)\.(?:{_TLDS})"))
 
 
 def urls(text: str) -> list[Finding]:
     found: list[Finding] = []
+    if "://" not in text and not _DOT_TLD.search(text) and "www." not in text.lower():
+        return found
     for m in _URL.finditer(text):
         start, end = m.start(), m.end()
         while end > start and text[end - 1] in _URL_TRAILING:
@@ -71,8 +78,12 @@ def urls(text: str) -> list[Finding]:
 
 # ---------------------------------------------------------------- IP addresses
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
+_IPV4 = re.compile(rf"(?=\d)(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
+# Three dotted digits ("1.22.3"), which every IPv4 address holds; led by a digit, so scanned for in C.
+_IPV4_HINT = re.compile(r"\d\.\d{1,3}\.\d")
 _IPV6 = re.compile(r"(?i)(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{0,4}|\d+\.\d+\.\d+\.\d+)(?![\w:])")
+# Two colons with at most four hex digits between them, which every IPv6 candidate holds.
+_IPV6_HINT = re.compile(r"(?i):[0-9a-f]{0,4}:")
 _VERSION_CUE = re.compile(r"(?i)(?:\bversion|\bv|\brelease|\bbuild|\bsection|\bchapter|\bfigure|\btable|\bstep|\brule|§)\s*\.?\s*$")
 
 
@@ -89,13 +100,13 @@ def _public(value: str) -> bool:
 
 def ip_addresses(text: str) -> list[Finding]:
     found: list[Finding] = []
-    for m in _IPV4.finditer(text):
+    for m in _IPV4.finditer(text) if _IPV4_HINT.search(text) else ():
         # "version 1.2.3.4" has the shape of an address; the word in front says otherwise.
         # Four one-digit parts ("4.2.1.3") number a section or a version far more often than a host.
         if _VERSION_CUE.search(text, max(0, m.start() - 12), m.start()) or not _public(m.group()) or len(m.group()) == 7:
             continue
         found.append(Finding(m.start(), m.end(), "IP_ADDRESS", "ipv4", 0.85))
-    if "::" not in text and text.count(":") < 2:
+    if "::" not in text and text.count(":") < 2 or not _IPV6_HINT.search(text):
         return found
     for m in _IPV6.finditer(text):
         value = m.group()
@@ -109,7 +120,7 @@ def ip_addresses(text: str) -> list[Finding]:
 
 
 # ---------------------------------------------------------------- payment cards
-_CARD = re.compile(r"(?<![\w+.-])\d(?:[ -]?\d){11,18}(?![\w]|[.-]\d)")
+_CARD = re.compile(r"\d(?<![\w+.-]\d)(?:[ -]?\d){11,18}(?![\w]|[.-]\d)")
 _CARD_CUE = re.compile(r"(?i)\b(?:card|cc|visa|master ?card|amex|discover|maestro|credit|debit|payment|pay)\b")
 
 
@@ -159,6 +170,8 @@ _IBAN_LENGTHS = {
     "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }
 _IBAN = re.compile(r"(?i)(?<![\w])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30}(?![\w])")
+# Two letters then two digits, which every IBAN opens with; led by a digit, so scanned for in C.
+_IBAN_HINT = re.compile(r"(?i)\d(?<=[a-z]{2}\d)\d")
 
 
 def iban_valid(value: str) -> bool:
@@ -171,6 +184,8 @@ def iban_valid(value: str) -> bool:
 
 def ibans(text: str) -> list[Finding]:
     found: list[Finding] = []
+    if not _IBAN_HINT.search(text):
+        return found
     for m in _IBAN.finditer(text):
         value = m.group()
         # The grouped form may have swallowed the next word: shrink to the valid length.
@@ -188,7 +203,7 @@ def ibans(text: str) -> list[Finding]:
 
 
 # ---------------------------------------------------------------- US SSN
-_SSN = re.compile(r"(?<![\w-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w]|-\d)")
+_SSN = re.compile(r"(\d(?<![\w-]\d)\d{2})([- ]?)(\d{2})\2(\d{4})(?![\w]|-\d)")
 _SSN_CUE = re.compile(r"(?i)\b(?:ssn|social security|social sec|ss#|ss no|taxpayer)")
 
 
@@ -214,7 +229,7 @@ def us_ssns(text: str) -> list[Finding]:
 # brackets, and digit groups joined by space, dot or dash; an extension may follow. The
 # pattern only proposes candidates: `phonenumbers` (Google's libphonenumber metadata) decides.
 _PHONE = re.compile(
-    r"(?<![\w+.,/-])"
+    r"(?=[\d+(])(?<![\w+.,/-])"
     r"(?:\+\d{7,15}|"
     r"(?:(?:\+|00|011)[ -]?\d{1,3}[ .-]?(?:\(0\)[ .-]?)?|1[ .-])?"
     r"(?:\(\d{1,5}\)[ .-]?)?"
@@ -322,6 +337,9 @@ def phones(text: str) -> list[Finding]:
 
 
 _HAS_DIGIT = re.compile(r"\d")
+# The digit patterns above open with their first digit, the lookbehind looking past it (card, SSN),
+# or with a lookahead on their first character (IPv4, phone): with the lookbehind first, every
+# position of the text was tried in full; a pattern led by a digit is scanned for in C.
 
 
 def detect_structured(text: str) -> list[Finding]:
@@ -333,11 +351,16 @@ def detect_structured(text: str) -> list[Finding]:
     if "." in text:
         out.extend(urls(text))
     if _HAS_DIGIT.search(text):
+        # A card number holds at least 12 digits, an SSN 9, a phone number 7: in ASCII text, where
+        # only 0-9 are digits, one count in C rules out each where the text holds fewer.
+        digits = sum(map(text.count, "0123456789")) if text.isascii() else math.inf
         validated: list[Finding] = []
-        for detector in (ip_addresses, credit_cards, ibans, us_ssns):
-            validated.extend(detector(text))
+        for detector, least in ((ip_addresses, 0), (credit_cards, 12), (ibans, 0), (us_ssns, 9)):
+            if digits >= least:
+                validated.extend(detector(text))
         out.extend(validated)
         # A number a checksum or a numbering rule already claimed (Luhn, mod-97, SSN ranges) is
         # not also a phone number, however plausible its digits are to libphonenumber.
-        out.extend(f for f in phones(text) if not any(v.start < f.end and f.start < v.end for v in validated))
+        if digits >= 7:
+            out.extend(f for f in phones(text) if not any(v.start < f.end and f.start < v.end for v in validated))
     return out

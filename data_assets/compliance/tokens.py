@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 # Letters with inner apostrophes or hyphens (O'Brien, Jean-Luc, Bielsko-Biała); digits
@@ -24,16 +27,50 @@ class Token(NamedTuple):
 _WORD_NO_POSSESSIVE = re.compile(r"[^\W\d_]+(?:(?:-|['’](?![sS](?![^\W\d_])))[^\W\d_]+)*")
 
 
+# The same words as one split with a group: words and the gaps between them come back as one
+# list of strings built in C (`[gap, word, gap, ..., word, gap]`), their offsets from the lengths,
+# which costs far less than a match object per word.
+_SPLIT = re.compile(f"({_WORD_NO_POSSESSIVE.pattern})")
+_DOT = re.compile(r"\.")
+_new_tuple = tuple.__new__
+_TEXT, _LOWER, _END = attrgetter("text"), attrgetter("lower"), attrgetter("end")
+_S = frozenset({"s", "S"})
+
+
 @lru_cache(maxsize=4)
 def tokenize(text: str) -> tuple[Token, ...]:
     """Word tokens of `text`; cached, since the name and place detectors read the same text."""
-    tokens = [Token(m.start(), m.end(), w, w.lower()) for m in _WORD_NO_POSSESSIVE.finditer(text)
-              if (w := m.group()) not in ("s", "S") or m.start() == 0 or text[m.start() - 1] not in "'’"]
+    parts = _SPLIT.split(text)
+    words = parts[1::2]
+    offsets = list(accumulate(map(len, parts), initial=0))
+    # Token(start, end, text, lower, initial=False) for every word, without a Python call per word.
+    tokens = list(map(_new_tuple, repeat(Token), zip(offsets[1::2], offsets[2::2], words, map(str.lower, words), repeat(False))))
+    if "s" in words or "S" in words:
+        # The "s" of a possessive the word pattern split off ("Anna's", "Anna’s") is no word.
+        for i in reversed([i for i in compress(range(len(words)), map(_S.__contains__, words)) if parts[2 * i][-1:] in ("'", "’")]):
+            del tokens[i]
     if "." in text:
-        # Initials: a single capital directly followed by a dot.
-        tokens = [t._replace(initial=True) if len(t.text) == 1 and t.text.isupper() and text[t.end:t.end + 1] == "." else t
-                  for t in tokens]
+        # Initials: a single capital directly followed by a dot. Dots are few; look up the
+        # token ending at each one instead of testing every token.
+        ends = list(map(_END, tokens))
+        for dot in _DOT.finditer(text):
+            i = bisect.bisect_left(ends, dot.start())
+            if i < len(tokens) and ends[i] == dot.start() and len(tokens[i].text) == 1 and tokens[i].text.isupper():
+                tokens[i] = tokens[i]._replace(initial=True)
     return tuple(tokens)
+
+
+@lru_cache(maxsize=4)
+def capitalized_tokens(text: str) -> tuple[int, ...]:
+    """Indexes of the tokens of `text` whose first letter is a capital: in cased text the only
+    ones that can start a name or a place. Found in C, once for the detectors that share them."""
+    tokens = tokenize(text)
+    return tuple(compress(range(len(tokens)), map(str.isupper, map(itemgetter(0), map(_TEXT, tokens)))))
+
+
+def lower_in(tokens: tuple[Token, ...], words: frozenset[str]) -> list[int]:
+    """Indexes of the tokens whose lowercase form is one of `words`."""
+    return list(compress(range(len(tokens)), map(words.__contains__, map(_LOWER, tokens))))
 
 
 def sentence_start(text: str, position: int) -> bool:
