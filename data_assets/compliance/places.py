@@ -244,7 +244,7 @@ def street_addresses(text: str) -> list[Finding]:
         if lower in ("ul", "str") and not m.group(2):
             continue  # abbreviations are written with their dot: "ul. Długa 5"
         add(previous, m.end(), "stem", 0.8)
-    for m in (m for start, end in lines for m in _LEAD_WORD.finditer(text, start, end)):
+    for m in (m for start, end in lines for m in _LEAD_WORD.finditer(text, start, end, lowered=lower_text)):
         # "rue de Rivoli 5" and "Via Roma 12" name a street; "via social media 3" does not.
         name = text[m.start("name"):m.end("name")]  # as written: the match may come from the lowercased text
         if lowercase or name[0].isupper() or name.lower() in _PARTICLES:
