@@ -32,17 +32,25 @@ class Caseless:
     def pattern(self) -> str:
         return self.caseless.pattern
 
-    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        if text.isascii():
-            return self.cased.search(text.lower(), pos, endpos)
-        return self.caseless.search(text, pos, endpos)
+    def _fast(self, text: str, pos: int, endpos: int, lowered: str | None) -> str | None:
+        """The lowercased text to match the fast way, or None to use the pattern as written. A
+        window of a long text (`pos`, `endpos`) is not worth lowercasing whole for each search:
+        the caller passes the text lowercased once (`lowered`) or the window is searched as is."""
+        if not text.isascii():
+            return None
+        if lowered is not None:
+            return lowered
+        return text.lower() if pos == 0 and endpos >= len(text) else None
 
-    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        if text.isascii():
-            return self.cased.match(text.lower(), pos, endpos)
-        return self.caseless.match(text, pos, endpos)
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize, lowered: str | None = None) -> re.Match[str] | None:
+        fast = self._fast(text, pos, endpos, lowered)
+        return self.caseless.search(text, pos, endpos) if fast is None else self.cased.search(fast, pos, endpos)
 
-    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
-        if text.isascii():
-            return self.cased.finditer(text.lower(), pos, endpos)
-        return self.caseless.finditer(text, pos, endpos)
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize, lowered: str | None = None) -> re.Match[str] | None:
+        fast = self._fast(text, pos, endpos, lowered)
+        return self.caseless.match(text, pos, endpos) if fast is None else self.cased.match(fast, pos, endpos)
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize,
+                 lowered: str | None = None) -> Iterator[re.Match[str]]:
+        fast = self._fast(text, pos, endpos, lowered)
+        return self.caseless.finditer(text, pos, endpos) if fast is None else self.cased.finditer(fast, pos, endpos)

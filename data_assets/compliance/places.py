@@ -317,7 +317,7 @@ def street_addresses(text: str) -> list[Finding]:
         if lower in ("ul", "str") and not m.group(2):
             continue  # abbreviations are written with their dot: "ul. Długa 5"
         add(previous, m.end(), "stem", 0.8)
-    for m in (m for start, end in lines for m in _LEAD_WORD.finditer(text, start, end)):
+    for m in (m for start, end in lines for m in _LEAD_WORD.finditer(text, start, end, lowered=lower_text)):
         # "rue de Rivoli 5", "Via Roma 12" and "Rua Sete de Setembro 90" name a street; "via social
         # media 3" and "via Twitter in 2" do not: every word of the name is a name word or a particle.
         name = text[m.start("name"):m.end("name")].split()  # as written: the match may come from the lowercased text
