@@ -384,3 +384,8 @@ def test_every_naming_cue_holds_a_naming_word():
     assert source.startswith("(?i)(?:") and source.endswith(")")
     for cue in source.removeprefix("(?i)(?:").removesuffix(")").split("|"):
         assert any(word in cue for word in NAMING_CUE_WORDS), cue
+
+
+def test_letters_that_fold_to_ascii_do_not_break_the_iban_check():
+    # Case-insensitive [a-z] matches "İ" (and "ı", "ſ", the Kelvin sign); int(c, 36) rejected them with a ValueError.
+    assert "IBAN" not in types_in("GB59NAWV771368\u013067049356")

@@ -178,6 +178,8 @@ def iban_valid(value: str) -> bool:
     compact = value.replace(" ", "").upper()
     if _IBAN_LENGTHS.get(compact[:2]) != len(compact):
         return False
+    if not compact.isascii() or not compact.isalnum():
+        return False  # case-insensitive [a-z] also takes "İ", "ı", "ſ" and the Kelvin sign: no IBAN holds them
     rearranged = compact[4:] + compact[:4]
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
