@@ -261,6 +261,13 @@ def people(text: str) -> list[Finding]:
                 continue
             break
         run = tokens[i:j + 1]
+        if len(run) == 1 and not strong:
+            # One everyday capitalized word that no list holds as a name ("The", "However"): the most
+            # common run by far, and never a person; _score_run would trim it to nothing.
+            kind = _kind(token.lower, token.text[0].isupper())
+            if kind.ordinary and not (kind.given or kind.family):
+                next_free = j + 1
+                continue
         addressed = (bool(_VOCATIVE_BEFORE.search(before)) and bool(_VOCATIVE_AFTER.match(text, run[-1].end))) or (
             len(run) <= 2 and run[0].start in speakers)
         # Only a listed name joins a list ("edited by Anna Berg, Bloomsbury Academic" is a publisher).
