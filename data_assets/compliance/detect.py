@@ -63,11 +63,14 @@ def detect_view(text: str) -> list[Finding]:
             or not any(s <= f.start and f.end <= e for s, e in addresses)
         ]
     found = resolve_overlaps(found)
-    if any(f.detector == "name_unknown" for f in found) and not any(f.entity_type in _IDENTIFYING for f in found):
+    if any(f.entity_type in _IDENTIFYING for f in found):
+        return found
+    # No other PII in the text: what only other PII would make a person is not one.
+    if any(f.detector == "name_unknown" for f in found):
         # "Send it to Ondřejka Zbyhněv at 12 Main St" is a person; "Veggie Quinoa" or "Proxima
         # Centauri" in a text that holds nothing personal is a dish or a star.
         found = [f for f in found if f.detector != "name_unknown"]
-    if any(f.detector == "name_alone" for f in found) and not any(f.entity_type in _IDENTIFYING for f in found):
+    if any(f.detector == "name_alone" for f in found):
         # A lone given name is PII next to other PII ("Emily, call me on 0161 496 0000"); in prose that holds nothing else ("Jane knew something was wrong") it identifies
         # no one, and redacting every such name would gut stories, puzzles and dialogues.
         found = [Finding(f.start, f.end, "GIVEN_NAME", f.detector, f.score) if f.detector == "name_alone" else f for f in found]

@@ -106,7 +106,6 @@ _MAX_RUN = 4
 # (a transcript's "Greta: can you send me the invoice?") is someone the message is from or to.
 _VOCATIVE_BEFORE = re.compile(r",[ \t]*$")
 _VOCATIVE_AFTER = re.compile(r"[ \t]*[!?]")
-_SPEAKER_AFTER = re.compile(r":[ \t]+\S")
 # Names listed after a cued one ("our co-founders: Anika, Mateo and Okafor") share its cue; after
 # a name with no cue ("the mathematician Bernhard Riemann, Riemannian geometry") they do not.
 _LIST_GAP = re.compile(r"^[ \t]*(?:,|,?[ \t]*(?:and|&))[ \t]*$")
