@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # for the [semantic] extra (which pins the same version).
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev,semantic,ray]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,semantic,ray,ner]'
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from data_assets.common.checks import lineage_check, not_null_check, unique_key_check
 from data_assets.common.config import StageConfig, known_names
 from data_assets.common.metadata import column_lineage, counts_markdown, preview_markdown, table_markdown, table_schema
+from data_assets.compliance import ner
 from data_assets.compliance.policy import DEFAULT_ACTIONS, DEFAULT_BLOCKED_TERMS, DEFAULT_LICENSES, CompliancePolicy
 from data_assets.compliance.policy_store import policy_from_json, policy_json, stored_policy
 from data_assets.compliance.residual import residual_findings
@@ -43,6 +44,18 @@ class ComplianceConfig(StageConfig):
     """Phrases whose presence drops a record (reason blocked_term:<term>)."""
     number_placeholders: bool = True
     """`[PERSON_1]`, `[PERSON_2]` instead of `[PERSON]` for every name."""
+    ner_model: str | None = None
+    """An installed spaCy pipeline (`en_core_web_lg`) or a saved pipeline's directory whose PERSON entities
+    join the rule-based name detection; none by default. Slower: see README, Compliance."""
+
+    @field_validator("ner_model")
+    @classmethod
+    def _loadable_model(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None  # an emptied Launchpad field means no model
+        # Loaded here, once per process, so a missing model fails the run before any record is scanned.
+        ner.load(value.strip())
+        return value.strip()
 
     @field_validator("redact_types", "drop_types", "flag_types")
     @classmethod
@@ -71,6 +84,7 @@ class ComplianceConfig(StageConfig):
             allow_missing_license=self.allow_missing_license,
             blocked_terms=tuple(self.blocked_terms),
             number_placeholders=self.number_placeholders,
+            ner_model=self.ner_model,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from data_assets.compliance import ner
 from data_assets.compliance.findings import Finding, resolve_overlaps
 from data_assets.compliance.names import people
 from data_assets.compliance.normalize import normalize
@@ -20,8 +21,9 @@ PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*[A-Z](?:_\d+)?\]")
 _OPAQUE = "\x00"
 
 
-def detect(text: str) -> list[Finding]:
-    """Every finding in `text`, non-overlapping, in text order, with offsets into `text`.
+def detect(text: str, ner_model: str | None = None) -> list[Finding]:
+    """Every finding in `text`, non-overlapping, in text order, with offsets into `text`;
+    with `ner_model`, a spaCy pipeline's entities join the rules' (`ner.py`).
 
     Detection runs on the normalized view (`normalize.py`: NFKC, zero-width and format
     characters removed, Unicode spaces as spaces); each finding is mapped back to the original
@@ -29,7 +31,7 @@ def detect(text: str) -> list[Finding]:
     if not text:
         return []
     view = normalize(text)
-    found = detect_view(view.text)
+    found = detect_view(view.text, ner_model)
     if view.identity:
         return found
     out = []
@@ -39,16 +41,21 @@ def detect(text: str) -> list[Finding]:
     return out
 
 
-def detect_view(text: str) -> list[Finding]:
+def detect_view(text: str, ner_model: str | None = None) -> list[Finding]:
     """The detectors over an already normalized text."""
     if "[" in text and PLACEHOLDER.search(text):
         text = PLACEHOLDER.sub(lambda m: _OPAQUE * len(m.group()), text)
     found = secrets(text)
     found.extend(detect_structured(text))
     found.extend(locations(text))
+    named = people(text)
+    if ner_model is not None:
+        model_people, model_places = ner.entities(text, ner_model)
+        named = ner.merge_people(named, model_people)
+        found.extend(model_places)
     # Public figures are taken out of the people before overlaps are settled: "George
     # Washington" is a president to flag, not a PERSON to redact nor the state of Washington.
-    persons, figures = public_figures(text, people(text))
+    persons, figures = public_figures(text, named)
     found.extend(persons)
     if figures:
         found = [f for f in found if f.entity_type != "LOCATION" or not any(g.start <= f.start and f.end <= g.end for g in figures)]
@@ -70,14 +77,16 @@ def detect_view(text: str) -> list[Finding]:
         # "Send it to Ondřejka Zbyhněv at 12 Main St" is a person; "Veggie Quinoa" or "Proxima
         # Centauri" in a text that holds nothing personal is a dish or a star.
         found = [f for f in found if f.detector != "name_unknown"]
-    if any(f.detector == "name_alone" for f in found):
+    if any(f.detector in _LONE_NAME for f in found):
         # A lone given name is PII next to other PII ("Emily, call me on 0161 496 0000"); in prose that holds nothing else ("Jane knew something was wrong") it identifies
         # no one, and redacting every such name would gut stories, puzzles and dialogues.
-        found = [Finding(f.start, f.end, "GIVEN_NAME", f.detector, f.score) if f.detector == "name_alone" else f for f in found]
+        found = [Finding(f.start, f.end, "GIVEN_NAME", f.detector, f.score) if f.detector in _LONE_NAME else f for f in found]
     return found
 
 
 # What makes a lone given name identifying when it appears in the same text.
 _IDENTIFYING = frozenset({"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET", "PRIVATE_KEY",
                           "STREET_ADDRESS"})
+# A name of one word that no cue supports, from the rules or from a NER model.
+_LONE_NAME = frozenset({"name_alone", "ner_alone"})
 _INSIDE_ADDRESS = frozenset({"PERSON", "PUBLIC_FIGURE", "LOCATION"})

@@ -24,6 +24,8 @@ def policy_from_json(text: str) -> CompliancePolicy:
         allow_missing_license=data["allow_missing_license"],
         blocked_terms=tuple(data["blocked_terms"]),
         number_placeholders=data["number_placeholders"],
+        # Policies stored before the option existed used no model.
+        ner_model=data.get("ner_model"),
     )
 
 

@@ -249,7 +249,7 @@ def scan_and_redact(
     fields = {name: text or "" for name, text in fields.items()}
     findings: dict[str, list[Finding]] = {}
     for name, text in fields.items():
-        findings[name] = [f for f in detect(text) if f.score >= policy.min_score]
+        findings[name] = [f for f in detect(text, policy.ner_model) if f.score >= policy.min_score]
     findings = _corefer(fields, _propagate(fields, findings, policy), policy)
     prompts = [fields[n] for n in _PROMPT_FIELDS if n in fields] or list(fields.values())
     if any(_CREATIVE_CUE.search(t) or ("haracter" in t and _CHARACTERS_OF_A_WORK.search(t)) for t in prompts):
@@ -284,7 +284,7 @@ def scan_and_redact(
         # PII, and what a first pass only partly covered ("21 [PERSON_1] matía 66 Apt. 617") is
         # widened to the whole span. Unchanged fields need no second look: same text, same findings.
         residual = {
-            name: [f for f in detect(out) if f.score >= policy.min_score and policy.action(f.entity_type) != "flag"]
+            name: [f for f in detect(out, policy.ner_model) if f.score >= policy.min_score and policy.action(f.entity_type) != "flag"]
             for name, out in redacted_fields.items() if out != fields[name]
         }
         residual = {name: found for name, found in residual.items() if found}

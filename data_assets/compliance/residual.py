@@ -18,7 +18,7 @@ def residual_findings(documents: pd.DataFrame, policy: CompliancePolicy, text_fi
     left: Counter = Counter()
     for row in documents.itertuples(index=False):
         for name in text_fields:
-            for f in detect(getattr(row, name) or ""):
+            for f in detect(getattr(row, name) or "", policy.ner_model):
                 if f.entity_type in acted and f.score >= policy.min_score:
                     left[f.entity_type] += 1
     return left

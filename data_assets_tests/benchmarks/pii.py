@@ -74,18 +74,56 @@ def splits() -> dict[str, list[LabeledText]]:
     }
 
 
-def presidio_analyzer():
-    """Presidio's AnalyzerEngine with only its pattern recognizers and the no-op NLP engine."""
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.nlp_engine import NoOpNlpEngine
+NER_MODELS = ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_web_sm")
+
+
+def installed_ner_model() -> str | None:
+    """The spaCy pipeline to compare with and without (`DATA_ASSETS_NER_MODEL`, else the largest
+    English one installed), or None: none can be installed on the machines here (they download)."""
+    import os
+
+    import spacy.util
+
+    chosen = os.environ.get("DATA_ASSETS_NER_MODEL")
+    return chosen or next((m for m in NER_MODELS if spacy.util.is_package(m)), None)
+
+
+def presidio_spacy_detector(model: str):
+    """Presidio's AnalyzerEngine with its spaCy NLP engine on `model`: its PERSON and LOCATION too."""
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    _offline_email_recognizer()
+    engine = NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}]}).create_engine()
+    analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
+    types_ = {**PRESIDIO_TO_TYPE, "PERSON": "PERSON", "LOCATION": "LOCATION"}
+
+    def run(text: str) -> list[Finding]:
+        return [Finding(r.start, r.end, types_[r.entity_type], "presidio", r.score)
+                for r in analyzer.analyze(text, language="en") if r.entity_type in types_]
+
+    return run
+
+
+def _offline_email_recognizer() -> None:
     from presidio_analyzer.predefined_recognizers.generic import email_recognizer
     import tldextract
 
-    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     # The e-mail recognizer asks tldextract for the public suffix list over the network;
     # the bundled snapshot answers the same offline.
     offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
     email_recognizer.tldextract = types.SimpleNamespace(extract=offline)
+
+
+def presidio_analyzer():
+    """Presidio's AnalyzerEngine with only its pattern recognizers and the no-op NLP engine."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NoOpNlpEngine
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    _offline_email_recognizer()
     engine = NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}])
     engine.load()
     registry = RecognizerRegistry()
@@ -176,9 +214,16 @@ def _summary(ev: Evaluation, types_: tuple[str, ...]) -> dict:
     }
 
 
-def quality(detectors: dict) -> dict:
+def quality(detectors: dict, ner_model: str | None = None) -> dict:
+    """Scores of our detectors and Presidio's on each split; with `ner_model` (a spaCy pipeline),
+    also the stage with that model joined (`ner_model` policy) and Presidio on the same model."""
     policy = CompliancePolicy()
+    ner_policy = CompliancePolicy(ner_model=ner_model) if ner_model else None
+    presidio_ner = presidio_spacy_detector(ner_model) if ner_model else None
     results: dict = {}
+    if not ner_model:
+        print("\nno spaCy NER pipeline installed (set DATA_ASSETS_NER_MODEL or install en_core_web_lg): "
+              "the rules alone are measured, Presidio with its pattern recognizers only")
     for label, items in splits().items():
         problems = validate_spans(items)
         ours = _measure(items, detectors["ours"], _redacts(policy))
@@ -205,8 +250,15 @@ def quality(detectors: dict) -> dict:
               f"over-redaction {stage.over_redaction:.4f}, PERSON F1 {stage.by_type['PERSON'].f():.3f}")
         print(f"  ours, strict policy (GIVEN_NAME redacted): PERSON F1 {strict.by_type['PERSON'].f():.3f}, redaction recall "
               f"{strict.redaction_recall:.3f}, over-redaction {strict.over_redaction:.4f}")
-        print("  presidio  has no PERSON or address recognizer without a spaCy model (none can be installed here): "
-              "no redaction recall to compare")
+        if ner_policy is None:
+            print("  presidio  has no PERSON or address recognizer without a spaCy model: no redaction recall to compare")
+        else:
+            with_ner = _measure(items, stage_detector(ner_policy), _redacts(ner_policy), repeats=1)
+            peer = _measure(items, presidio_ner, lambda f: f.entity_type != "LOCATION", repeats=1)
+            print(f"  ours + NER ({ner_model}), the stage: redaction recall {with_ner.redaction_recall:.3f}, over-redaction "
+                  f"{with_ner.over_redaction:.4f}, PERSON F1 {with_ner.by_type['PERSON'].f():.3f}, {with_ner.docs_per_second:.0f} texts/s")
+            print(f"  presidio + NER ({ner_model}): redaction recall {peer.redaction_recall:.3f} (no street addresses), "
+                  f"over-redaction {peer.over_redaction:.4f}, PERSON F1 {peer.by_type['PERSON'].f():.3f}, {peer.docs_per_second:.0f} texts/s")
         results[label] = {
             "texts": len(items),
             "gold_span_problems": [p.__dict__ for p in problems],
@@ -215,6 +267,9 @@ def quality(detectors: dict) -> dict:
             "ours_stage": _summary(stage, EVALUATED_TYPES),
             "presidio": _summary(presidio, STRUCTURED_TYPES),
         }
+        if ner_policy is not None:
+            results[label] |= {"ner_model": ner_model, "ours_stage_ner": _summary(with_ner, EVALUATED_TYPES),
+                               "presidio_ner": _summary(peer, EVALUATED_TYPES)}
     return results
 
 
@@ -287,6 +342,25 @@ def speed(presidio) -> dict:
     return out
 
 
+def speed_with_ner(model: str) -> dict:
+    """The stage with a spaCy NER pipeline joined, against Presidio on the same pipeline, on the long records."""
+    records = long_records()
+    texts = ["\n".join((r.instruction, r.input, r.response)) for r in records.itertuples(index=False)]
+    fields = [{f: getattr(r, f) for f in TEXT_FIELDS} for r in records.itertuples(index=False)]
+    policy = CompliancePolicy(ner_model=model)
+    presidio = presidio_spacy_detector(model)
+    seconds, rounds = _interleaved_seconds({
+        "stage scan + NER": lambda: [scan_and_redact(f, policy) for f in fields],
+        "presidio + NER": lambda: [presidio(t) for t in texts],
+    })
+    ratio = statistics.median(r["presidio + NER"] / r["stage scan + NER"] for r in rounds)
+    print(f"\nlong records with the NER pipeline {model}:")
+    for name, s in seconds.items():
+        print(f"  {name:<17} {len(texts) / s:>9,.0f} records/s")
+    print(f"  speed ratio vs Presidio, both on {model}: stage scan {ratio:.1f}x")
+    return {"ner_model": model, **{name: round(len(texts) / s, 1) for name, s in seconds.items()}, "ratio_stage_vs_presidio": round(ratio, 2)}
+
+
 def alpaca_redactions(audit: int = 0, seed: int = 11) -> dict:
     """The share of Alpaca records the default policy redacts; with `audit`, print that many
     redacted records (a seeded sample) with each redacted span in context, to read and judge."""
@@ -316,8 +390,12 @@ def main() -> dict:
         print(f"skipped: labeled PII files not found under {DATA}")
         return {"skipped": f"no data at {DATA}"}
     detectors = {"ours": ours_detector(), "presidio": presidio_detector()}
-    return {"quality": quality(detectors), "speed_long_records": speed(detectors["presidio"]),
-            "alpaca": alpaca_redactions()}
+    ner_model = installed_ner_model()
+    results = {"quality": quality(detectors, ner_model), "speed_long_records": speed(detectors["presidio"]),
+               "alpaca": alpaca_redactions()}
+    if ner_model:
+        results["speed_long_records_ner"] = speed_with_ner(ner_model)
+    return results
 
 
 if __name__ == "__main__":
