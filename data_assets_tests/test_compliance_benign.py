@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from data_assets.compliance import scan_and_redact
+from data_assets.compliance import CompliancePolicy, scan_and_redact
 
 MEASUREMENTS_AND_DECIMALS = [
     "Mix 75 g per person and 250 ml of milk.",
@@ -228,3 +228,29 @@ def test_a_mention_of_a_song_a_play_or_characters_is_no_creative_prompt(text):
     outcome = scan_and_redact({"instruction": text})
     assert "flag:CHARACTER" not in outcome.reasons, outcome.reasons
     assert "redact:PERSON" in outcome.reasons, outcome.reasons
+
+
+# Everyday English words that the international given-name list also holds (as rare names
+# somewhere): with other PII in the text, or a policy that redacts lone given names, they must
+# still read as the words they are.
+WORDS_THAT_ARE_RARE_NAMES = [
+    "Okay, I can send it to you at jo.marsh@example.org tomorrow.",
+    "Edit the draft and mail it back to jo.marsh@example.org.",
+    "Five of us will be there; call 020 7946 0958 if you are late.",
+    "Cat food goes on the top shelf, card 4111 1111 1111 1111 pays for it.",
+    "Joke aside, my number is 020 7946 0958.",
+]
+
+
+@pytest.mark.parametrize("text", WORDS_THAT_ARE_RARE_NAMES)
+def test_everyday_words_that_are_rare_names_are_no_names(text):
+    strict = CompliancePolicy(actions={**CompliancePolicy().actions, "GIVEN_NAME": "redact"})
+    outcome = scan_and_redact({"instruction": text}, strict)
+    assert text.split()[0] in outcome.fields["instruction"], outcome.reasons
+    assert not {"PERSON", "GIVEN_NAME"} & {f.entity_type for f in outcome.findings["instruction"]}
+
+
+def test_a_given_name_of_the_international_list_is_still_a_name():
+    outcome = scan_and_redact({"instruction": "Yesterday Hülya asked me to call 020 7946 0958."})
+    assert "Hülya" not in outcome.fields["instruction"]
+

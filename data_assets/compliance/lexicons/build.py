@@ -37,6 +37,11 @@ EXCESS = 1.0
 # million words in one language (Zipf 5.5), as "per" (a Swedish given name, a preposition in
 # several languages); "Erik" or "Hülya", frequent as they are in their languages, stay names.
 INTERNATIONAL_ORDINARY_ZIPF = 5.5
+# ... or, for a name no census file holds (nam_dict alone), when English text uses it ten times per
+# million words (Zipf 4.0): nam_dict lists, beside real given names, words such as "okay", "five",
+# "edit", "cat" (some are rare names somewhere; nam_dict gives no share to weigh them with), and
+# the text this tool reads is mostly English, where such a word at a sentence start is the word.
+INTERNATIONAL_ENGLISH_ZIPF = 4.0
 # Surnames carried by at least 1 in 100,000 people (18,839 of the 88,799 census names):
 # rarer ones are better found by their shape and position than listed.
 SURNAME_MIN_SHARE = 0.001
@@ -114,7 +119,9 @@ def main() -> None:
         other = max(zipf_frequency(name, lang) for lang in LANGUAGES)
         share = population_share.get(name)
         keep = other >= INTERNATIONAL_ORDINARY_ZIPF
-        if share:
+        if not share:
+            keep = keep or zipf_frequency(name, "en") >= INTERNATIONAL_ENGLISH_ZIPF
+        else:
             as_name = ANCHOR_ZIPF + math.log10(share / ANCHOR_SHARE)
             keep = keep or zipf_frequency(name, "en") - as_name >= EXCESS
         if not keep:
@@ -156,7 +163,8 @@ do not edit by hand. Source: wordfreq 3.1.1 (code Apache-2.0, data CC-BY-SA 4.0;
 Wikipedia, subtitles, news, books, web text and more): every word at Zipf >= 3.3 in English or
 German, >= {OTHER_ORDINARY_ZIPF} in the others. A listed given or family name is left in only where it is at least ten times
 more frequent as an English word than its census population share explains (anchor: "john"),
-or at Zipf >= {INTERNATIONAL_ORDINARY_ZIPF} in any of the languages.
+or at Zipf >= {INTERNATIONAL_ORDINARY_ZIPF} in any of the languages, or, for a given name no census file
+holds, at Zipf >= {INTERNATIONAL_ENGLISH_ZIPF} in English.
 """, ordinary)
     _write("places", f"""
 Countries, US states, continents and cities of at least {CITY_MIN_POPULATION:,} people, lowercase.
