@@ -18,7 +18,7 @@ from pathlib import Path
 from data_assets import settings
 
 PROJECT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "dagster_home"
-from data_assets.llm.resource import MAX_USD_ENV  # noqa: E402 - one name for the variable
+from data_assets.llm.spend import MAX_USD_ENV  # noqa: E402 - one name for the variable
 
 
 def dagster_home() -> Path:

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from data_assets.llm import claude as claude_module
 from data_assets.llm import pricing
-from data_assets.llm.resource import LLMResource, SpendCapReached, estimate_cost
+from data_assets.llm.resource import LLMResource
+from data_assets.llm.spend import SpendCapReached, estimate_cost
 from data_assets.llm.types import LLMRequest
 from data_assets_tests.fake_anthropic import FakeAnthropic, request_text, serving_claude
 

@@ -5,7 +5,7 @@ as truncated, never cached as ok."""
 from __future__ import annotations
 
 from data_assets.llm import pricing
-from data_assets.llm.resource import estimate_cost
+from data_assets.llm.spend import estimate_cost
 from data_assets.llm.types import LLMRequest
 from data_assets_tests.test_llm_claude import claude, fake, judge_request  # noqa: F401 - `fake` is a fixture
 

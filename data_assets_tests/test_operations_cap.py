@@ -9,7 +9,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from data_assets.llm.resource import MAX_USD_ENV, LLMConfigError, LLMResource
+from data_assets.llm.resource import LLMConfigError, LLMResource
+from data_assets.llm.spend import MAX_USD_ENV
 from data_assets.reporting import summary_text
 from data_assets.warehouse import WarehouseResource
 from data_assets_tests.fake_anthropic import serving_claude

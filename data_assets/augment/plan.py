@@ -43,7 +43,9 @@ class Gap:
     methods: tuple[str, ...]
 
 
-def _order(ids, seed: int) -> list[str]:
+def seeded_order(ids, seed: int) -> list[str]:
+    """`ids` in an order fixed by `seed` alone: every run picks the same records to fill a gap,
+    whatever order the table gave them in, and another seed picks others."""
     return sorted(ids, key=lambda rid: hashlib.sha256(f"{seed}\x1f{rid}".encode()).hexdigest())
 
 
@@ -61,25 +63,25 @@ def find_gaps(profiled: pd.DataFrame, methods: tuple[str, ...], language: str, m
         for bucket in sorted(counts, key=lambda b: (counts[b], b)):
             if counts[bucket] < floor and preserving and bucket not in ("general", "other"):
                 members = profiled.loc[profiled[dimension] == bucket, "record_id"]
-                gaps.append(Gap(f"{dimension}={bucket}", floor - counts[bucket], _order(members, seed), preserving))
+                gaps.append(Gap(f"{dimension}={bucket}", floor - counts[bucket], seeded_order(members, seed), preserving))
     styles = Counter(profiled["style"])
     for style in ("formal", "informal"):
         method = f"style_{style}"
         if styles[style] < floor and method in methods:
             members = profiled.loc[profiled["style"] != style, "record_id"]
-            gaps.append(Gap(f"style={style}", floor - styles[style], _order(members, seed), (method,)))
+            gaps.append(Gap(f"style={style}", floor - styles[style], seeded_order(members, seed), (method,)))
     lengths = Counter(profiled["length"])
     for length, donors in (("short", ("medium", "long")), ("long", ("medium",))):
         method = f"style_{length}"
         if lengths[length] < floor and method in methods:
             members = profiled.loc[profiled["length"].isin(donors), "record_id"]
-            gaps.append(Gap(f"length={length}", floor - lengths[length], _order(members, seed), (method,)))
+            gaps.append(Gap(f"length={length}", floor - lengths[length], seeded_order(members, seed), (method,)))
     languages = Counter(profiled["language"])
     if language and "translate" in methods and languages[language] < floor:
         # Translate records of the thinnest domains first, so the new language also adds breadth.
         domain_counts = Counter(profiled["domain"])
         donors = profiled[profiled["language"] != language]
-        ranked = sorted(_order(donors["record_id"], seed),
+        ranked = sorted(seeded_order(donors["record_id"], seed),
                         key=lambda rid, d=dict(zip(donors["record_id"], donors["domain"])): domain_counts[d[rid]])
         gaps.append(Gap(f"language={language}", floor - languages[language], ranked, ("translate",)))
     return [g for g in gaps if g.sources]

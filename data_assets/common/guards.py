@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from data_assets.compliance import CompliancePolicy, ScanOutcome, scan_and_redact
-from data_assets.compliance.scan import stored_policy
+from data_assets.compliance.policy_store import stored_policy
 from data_assets.dedup import NearDuplicateIndex
 
 

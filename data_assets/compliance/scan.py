@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from data_assets.compliance.policy import CompliancePolicy
-from data_assets.compliance.policy_store import stored_policy  # noqa: F401 (prefs and synth import it from here)
 from data_assets.compliance.redact import scan_and_redact
 
 TEXT_FIELDS = ("instruction", "input", "response")
@@ -71,7 +70,7 @@ def scan_documents(
         })
         if outcome.status == "dropped":
             edges.append((record_id, record_id, "drop", "; ".join(outcome.reasons)))
-            drop_reasons.update(_reason_kind(r) for r in outcome.reasons)
+            drop_reasons.update(reason_kind(r) for r in outcome.reasons)
         elif outcome.status == "redacted":
             edges.append((record_id, record_id, "redact", outcome.redaction_detail))
         if advance is not None:
@@ -87,7 +86,7 @@ def scan_documents(
     )
 
 
-def _reason_kind(reason: str) -> str:
+def reason_kind(reason: str) -> str:
     """Drop reasons grouped for counting; a license reason keeps its license."""
     return reason if reason.startswith(("license", "pii_drop", "blocked_term", "residual_pii")) else reason.split(":")[0]
 

@@ -8,7 +8,7 @@ import pandas as pd
 from data_assets.common.checks import unique_key_check
 from data_assets.common.metadata import counts_markdown, preview_markdown, table_markdown, table_schema
 from data_assets.compliance.policy import CompliancePolicy
-from data_assets.compliance.scan import stored_policy
+from data_assets.compliance.policy_store import stored_policy
 from data_assets.conversations.stage import PROFILE_DATASET, STAGE, profile, run_stage, snapshot_rows
 from data_assets.dedup.contamination import contamination_metadata, load_eval_index, write_contamination
 from data_assets.lineage.edges import edges_frame, replace_stage_edges

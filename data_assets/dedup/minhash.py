@@ -143,7 +143,7 @@ def signatures(features: Features, scheme: MinHashScheme = DEFAULT_SCHEME, block
     return result
 
 
-def _band_keys(signature_band: np.ndarray) -> np.ndarray:
+def band_keys(signature_band: np.ndarray) -> np.ndarray:
     """One 64-bit key per row of a (records, rows) band; equal bands, equal keys. A rare 64-bit
     collision only adds a candidate, which verification then rejects."""
     total = np.zeros(len(signature_band), dtype=np.uint64)
@@ -153,7 +153,7 @@ def _band_keys(signature_band: np.ndarray) -> np.ndarray:
     return fmix64(total)
 
 
-def _pairs_within_groups(order: np.ndarray, group_end: np.ndarray) -> np.ndarray:
+def pairs_within_groups(order: np.ndarray, group_end: np.ndarray) -> np.ndarray:
     """All pairs of members inside each run of equal keys; `group_end[p]` is the end of p's run."""
     chunks = []
     positions = np.arange(len(order), dtype=np.int64)
@@ -183,7 +183,7 @@ def lsh_candidates(sigs: np.ndarray, bands: int, rows: int, eligible: np.ndarray
         return np.zeros((0, 2), dtype=np.int64)
     found = []
     for band in range(bands):
-        keys = _band_keys(sigs[index, band * rows: (band + 1) * rows])
+        keys = band_keys(sigs[index, band * rows: (band + 1) * rows])
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
@@ -191,7 +191,7 @@ def lsh_candidates(sigs: np.ndarray, bands: int, rows: int, eligible: np.ndarray
         sizes = np.diff(bounds)
         if sizes.max() < 2:
             continue
-        pairs = _pairs_within_groups(order, np.repeat(bounds[1:], sizes))
+        pairs = pairs_within_groups(order, np.repeat(bounds[1:], sizes))
         found.append(index[pairs])
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
@@ -215,10 +215,10 @@ def lsh_cross_candidates(query_sigs: np.ndarray, index_sigs: np.ndarray, bands: 
     found = []
     for band in range(bands):
         columns = slice(band * rows, (band + 1) * rows)
-        index_keys = _band_keys(index_sigs[index_rows, columns])
+        index_keys = band_keys(index_sigs[index_rows, columns])
         order = np.argsort(index_keys, kind="stable")
         sorted_keys = index_keys[order]
-        query_keys = _band_keys(query_sigs[query_rows, columns])
+        query_keys = band_keys(query_sigs[query_rows, columns])
         lo = np.searchsorted(sorted_keys, query_keys, side="left")
         hi = np.searchsorted(sorted_keys, query_keys, side="right")
         hit = np.flatnonzero(hi > lo)

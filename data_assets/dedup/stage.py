@@ -47,7 +47,7 @@ class StageOutcome:
     seconds: dict = field(default_factory=dict)
 
 
-def _blob_column(values: np.ndarray, offsets: np.ndarray) -> pa.LargeBinaryArray:
+def blob_column(values: np.ndarray, offsets: np.ndarray) -> pa.LargeBinaryArray:
     """Arrow BLOBs slicing one uint32 array, without a Python object per record."""
     byte_offsets = (np.asarray(offsets, dtype=np.int64) * 4).astype(np.int64)
     return pa.LargeBinaryArray.from_buffers(
@@ -166,8 +166,8 @@ def _write_signatures(con: duckdb.DuckDBPyConnection, records: pd.DataFrame, fre
         "text_key": pa.array(fresh.text_key, type=pa.uint64()),
         "prompt_key": pa.array(fresh.prompt_key, type=pa.uint64()),
         "response_key": pa.array(fresh.response_key, type=pa.uint64()),
-        "shingles": _blob_column(fresh.shingle_values, fresh.shingle_offsets),
-        "signature": _blob_column(fresh_sigs.ravel(), np.arange(len(fresh_ids) + 1, dtype=np.int64) * fresh_sigs.shape[1]),
+        "shingles": blob_column(fresh.shingle_values, fresh.shingle_offsets),
+        "signature": blob_column(fresh_sigs.ravel(), np.arange(len(fresh_ids) + 1, dtype=np.int64) * fresh_sigs.shape[1]),
         "run_id": pa.array([run_id] * len(fresh_ids), type=pa.string()),
     })
     current = pd.DataFrame({"record_id": records["record_id"]})

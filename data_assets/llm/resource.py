@@ -36,8 +36,7 @@ from data_assets.llm.pricing import (
     is_listed,
 )
 from data_assets.llm.recorder import Recorder
-# estimate_cost and SpendCapReached are imported from here by callers that predate the split.
-from data_assets.llm.spend import MAX_USD_ENV, RunSpend, SpendCapReached, cap_reason, estimate_cost  # noqa: F401
+from data_assets.llm.spend import MAX_USD_ENV, RunSpend, SpendCapReached, cap_reason
 from data_assets.llm.sync import run_sync
 from data_assets.llm.types import LLMRequest, LLMResult, ModelRole
 from data_assets.llm.usage import Pending, Usage, count_final

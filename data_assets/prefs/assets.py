@@ -13,7 +13,7 @@ from data_assets.common.checks import lineage_check, not_null_check, unique_key_
 from data_assets.common.config import StageConfig
 from data_assets.compliance import CompliancePolicy
 from data_assets.prefs.candidates import scanned_text
-from data_assets.compliance.scan import stored_policy
+from data_assets.compliance.policy_store import stored_policy
 from data_assets.common.metadata import column_lineage, column_schema, counts_markdown, preview_markdown
 from data_assets.dedup.contamination import (
     contamination_edges,

@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow as pa
 
 from data_assets.compliance.policy import CompliancePolicy
-from data_assets.compliance.scan import FINDING_COLUMNS, PASSTHROUGH, StageResult, _reason_kind, scan_documents
+from data_assets.compliance.scan import FINDING_COLUMNS, PASSTHROUGH, StageResult, reason_kind, scan_documents
 from data_assets.dedup.minhash import MinHashScheme
-from data_assets.dedup.stage import _blob_column, hash_texts, stored_features
+from data_assets.dedup.stage import blob_column, hash_texts, stored_features
 from data_assets.dedup.text import Features
 from data_assets.profile.stats import TEXT_FIELDS as PROFILE_FIELDS
 from data_assets.profile.stats import record_statistics
@@ -79,7 +79,7 @@ def scan_result(table: pa.Table, text_fields: tuple[str, ...]) -> StageResult:
     result.actions.update(findings["action"].tolist())
     for status, reasons in zip(documents["status"], documents["reasons"]):
         if status == "dropped":
-            result.drop_reasons.update(_reason_kind(r) for r in reasons)
+            result.drop_reasons.update(reason_kind(r) for r in reasons)
     return result
 
 
@@ -95,8 +95,8 @@ def hash_batch(batch: pa.Table, scheme: MinHashScheme) -> pa.Table:
         "text_key": pa.array(features.text_key, type=pa.uint64()),
         "prompt_key": pa.array(features.prompt_key, type=pa.uint64()),
         "response_key": pa.array(features.response_key, type=pa.uint64()),
-        "shingles": _blob_column(features.shingle_values, features.shingle_offsets),
-        "signature": _blob_column(sigs.ravel(), np.arange(n + 1, dtype=np.int64) * scheme.num_perm),
+        "shingles": blob_column(features.shingle_values, features.shingle_offsets),
+        "signature": blob_column(sigs.ravel(), np.arange(n + 1, dtype=np.int64) * scheme.num_perm),
     })
 
 

@@ -1,7 +1,7 @@
 """Dedup's global step across a Ray cluster, the way large MinHash pipelines shuffle it.
 
 1. Map: each task takes a slice of the signatures, computes one 64-bit key per band (band keys as
-   columns, `minhash._band_keys`, the same keys the in-process `lsh_candidates` sorts), and sends
+   columns, `minhash.band_keys`, the same keys the in-process `lsh_candidates` sorts), and sends
    each (band, key, row) to the reduce partition its key hashes to.
 2. Reduce: each task sorts its partition by (band, key) and emits every pair inside a run of equal
    keys: the candidates. For decontamination, rows are tagged train-side or eval-side and only
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from data_assets.dedup.minhash import _band_keys, _pairs_within_groups, sorted_unique, verified_jaccard
+from data_assets.dedup.minhash import band_keys, pairs_within_groups, sorted_unique, verified_jaccard
 from data_assets.dedup.pairs import PairSearch
 from data_assets.dedup.text import Features, fmix64
 
@@ -33,7 +33,7 @@ _EMPTY = np.zeros((0, 2), dtype=np.int64)
 def band_partitions(rows: np.ndarray, tag: np.ndarray, sigs: np.ndarray, bands: int, rows_per_band: int,
                     partitions: int) -> list[np.ndarray]:
     """Map step: (band, key, row, tag) records of these signature rows, split by key into `partitions`."""
-    keys = np.stack([_band_keys(sigs[:, b * rows_per_band: (b + 1) * rows_per_band]) for b in range(bands)], axis=1)
+    keys = np.stack([band_keys(sigs[:, b * rows_per_band: (b + 1) * rows_per_band]) for b in range(bands)], axis=1)
     band = np.repeat(np.arange(bands, dtype=np.uint64)[None, :], len(rows), axis=0).ravel()
     flat_keys = keys.ravel()
     records = np.empty(len(flat_keys), dtype=[("band", "<u8"), ("key", "<u8"), ("row", "<i8"), ("tag", "<i1")])
@@ -58,7 +58,7 @@ def bucket_pairs(*parts: np.ndarray, cross: bool = False) -> np.ndarray:
     sizes = np.diff(bounds)
     if sizes.max() < 2:
         return _EMPTY
-    local = _pairs_within_groups(np.arange(len(order)), np.repeat(bounds[1:], sizes))
+    local = pairs_within_groups(np.arange(len(order)), np.repeat(bounds[1:], sizes))
     rows = records["row"][order][local]
     if not cross:
         return np.sort(rows, axis=1)

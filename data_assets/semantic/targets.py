@@ -18,7 +18,7 @@ def _has_topics(con: duckdb.DuckDBPyConnection) -> bool:
 def topic_gaps(con: duckdb.DuckDBPyConnection, methods: tuple[str, ...], seed: int = 0) -> list:
     """One augmentation gap per thin topic (train share under thin_ratio x eval share): new versions of
     its own records, by the methods that keep a record's task (paraphrase, noise)."""
-    from data_assets.augment.plan import PRESERVING, Gap, _order
+    from data_assets.augment.plan import PRESERVING, Gap, seeded_order
 
     preserving = tuple(m for m in PRESERVING if m in methods)
     if not preserving or not _has_topics(con):
@@ -26,7 +26,7 @@ def topic_gaps(con: duckdb.DuckDBPyConnection, methods: tuple[str, ...], seed: i
     members = thin_topic_members(con)
     gaps = []
     for (topic_id, label), group in members.groupby(["topic_id", "label"], sort=True):
-        gaps.append(Gap(f"topic={label}", int(group["deficit"].iloc[0]), _order(group["record_id"], seed), preserving))
+        gaps.append(Gap(f"topic={label}", int(group["deficit"].iloc[0]), seeded_order(group["record_id"], seed), preserving))
     return gaps
 
 
