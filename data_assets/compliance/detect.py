@@ -7,7 +7,7 @@ import re
 from data_assets.compliance import ner
 from data_assets.compliance.findings import Finding, resolve_overlaps
 from data_assets.compliance.names import people
-from data_assets.compliance.normalize import normalize
+from data_assets.compliance.normalize import NormalizedText, normalize
 from data_assets.compliance.places import locations
 from data_assets.compliance.public_figures import public_figures
 from data_assets.compliance.secrets import secrets
@@ -28,9 +28,14 @@ def detect(text: str, ner_model: str | None = None) -> list[Finding]:
     Detection runs on the normalized view (`normalize.py`: NFKC, zero-width and format
     characters removed, Unicode spaces as spaces); each finding is mapped back to the original
     text and covers every original character of its span, hidden ones included."""
-    if not text:
+    return detect_normalized(normalize(text), ner_model)
+
+
+def detect_normalized(view: NormalizedText, ner_model: str | None = None) -> list[Finding]:
+    """`detect` over `view = normalize(text)`, for a caller that needs the view too (the scan
+    reads it again for blocked terms): offsets into `view.original`."""
+    if not view.text:
         return []
-    view = normalize(text)
     found = detect_view(view.text, ner_model)
     if view.identity:
         return found

@@ -222,10 +222,9 @@ def people(text: str) -> list[Finding]:
         # In cased text a title is capitalized or abbreviated: "miss a few" is a verb.
         titled = token.lower in TITLES and (text[token.end:token.end + 1] == "." or (
             text[token.end:token.end + 1] == " " and (lowercase_text or token.text[0].isupper())))
-        if not (naming or titled or _name_like(token, lowercase_text)):
+        name_like = _name_like(token, lowercase_text)
+        if not (naming or titled or name_like):
             continue
-        before = text[max(0, token.start - 32):token.start]
-        strong = naming or bool(_STRONG_CUE.search(before))
         if titled and i + 1 < n:
             # Everything name-like right after a title is the name ("Mrs. Ayers", "ms. wijtze").
             j = i + 1
@@ -239,7 +238,7 @@ def people(text: str) -> list[Finding]:
                 continue
         # After a naming cue any word is a name in lowercase text; in cased text it must look like one.
         naming = naming and (lowercase_text or token.text[0].isupper())
-        if not (_name_like(token, lowercase_text) or (naming and not _kind(token.lower, False).ordinary)):
+        if not (name_like or (naming and not _kind(token.lower, False).ordinary)):
             continue
         j = i
         while j + 1 < n and j - i + 1 < _MAX_RUN and _joinable(text, tokens[j], tokens[j + 1]):
@@ -260,13 +259,20 @@ def people(text: str) -> list[Finding]:
                 continue
             break
         run = tokens[i:j + 1]
-        if len(run) == 1 and not strong:
-            # One everyday capitalized word that no list holds as a name ("The", "However"): the most
-            # common run by far, and never a person; _score_run would trim it to nothing.
-            kind = _kind(token.lower, token.text[0].isupper())
-            if kind.ordinary and not (kind.given or kind.family):
-                next_free = j + 1
-                continue
+        # The most common runs by far are never a person, cue or not, and are skipped before the cue
+        # patterns run: a lone letter ("I", "A"), and everyday capitalized words that no list holds
+        # as a name ("The", "However", "In This"), which _score_run trims off a run's edges.
+        if (len(run) == 1 and len(token.text) == 1) or all(
+                (kind := _kind(t.lower, t.text[0].isupper())).ordinary and not (kind.given or kind.family) for t in run):
+            next_free = j + 1
+            continue
+        before = text[max(0, token.start - 32):token.start]
+        strong = token.start in named_at or bool(_STRONG_CUE.search(before))
+        if len(run) == 1 and not strong and _kind(token.lower, token.text[0].isupper()).ordinary:
+            # An everyday word that is also a listed name ("The", "In", "Will") is one only after a
+            # strong cue (see _score_run's trimming).
+            next_free = j + 1
+            continue
         addressed = (bool(_VOCATIVE_BEFORE.search(before)) and bool(_VOCATIVE_AFTER.match(text, run[-1].end))) or (
             len(run) <= 2 and run[0].start in speakers)
         # Only a listed name joins a list ("edited by Anna Berg, Bloomsbury Academic" is a publisher).
@@ -297,8 +303,9 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             kinds[-1].family and not kinds[-1].ordinary and any(k.given and not k.ordinary for k in kinds[:-1])):
         return None
     # In lowercase text, a surname-shaped word after a given name is the family name ("aksel lindqvist").
-    kinds = [k._replace(family=True) if i and not k.family and kinds[i - 1].given and run[i].text.islower()
-             and _surname_shaped(run[i].lower) else k for i, k in enumerate(kinds)]
+    if len(run) > 1:  # (most runs are one word)
+        kinds = [k._replace(family=True) if i and not k.family and kinds[i - 1].given and run[i].text.islower()
+                 and _surname_shaped(run[i].lower) else k for i, k in enumerate(kinds)]
     # "Paraphrase Hubble's observation", "Outline Kepler's laws": a sentence opened by a word that is
     # no name (an instruction's verb), then one name in the possessive, is about someone's work.
     if (len(run) == 2 and not (kinds[0].given or kinds[0].family) and _POSSESSIVE.match(text, run[1].end)
@@ -307,8 +314,8 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
     # An everyday word that is no name inside a run ("Solar Charging Station", "Grandma Bakes
     # Bread") makes it the name of a product, a title or a slogan: a person's name has only names,
     # initials and particles between its first and last word.
-    if any(k.ordinary and not (k.given or k.family) and t.lower not in _PARTICLES and len(t.text) > 1
-           for t, k in zip(run[1:-1], kinds[1:-1])):
+    if len(run) > 2 and any(k.ordinary and not (k.given or k.family) and t.lower not in _PARTICLES and len(t.text) > 1
+                            for t, k in zip(run[1:-1], kinds[1:-1])):
         return None
     # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name; a word
     # that is also a listed name ("Will", "Magdalena") stays where a cue or a surname supports it.

@@ -53,6 +53,11 @@ class NormalizedText:
             return position, position
         return self.starts[start], self.ends[end - 1]
 
+    def control_characters(self) -> list[tuple[int, int]]:
+        """`control_characters(self.original)`, without a pass over a text that is its own view:
+        the view drops every control character, so such a text holds none."""
+        return [] if self.identity else control_characters(self.original)
+
 
 def _kind(char: str) -> str:
     """drop | space | keep, for one original character."""

@@ -82,6 +82,9 @@ _HOUSE_NAME_UNIT = re.compile(
     r"(?<![\w.,-])\d{1,6}[A-Za-z]?(?:[ \t]+\d{1,5})?(?P<name>(?:[ \t]+[^\W\d_][\w'’.-]*){1,4})[ \t]*,?[ \t]+"
     r"(?:Apt\.?|Apartment|Suite|Ste\.?)[ \t]*#?\d"
 )
+# The unit words of _HOUSE_NAME_UNIT (a new one goes here too): a substring test in C skips the
+# pattern, which tries every number in the text, for the texts that hold none.
+_HOUSE_UNIT_WORDS = ("Apt", "Apartment", "Suite", "Ste")
 _DIGIT = re.compile(r"\d")
 _LEAD_WORDS = frozenset("rue via viale calle carrer avenida avda rua rúa travessa strada piazza plaza plac aleja ulica ul chemin "
                         "odos paseo ronda rambla camino praça largo estrada alameda corso vicolo trg quai impasse allée".split())
@@ -336,7 +339,7 @@ def street_addresses(text: str) -> list[Finding]:
     if "US" in text and "PO" in text:
         for m in _SHIP.finditer(text):
             add(m.start(), m.end(), "mil", 0.9)
-    for m in _HOUSE_NAME_UNIT.finditer(text):
+    for m in _HOUSE_NAME_UNIT.finditer(text) if any(word in text for word in _HOUSE_UNIT_WORDS) else ():
         words_ = m.group("name").split()
         # One word at least that is no everyday word: "Chapter 4 Summary Suite 2" names no street.
         if (all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in words_) and _street_name_word(words_[0], lowercase)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from data_assets.compliance.caseless import Caseless
-from data_assets.compliance.detect import detect
+from data_assets.compliance.detect import detect, detect_normalized
 from data_assets.compliance.findings import Finding, resolve_overlaps
 from data_assets.compliance.normalize import control_characters, normalize
 from data_assets.compliance.policy import CompliancePolicy
@@ -152,6 +152,17 @@ _CHARACTERS_OF_A_WORK = re.compile(
 _PROMPT_FIELDS = ("instruction", "prompt", "input")
 
 
+def _may_be_character(f: Finding) -> bool:
+    """A finding a creative-writing request makes a CHARACTER: a name, unless the writer's own."""
+    return f.entity_type in ("PERSON", "GIVEN_NAME") and f.detector != "name_self"
+
+
+def _is_creative_request(fields: Mapping[str, str]) -> bool:
+    """Whether the record's prompt asks for a piece of writing or about a work (see `_CREATIVE_CUE`)."""
+    prompts = [fields[n] for n in _PROMPT_FIELDS if n in fields] or list(fields.values())
+    return any(_CREATIVE_CUE.search(t) or ("haracter" in t and _CHARACTERS_OF_A_WORK.search(t)) for t in prompts)
+
+
 @dataclass(frozen=True)
 class _Segment:
     """A piece of rendered output: verbatim raw text, or the placeholder of a raw span."""
@@ -247,15 +258,17 @@ def scan_and_redact(
     """
     policy = policy or CompliancePolicy()
     fields = {name: text or "" for name, text in fields.items()}
+    # Detection and the blocked-term test read the same normalized views: each is made once.
+    views = {name: normalize(text) for name, text in fields.items()}
     findings: dict[str, list[Finding]] = {}
-    for name, text in fields.items():
-        findings[name] = [f for f in detect(text, policy.ner_model) if f.score >= policy.min_score]
+    for name, view in views.items():
+        findings[name] = [f for f in detect_normalized(view, policy.ner_model) if f.score >= policy.min_score]
     findings = _corefer(fields, _propagate(fields, findings, policy), policy)
-    prompts = [fields[n] for n in _PROMPT_FIELDS if n in fields] or list(fields.values())
-    if any(_CREATIVE_CUE.search(t) or ("haracter" in t and _CHARACTERS_OF_A_WORK.search(t)) for t in prompts):
+    # The creative-writing cue is looked for only where it would change something: in a record
+    # with a name it would make a character.
+    if any(_may_be_character(f) for found in findings.values() for f in found) and _is_creative_request(fields):
         findings = {
-            name: [Finding(f.start, f.end, "CHARACTER", f.detector, f.score)
-                   if f.entity_type in ("PERSON", "GIVEN_NAME") and f.detector != "name_self" else f for f in found]
+            name: [Finding(f.start, f.end, "CHARACTER", f.detector, f.score) if _may_be_character(f) else f for f in found]
             for name, found in findings.items()
         }
     reasons: list[str] = []
@@ -263,11 +276,11 @@ def scan_and_redact(
         reason = policy.license_reason(license_)
         if reason:
             reasons.append(reason)
-    reasons.extend(policy.blocked_term_reasons(normalize(t).text for t in fields.values()))
+    reasons.extend(policy.blocked_term_reasons(view.text for view in views.values()))
     drop_types = sorted({f.entity_type for fs in findings.values() for f in fs if policy.action(f.entity_type) == "drop"})
     reasons.extend(f"pii_drop:{t}" for t in drop_types)
-    controls = {name: [Finding(s, e, "CONTROL_CHARACTER", "control_character", 1.0) for s, e in control_characters(text)]
-                for name, text in fields.items()}
+    controls = {name: [Finding(s, e, "CONTROL_CHARACTER", "control_character", 1.0) for s, e in view.control_characters()]
+                for name, view in views.items()}
     if any(controls.values()) and policy.action("CONTROL_CHARACTER") == "drop":
         reasons.append("pii_drop:CONTROL_CHARACTER")
 
@@ -279,7 +292,10 @@ def scan_and_redact(
         redacted_fields: dict[str, str] = {}
         segments: dict[str, list[_Segment]] = {}
         for name, text in fields.items():
-            redacted_fields[name], segments[name] = _render(text, acted[name], numbering, per_type, policy, counts)
+            if acted[name] or controls[name]:
+                redacted_fields[name], segments[name] = _render(text, acted[name], numbering, per_type, policy, counts)
+            else:
+                redacted_fields[name] = text  # nothing to replace or remove: the text as it came
         # What redaction wrote is scanned again: a placeholder and its neighbours must not read as
         # PII, and what a first pass only partly covered ("21 [PERSON_1] matía 66 Apt. 617") is
         # widened to the whole span. Unchanged fields need no second look: same text, same findings.

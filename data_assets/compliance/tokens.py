@@ -31,6 +31,9 @@ _WORD_NO_POSSESSIVE = re.compile(r"[^\W\d_]+(?:(?:-|['’](?![sS](?![^\W\d_])))[
 # list of strings built in C (`[gap, word, gap, ..., word, gap]`), their offsets from the lengths,
 # which costs far less than a match object per word.
 _SPLIT = re.compile(f"({_WORD_NO_POSSESSIVE.pattern})")
+# The same split for ASCII text, where a letter ([^\W\d_]) is A-Z or a-z and there is no ’: range
+# tests instead of Unicode category lookups, a third faster.
+_ASCII_SPLIT = re.compile(r"([A-Za-z]+(?:(?:-|'(?![sS](?![A-Za-z])))[A-Za-z]+)*)")
 _DOT = re.compile(r"\.")
 _new_tuple = tuple.__new__
 _TEXT, _LOWER, _END = attrgetter("text"), attrgetter("lower"), attrgetter("end")
@@ -40,7 +43,7 @@ _S = frozenset({"s", "S"})
 @lru_cache(maxsize=4)
 def tokenize(text: str) -> tuple[Token, ...]:
     """Word tokens of `text`; cached, since the name and place detectors read the same text."""
-    parts = _SPLIT.split(text)
+    parts = (_ASCII_SPLIT if text.isascii() else _SPLIT).split(text)
     words = parts[1::2]
     offsets = list(accumulate(map(len, parts), initial=0))
     # Token(start, end, text, lower, initial=False) for every word, without a Python call per word.
