@@ -283,6 +283,10 @@ def scan_and_redact(
                 for name, view in views.items()}
     if any(controls.values()) and policy.action("CONTROL_CHARACTER") == "drop":
         reasons.append("pii_drop:CONTROL_CHARACTER")
+    if not any(findings.values()) and not any(controls.values()):
+        # Nothing found and nothing to remove (most records): the fields come back as they came,
+        # and there is nothing to re-scan.
+        return ScanOutcome("dropped" if reasons else "pass", dict(fields), {name: [] for name in fields}, reasons)
 
     acted = {name: [f for f in found if policy.action(f.entity_type) != "flag"] for name, found in findings.items()}
     for rescan in range(MAX_RESCANS + 1):
