@@ -386,6 +386,29 @@ def test_every_naming_cue_holds_a_naming_word():
         assert any(word in cue for word in NAMING_CUE_WORDS), cue
 
 
+def test_the_lead_word_lookahead_holds_every_first_letter():
+    # The lookahead that opens the lead-word pattern must let every lead word through.
+    import re
+
+    from data_assets.compliance.places import _LEAD_WORD
+
+    source = _LEAD_WORD.pattern
+    letters = re.match(r"\(\?i\)\(\?=\[([^\]]+)\]\)", source).group(1)
+    words = re.search(r"\\b\(\?:([^)]*)\)", source).group(1).split("|")
+    assert len(words) > 30
+    for word in [*words, "c/"]:
+        assert word[0] in letters, word
+
+
+def test_street_words_are_found_as_their_pattern_finds_them():
+    # _holds_street_word looks words up in a set on ASCII text; it must answer as the pattern does.
+    from data_assets.compliance.places import _STREET_OR_LEAD_WORD, _holds_street_word
+
+    for words in (" Main Street", " Baker St.", " Oak ST.,", " via Roma", " apples in the park", " Mainstreet",
+                  " x.st", " St-Paul", " Rue de Rivoli", " Rua Augusta", " Praça Nova", " Kettleby ſtreet", " park,"):
+        assert _holds_street_word(words) == bool(_STREET_OR_LEAD_WORD.search(words)), words
+
+
 def test_letters_that_fold_to_ascii_do_not_break_the_iban_check():
     # Case-insensitive [a-z] matches "İ" (and "ı", "ſ", the Kelvin sign); int(c, 36) rejected them with a ValueError.
     assert "IBAN" not in types_in("GB59NAWV771368\u013067049356")

@@ -28,6 +28,8 @@ def detect(text: str, ner_model: str | None = None) -> list[Finding]:
     Detection runs on the normalized view (`normalize.py`: NFKC, zero-width and format
     characters removed, Unicode spaces as spaces); each finding is mapped back to the original
     text and covers every original character of its span, hidden ones included."""
+    if not text:
+        return []
     return detect_normalized(normalize(text), ner_model)
 
 

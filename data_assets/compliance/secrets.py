@@ -50,6 +50,8 @@ _NOT_A_VALUE = re.compile(
 )
 
 
+# Every assignment holds one of these words and a ":" or "=": substring tests, in C, rule out most
+# texts before the pattern, which tries every word start, runs.
 _ASSIGNMENT_WORDS = ("pass", "pwd", "secret", "key", "token")
 _ASSIGNMENT = Caseless(_ASSIGNMENT)  # the same spans, faster on ASCII text (see caseless.py)
 
@@ -66,7 +68,7 @@ def secrets(text: str) -> list[Finding]:
     if "bearer" in lower:
         for m in _BEARER.finditer(text):
             found.append(Finding(m.start(1), m.end(1), "SECRET", "bearer_token", 0.85))
-    if not any(word in lower for word in _ASSIGNMENT_WORDS):
+    if not any(word in lower for word in _ASSIGNMENT_WORDS) or ("=" not in text and ":" not in text):
         return found
     for m in _ASSIGNMENT.finditer(text):
         value = text[m.start("value"):m.end("value")]  # as written: the match may come from the lowercased text
