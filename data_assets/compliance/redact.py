@@ -163,6 +163,27 @@ def _is_creative_request(fields: Mapping[str, str]) -> bool:
     return any(_CREATIVE_CUE.search(t) or ("haracter" in t and _CHARACTERS_OF_A_WORK.search(t)) for t in prompts)
 
 
+def still_acted_on(fields: Mapping[str, str], policy: CompliancePolicy, record: Mapping[str, str] | None = None
+                   ) -> dict[str, list[Finding]]:
+    """What a fresh scan of `fields` (redacted output) finds that `policy` acts on, per field that
+    holds any: read under the record's rules as the first pass read it, so a name in a
+    creative-writing request is a character (flagged by default) here too. `record`, the whole
+    record the fields belong to, is where the request is looked for (default: `fields`)."""
+    out: dict[str, list[Finding]] = {}
+    creative: bool | None = None
+    for name, text in fields.items():
+        found = [f for f in detect(text, policy.ner_model) if f.score >= policy.min_score]
+        if any(_may_be_character(f) for f in found):
+            if creative is None:
+                creative = _is_creative_request(record if record is not None else fields)
+            if creative:
+                found = [Finding(f.start, f.end, "CHARACTER", f.detector, f.score) if _may_be_character(f) else f for f in found]
+        found = [f for f in found if policy.action(f.entity_type) != "flag"]
+        if found:
+            out[name] = found
+    return out
+
+
 @dataclass(frozen=True)
 class _Segment:
     """A piece of rendered output: verbatim raw text, or the placeholder of a raw span."""
@@ -303,11 +324,7 @@ def scan_and_redact(
         # What redaction wrote is scanned again: a placeholder and its neighbours must not read as
         # PII, and what a first pass only partly covered ("21 [PERSON_1] matía 66 Apt. 617") is
         # widened to the whole span. Unchanged fields need no second look: same text, same findings.
-        residual = {
-            name: [f for f in detect(out, policy.ner_model) if f.score >= policy.min_score and policy.action(f.entity_type) != "flag"]
-            for name, out in redacted_fields.items() if out != fields[name]
-        }
-        residual = {name: found for name, found in residual.items() if found}
+        residual = still_acted_on({name: out for name, out in redacted_fields.items() if out != fields[name]}, policy, record=fields)
         if not residual:
             break
         if rescan == MAX_RESCANS:

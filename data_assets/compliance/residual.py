@@ -6,19 +6,18 @@ from collections import Counter
 
 import pandas as pd
 
-from data_assets.compliance.detect import detect
 from data_assets.compliance.policy import CompliancePolicy
+from data_assets.compliance.redact import still_acted_on
 from data_assets.compliance.scan import TEXT_FIELDS
 
 
 def residual_findings(documents: pd.DataFrame, policy: CompliancePolicy, text_fields: tuple[str, ...] = TEXT_FIELDS) -> Counter:
     """Findings of redact-or-drop types at or above the policy's score still present in the
-    output text of `documents`: what the blocking check counts (by type, never values)."""
-    acted = policy.acted_on_types
+    output text of `documents`, read under the same record rules as the stage's own re-scan
+    (`still_acted_on`): what the blocking check counts (by type, never values)."""
     left: Counter = Counter()
     for row in documents.itertuples(index=False):
-        for name in text_fields:
-            for f in detect(getattr(row, name) or "", policy.ner_model):
-                if f.entity_type in acted and f.score >= policy.min_score:
-                    left[f.entity_type] += 1
+        fields = {name: getattr(row, name) or "" for name in text_fields}
+        for found in still_acted_on(fields, policy).values():
+            left.update(f.entity_type for f in found)
     return left
