@@ -157,6 +157,11 @@ def _may_be_character(f: Finding) -> bool:
     return f.entity_type in ("PERSON", "GIVEN_NAME") and f.detector != "name_self"
 
 
+def _as_characters(found: list[Finding]) -> list[Finding]:
+    """`found` with the names a creative-writing request holds re-typed CHARACTER."""
+    return [Finding(f.start, f.end, "CHARACTER", f.detector, f.score) if _may_be_character(f) else f for f in found]
+
+
 def _is_creative_request(fields: Mapping[str, str]) -> bool:
     """Whether the record's prompt asks for a piece of writing or about a work (see `_CREATIVE_CUE`)."""
     prompts = [fields[n] for n in _PROMPT_FIELDS if n in fields] or list(fields.values())
@@ -177,7 +182,7 @@ def still_acted_on(fields: Mapping[str, str], policy: CompliancePolicy, record: 
             if creative is None:
                 creative = _is_creative_request(record if record is not None else fields)
             if creative:
-                found = [Finding(f.start, f.end, "CHARACTER", f.detector, f.score) if _may_be_character(f) else f for f in found]
+                found = _as_characters(found)
         found = [f for f in found if policy.action(f.entity_type) != "flag"]
         if found:
             out[name] = found
@@ -288,10 +293,7 @@ def scan_and_redact(
     # The creative-writing cue is looked for only where it would change something: in a record
     # with a name it would make a character.
     if any(_may_be_character(f) for found in findings.values() for f in found) and _is_creative_request(fields):
-        findings = {
-            name: [Finding(f.start, f.end, "CHARACTER", f.detector, f.score) if _may_be_character(f) else f for f in found]
-            for name, found in findings.items()
-        }
+        findings = {name: _as_characters(found) for name, found in findings.items()}
     reasons: list[str] = []
     if check_license:
         reason = policy.license_reason(license_)

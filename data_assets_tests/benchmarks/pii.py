@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import statistics
 import time
@@ -80,8 +81,6 @@ NER_MODELS = ("en_core_web_trf", "en_core_web_lg", "en_core_web_md", "en_core_we
 def installed_ner_model() -> str | None:
     """The spaCy pipeline to compare with and without (`DATA_ASSETS_NER_MODEL`, else the largest
     English one installed), or None: none can be installed on the machines here (they download)."""
-    import os
-
     import spacy.util
 
     chosen = os.environ.get("DATA_ASSETS_NER_MODEL")
