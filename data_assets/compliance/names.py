@@ -67,6 +67,8 @@ COMMON = words("ordinary_words")
 PLACES = phrases("places")
 
 TITLES = frozenset("mr mrs ms miss mx dr prof sir madam mme mlle herr frau sr sra srta dott".split())
+# Everyday words that no list holds as a given name or a surname: alone, never a person.
+_EVERYDAY_ONLY = COMMON - FIRST_NAMES - SURNAMES
 _SURNAME_SHAPE = re.compile(
     r"(?:sson|ssen|[^s]sen|ski|ska|sky|cki|cka|wicz|ová|ov|ova|ev|eva|ovich|evich|ovna|enko|chuk|escu|eanu|"
     r"opoulos|poulos|akis|idis|oglu|oğlu|nen|stein|berg|mann|ović|vić|ić|shvili|dze|moto|mura|yama|kawa|hashi|zaki)$"
@@ -207,7 +209,7 @@ def people(text: str) -> list[Finding]:
     if lowercase_text:
         candidates: range | list[int] = range(n)
     else:
-        picked = {*capitalized_tokens(text), *lower_in(tokens, TITLES)}
+        picked = {*_may_start_name(tokens, capitalized_tokens(text)), *lower_in(tokens, TITLES)}
         if named_at:
             picked.update(i for i, t in enumerate(tokens) if t.start in named_at)
         candidates = sorted(picked)
@@ -285,6 +287,19 @@ def people(text: str) -> list[Finding]:
                 listed_after.append(finding.end)
         next_free = j + 1
     return found
+
+
+def _may_start_name(tokens: tuple[Token, ...], capitalized: tuple[int, ...]) -> list[int]:
+    """The capitalized tokens of cased text that may start a name, in order. Most capitalized
+    words are everyday words no list holds as a name ("The", "However") or a lone letter ("I",
+    "A"), with no capitalized word or particle after them to make a longer run: such a word
+    alone is never a person (`people` passes over it whatever its cue), so it is dropped here,
+    before the cue and run machinery runs for it. Titles and cued words are added back by the caller."""
+    following = set(capitalized)
+    last = len(tokens) - 1
+    return [i for i in capitalized
+            if not ((t := tokens[i]).lower in _EVERYDAY_ONLY or len(t.text) == 1)
+            or (i < last and (i + 1 in following or tokens[i + 1].lower in _PARTICLES))]
 
 
 def _supports(token: Token, kind: WordKind) -> bool:
