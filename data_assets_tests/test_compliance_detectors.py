@@ -201,6 +201,15 @@ def test_person_traps(text):
     ("Στείλτε στο Λεωφόρος Αλεξάνδρας 44, Αθήνα", "Λεωφόρος Αλεξάνδρας 44, Αθήνα"),
     ("Find us at the corner of Dalsgade 14 and Vester Alle.", "the corner of Dalsgade 14 and Vester Alle"),
     ("Mail: 1 Main St., Weatherford, TX 76087.  I'm home.", "1 Main St., Weatherford, TX 76087"),
+    # A USPS suffix that is also an everyday noun, with a postal code or a unit after it; a
+    # Canadian postal code; a lowercase region code and its postal code; a street named where
+    # someone lives, with no street word.
+    ("88 Elm Mission\n94110 San Francisco", "88 Elm Mission\n94110 San Francisco"),
+    ("Ship it to 1200 Quarry Station Apt. 4, Dover", "1200 Quarry Station Apt. 4, Dover"),
+    ("Ship it to 2475 Quarry Valley Rd, Easton, PA 18042.", "2475 Quarry Valley Rd, Easton, PA 18042"),
+    ("Mail it to 24 Sussex Drive, Ottawa, ON K1M 1M4 please", "24 Sussex Drive, Ottawa, ON K1M 1M4"),
+    ("send it to 14 kossuthstrasse 5\ntigard, or 97223 by monday", "14 kossuthstrasse 5\ntigard, or 97223"),
+    ("My aunt lives on Vliegenbos 112, near the ferry.", "Vliegenbos 112"),
 ])
 def test_street_address(text, value):
     assert ("STREET_ADDRESS", value) in found(text)
@@ -215,6 +224,9 @@ def test_street_address(text, value):
     "Chapter 4 Summary Unit 2 covers fractions, and Part 3 Review Suite 5 the rest.",
     "Level 3 Data Center and the Top 10 Travel Club were mentioned in 2 articles.",
     "Follow us via Twitter in 2 minutes, or in the corner of the room and the hall 5 chairs wait.",
+    "Apollo 11 Mission landed in 1969, and the Route 66 Diner Club meets at Pier 39 Station.",
+    "We visited 88 Elm Mission, 1998 was the year.",        # a year after it is no postal code
+    "The office is located at Level 5 of the tower; the bus is located at Gate 12.",
 ])
 def test_counting_sentences_are_not_addresses(text):
     assert "STREET_ADDRESS" not in types_in(text)
@@ -308,9 +320,34 @@ def test_eponyms_and_named_events_are_not_people(text):
     ("Greta: can you send me the invoice?\nTomas: yes, I will do it today.", "Greta"),  # a transcript of two speakers
     ("The shop belongs to our co-founders: Anika, Mateo and Ochoa.", "Ochoa"),  # listed after a role cue
     ("After the birth they named him Ignacio.", "Ignacio"),
+    ("Margit, could you send me the report by Friday?", "Margit"),  # opening a question to her
 ])
 def test_a_lone_name_spoken_to_speaking_or_listed_after_a_role_is_a_person(text, name):
     assert ("PERSON", name) in found(text)
+
+
+def test_a_name_opening_a_statement_is_not_spoken_to():
+    assert found("Jane, tired of waiting, left the room.") == [("GIVEN_NAME", "Jane")]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("We met Anna V. Berg at noon.", "Anna V. Berg"),       # "V." is a middle initial, not "versus"
+    ("Please forward it to Orvald T. Pruhmer.", "Orvald T. Pruhmer"),  # an initial between two unlisted words
+    ("Summer Vähämaa\n\n45 Harbour Road\nSuite 8\nOulu", "Summer Vähämaa"),  # the name line of an address block
+])
+def test_how_full_names_and_addressees_are_written(text, name):
+    assert ("PERSON", name) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Summarize Roe v. Wade in two sentences.",
+    "Explain Marbury v. Madison.",
+    "Main Office\n12 Main Street",          # everyday words head the block
+    "Acme Corp\n12 Main Street",            # an organization
+    "Section A. Introduction",
+])
+def test_case_names_and_organizations_are_no_people(text):
+    assert "PERSON" not in types_in(text)
 
 
 @pytest.mark.parametrize("text", [

@@ -6,7 +6,7 @@ import re
 
 from data_assets.compliance import ner
 from data_assets.compliance.findings import Finding, resolve_overlaps
-from data_assets.compliance.names import people
+from data_assets.compliance.names import addressees, people
 from data_assets.compliance.normalize import NormalizedText, normalize
 from data_assets.compliance.places import locations
 from data_assets.compliance.public_figures import public_figures
@@ -69,6 +69,7 @@ def detect_view(text: str, ner_model: str | None = None) -> list[Finding]:
         found.extend(figures)
     addresses = [(f.start, f.end) for f in found if f.entity_type == "STREET_ADDRESS"]
     if addresses:
+        found.extend(addressees(text, [s for s, _ in addresses]))
         # A city or a street named after someone inside an address block is part of the address.
         # So is a run of digits there that only the weakest phone rule took for a number.
         found = [

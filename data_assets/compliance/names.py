@@ -10,6 +10,7 @@ otto brandt") is handled through the word lists alone, at lower scores.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -45,7 +46,7 @@ _DISHES = frozenset("curry rice bean beans lasagna salad soup stew pasta noodles
 # a disease, not a person: "Boyle's law", "Maillard reaction", "Roth IRA", "Doppler effect",
 # "Occam's razor", "Down syndrome", "Turing test", "Bunsen burner", "Sharpe ratio".
 EPONYM = re.compile(
-    r"(?i)^(?:\s+vs?\.\s|(?:['’]s?)?\s+(?:laws?|theorems?|principles?|effects?|constants?|equations?|paradox|razor|syndrome|"
+    r"(?i)^(?:(?:['’]s?)?\s+(?:laws?|theorems?|principles?|effects?|constants?|equations?|paradox|razor|syndrome|"
     r"disease|conjecture|hypothesis|lemma|inequality|postulates?|sequence|triangle|distribution|algorithm|"
     r"reactions?|rearrangement|synthesis|condensation|reagents?|reduction|oxidation|process|cycle|burner|flask|"
     r"dish|funnel|scale|number|numbers|constant|index|ratio|coefficient|model|method|formula|rule|series|"
@@ -61,8 +62,10 @@ _US_STATES = (
     "SC SD TN TX UT VT VA WA WV WI WY DC"
 )
 _CITY_STATE = re.compile(rf",\s*(?:{'|'.join(_US_STATES.split())})\b(?:\s+\d{{5}})?")
-# "Roe v. Wade": the second party of a case name.
-_CASE_NAME = re.compile(r"(?i)\bvs?\.\s*$")
+# "Roe v. Wade": the second party of a case name. Case-sensitive: "Anna V. Berg" has a middle initial.
+_CASE_NAME = re.compile(r"\b(?:vs?|Vs|VS)\.\s*$")
+# ... and the first, with what follows it ("Marbury v. Madison").
+_VERSUS = re.compile(r"^\s+(?:vs?|Vs|VS)\.\s")
 COMMON = words("ordinary_words")
 PLACES = phrases("places")
 
@@ -108,6 +111,10 @@ _MAX_RUN = 4
 # (a transcript's "Greta: can you send me the invoice?") is someone the message is from or to.
 _VOCATIVE_BEFORE = re.compile(r",[ \t]*$")
 _VOCATIVE_AFTER = re.compile(r"[ \t]*[!?]")
+# ... or opening a question or an exclamation ("Margit, could you call me back?", "Ana, look!"):
+# a name, a comma and the rest of one sentence that ends in "?" or "!". A statement ("Jane,
+# tired of waiting, left.") names its subject, not someone addressed.
+_VOCATIVE_OPENING = re.compile(r",[ \t]+[^.!?\n]{1,160}[!?]")
 # Names listed after a cued one ("our co-founders: Anika, Mateo and Okafor") share its cue; after
 # a name with no cue ("the mathematician Bernhard Riemann, Riemannian geometry") they do not.
 _LIST_GAP = re.compile(r"^[ \t]*(?:,|,?[ \t]*(?:and|&))[ \t]*$")
@@ -116,6 +123,12 @@ _POSSESSIVE = re.compile(r"['’]s\b")
 # ASCII text (see caseless.py), with the same spans.
 _STRONG_CUE, _WEAK_CUE, _SELF_CUE, _THING_BEFORE_NAME, _NAMING_CUE_ANYWHERE, EPONYM = map(
     Caseless, (_STRONG_CUE, _WEAK_CUE, _SELF_CUE, _THING_BEFORE_NAME, _NAMING_CUE_ANYWHERE, EPONYM))
+
+
+def eponym_follows(text: str, end: int) -> bool:
+    """Whether what follows `end` makes the name before it an eponym or a party of a case."""
+    after = text[end:end + 32]
+    return bool(EPONYM.match(after) or _VERSUS.match(after))
 
 
 # A transcript line: a given name at the start of a line, a colon, and a sentence of three words
@@ -276,7 +289,8 @@ def people(text: str) -> list[Finding]:
             next_free = j + 1
             continue
         addressed = (bool(_VOCATIVE_BEFORE.search(before)) and bool(_VOCATIVE_AFTER.match(text, run[-1].end))) or (
-            len(run) <= 2 and run[0].start in speakers)
+            len(run) <= 2 and run[0].start in speakers) or (
+            bool(_VOCATIVE_OPENING.match(text, run[-1].end)) and sentence_start(text, run[0].start))
         # Only a listed name joins a list ("edited by Anna Berg, Bloomsbury Academic" is a publisher).
         listed = (bool(listed_after) and listed_after[-1] <= run[0].start and bool(_LIST_GAP.match(text[listed_after[-1]:run[0].start]))
                   and any(_kind(t.lower, True).given or _kind(t.lower, True).family for t in run))
@@ -349,14 +363,14 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
     if _CITY_STATE.match(text, run[-1].end):
         return None  # "Beverly Hills, CA 90210": a town and its state
     for k in range(1, len(run)):
-        if EPONYM.match(text[run[k - 1].end:run[k - 1].end + 32]):
+        if eponym_follows(text, run[k - 1].end):
             run, kinds = run[:k], kinds[:k]  # "Roth IRA": the name ends where the eponym's noun starts
             break
     if len(run) == 1 and len(run[0].text) == 1:
         return None
     if any(t.lower in NOT_PERSON_WORDS for t in run):
         return None
-    if not strong and not (len(run) > 1 and any(k.given and not k.ordinary for k in kinds)) and EPONYM.match(text[run[-1].end:run[-1].end + 32]):
+    if not strong and not (len(run) > 1 and any(k.given and not k.ordinary for k in kinds)) and eponym_follows(text, run[-1].end):
         return None  # "Boyle's law", "Roth IRA"; with a full name ("Anna Berg's equation") it stays a person
     if _CASE_NAME.search(before[-6:]):
         return None
@@ -394,6 +408,11 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             score = 0.7
         elif known >= 2:
             score = 0.6
+        elif len(run) == 3 and run[1].initial and capitalized and not (kinds[0].ordinary or kinds[2].ordinary) and all(
+                t.text[1:].islower() and len(t.text) > 2 for t in (run[0], run[2])):
+            # "Orvald T. Pruhmer": a middle initial between two name-shaped words that no list
+            # knows is how a full name is written, in any language.
+            score = 0.7
         elif capitalized and len(run) <= 3 and not any(k.ordinary for k in kinds) and all(
                 t.text[1:].islower() and len(t.text) > 2 and not _TERM_ENDING.search(t.lower) for t in run) and not (
                 _CAPITALIZED_BEFORE.search(text, max(0, run[0].start - 8), run[0].start)):
@@ -425,3 +444,41 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             # (see detect.py), so it is reported under its own detector.
             return Finding(run[0].start, run[-1].end, "PERSON", "name_alone", round(min(score, 0.95), 2))
     return Finding(run[0].start, run[-1].end, "PERSON", "name_lexicon", round(min(score, 0.95), 2))
+
+
+# What parts an addressee's line from the address block under it: a line break (or two), a run of spaces
+# (a block flattened onto one line), or a comma.
+_ADDRESSEE_GAP = re.compile(r"(?:[ \t]*(?:\n[ \t]*){1,2}|[ \t]{2,}|[ \t]*,[ \t]*)\Z")
+# What may open the line before the name: a label ("To:", "Ship to:", "Attn:").
+_ADDRESSEE_LABEL = re.compile(r"(?:^|:)[ \t>*-]*\Z")
+
+
+def addressees(text: str, address_starts: list[int]) -> list[Finding]:
+    """The name that heads an address block ("Summer Vähämaa\\n45 Harbour Road"), as a letter or a
+    label writes it: a line of two or three capitalized words right before a street address found
+    by the address rules. A name word may be an everyday word that lists also hold as a name
+    ("Summer"), but not an everyday word alone ("Main Office") nor
+    the word of an organization or a place ("Acme Corp", "Hotel Adlon", "Berlin Mitte")."""
+    tokens = tokenize(text)
+    starts = [t.start for t in tokens]
+    out: list[Finding] = []
+    for start in address_starts:
+        gap = _ADDRESSEE_GAP.search(text, max(0, start - 12), start)
+        if gap is None:
+            continue
+        line_start = text.rfind("\n", 0, gap.start()) + 1
+        first = bisect_left(starts, line_start)
+        last = bisect_left(starts, gap.start())
+        run = list(tokens[first:last])
+        if not 2 <= len(run) <= 3 or run[-1].end != gap.start() or not _ADDRESSEE_LABEL.search(text, line_start, run[0].start):
+            continue
+        if not all(_joinable(text, a, b) for a, b in zip(run, run[1:])):
+            continue
+        words_ = [t for t in run if not t.initial]
+        if len(words_) < 2 or not all(t.text[0].isupper() and t.text[1:].islower() and len(t.text) > 1 for t in words_):
+            continue
+        if any(t.lower in _EVERYDAY_ONLY or t.lower in NOT_PERSON_WORDS or t.lower in _GEOGRAPHIC or t.lower in PLACES
+               for t in words_) or all(_kind(t.lower, True).ordinary for t in words_):
+            continue
+        out.append(Finding(run[0].start, run[-1].end, "PERSON", "name_addressee", 0.7))
+    return out

@@ -40,6 +40,18 @@ _STREET_TYPES = (
     r"plains|pln|prairie|pr|radial|radl|shoal|shoals|skyway|skwy|spur|stravenue|stra|summit|smt|throughway|trwy|"
     r"trace|trce|track|trak|trafficway|trfy|underpass|upas|viaduct|via|vista|vis|vl|ville|wy|xing|bnd|bend"
 )
+# The rest of USPS Publication 28's suffixes: everyday nouns after a number and a capitalized
+# word as often as street words ("Level 3 Data Center", "Apollo 11 Mission", "Route 66 Diner
+# Club"). One counts only when a unit or a postal code follows it, as in an address block:
+# "1200 Baker Center Suite 4", "88 Elm Mission, 94110".
+_CORROBORATED_STREET_TYPES = frozenset(
+    "anex annex arcade bayou beach bluff bluffs bottom branch burgs camp cape center centers circles club commons "
+    "corner corners course courts crossroad crossroads curve dam drives extension extensions fall field fords forest "
+    "fort garden glens greens groves harbors hills island islands junctions key keys lake lakes land light lights loaf "
+    "lock locks lodge mall manors mission mount mountain mountains neck parks parkways pine plain plazas points ports "
+    "ramp rest ridges river roads run shore shores spring springs spurs squares station stream streets trailer tunnel "
+    "union unions valley valleys views village villages walks wall ways well wells".split()
+)
 # Street words of other languages, as whole words or as the end of a compound (Friedhofstrasse).
 _STREET_STEMS = (
     r"strasse|straße|str|straat|steeg|laan|plein|gracht|kade|dijk|weg|gasse|platz|allee|ring|damm|ufer|vej|gade|"
@@ -71,6 +83,16 @@ _LEAD_WORD = re.compile(
     rf"[ \t]+(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,5}}?)[ \t]+\d{{1,5}}[a-z]?\b"
 )
 _HU_NUMBER = re.compile(r"\bu\.\s+\d{1,5}\b\.?")
+# Where someone lives or something is, a name and a house number make a street whatever its
+# street word, or without one: "my aunt lives on Vliegenbos 112", "located at the north end of
+# Calle Ormaza 18".
+_CUED_STREET = re.compile(
+    r"(?i:\b(?:lives?|living|lived|resides?|residing|located|situated)[ \t]+(?:on|at)[ \t]+"
+    r"(?:the[ \t]+(?:north|south|east|west)(?:ern)?[ \t]+(?:side|end|part)[ \t]+of[ \t]+)?)"
+    rf"(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,3}}?)[ \t]+\d{{1,5}}[a-zA-Z]?\b(?![.,]\d|[:/%])"
+)
+# Every cue of _CUED_STREET holds one of these (a new cue must too): a substring test skips the rest.
+_CUED_STREET_WORDS = ("liv", "resid", "locat", "situat")
 _PO_BOX = re.compile(r"(?i)\bp\.?\s?o\.?\s?box\s+\d{1,6}")
 _MILITARY = re.compile(
     r"(?i)\b(?:psc|unit|usns|usnv|uss|uscgc)\s+[\w ]{1,30}?,?\s+box\s+\d{1,6}(?:\s*\n?\s*(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5})?"
@@ -100,7 +122,7 @@ _AMBIGUOUS_STEMS = frozenset("gate ring tie tee via plaza way str ul gata".split
 _NUMBER_WORDS_NUMBER = re.compile(rf"(?<![\w.,:/-])\d{{1,5}}[ \t]+(?P<words>{_WORD}(?:[ \t]+{_WORD}){{0,3}})[ \t]+\d{{1,5}}[a-zA-Z]?\.?(?![\w/:.]|[.,]\d)")
 # The words after a house number hold a street-type or lead word: tested before the loop over
 # those words, which only ever acts on one of them (most "number + words" are prose: "3 apples").
-_STREET_OR_LEAD_WORDS = _STREET_TYPE_WORDS | _LEAD_WORDS | _LEAD_AFTER_NUMBER
+_STREET_OR_LEAD_WORDS = _STREET_TYPE_WORDS | _LEAD_WORDS | _LEAD_AFTER_NUMBER | _CORROBORATED_STREET_TYPES
 _STREET_OR_LEAD_WORD = re.compile(
     rf"(?i)(?<!\S)(?:{'|'.join(sorted(map(re.escape, _STREET_OR_LEAD_WORDS), key=len, reverse=True))})[.,]*(?!\S)"
 )
@@ -124,10 +146,14 @@ _PARTICLES = frozenset("de del della delle dello dei degli di da do dos das du d
 _SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*)?(?:\n[ \t>?*]*){0,2}(?:,[ \t]*)?")
 # The unit's number holds a digit or is one letter ("Apt. 4B", "Suite C"): "now" is not "No. w".
 _UNIT = re.compile(r"(?i)(?:apt\.?|apartment|suite|ste\.?|unit|fl\.?|floor|room|rm\.?|no\.?|#)(?![^\W\d_])\s*#?\s*(?:[\w-]{0,5}\d[\w-]{0,5}|[a-z])\b\.?")
+# Postal codes: digits (most countries, ZIP+4), the British outward and inward codes, Dutch
+# digits and letters, Swedish and Czech "123 45", Polish "12-345", and Canadian "K1A 0B1".
 _POSTAL = re.compile(
-    r"(?:\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{2}-\d{3})(?![\w])"
+    r"(?:\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{2}-\d{3}|"
+    r"[A-Z]\d[A-Z][ ]?\d[A-Z]\d)(?![\w])"
 )
 _REGION_CODE = re.compile(r"[A-Z]{2,3}(?![\w])")
+_LOWERCASE_REGION_POSTAL = re.compile(r"[a-z]{2,3}[ \t]+\d{4,6}(?:-\d{3,4})?(?![\w])")
 _PLACE_WORD = r"[^\W\d_]+(?:['’.-][^\W\d_]+)*\.?(?![\w])"
 _PLACE_WORDS = re.compile(rf"{_PLACE_WORD}(?:[ -](?:{_PLACE_WORD}|\(\w+\)))*")
 _STRONG_PLACE_CUE = re.compile(
@@ -194,6 +220,10 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 8) -> int:
             postal_seen = piece is not None
         if piece is None and not lowercase:
             piece = _REGION_CODE.match(text, at)
+        if piece is None and lowercase and not postal_seen:
+            # All-lowercase text writes the region code in lowercase too: "tigard, or 97223".
+            piece = _LOWERCASE_REGION_POSTAL.match(text, at)
+            postal_seen = piece is not None
         if piece is None:
             words_ = _PLACE_WORDS.match(text, at)
             stop = None
@@ -224,6 +254,20 @@ def _grow(text: str, end: int, lowercase: bool, limit: int = 8) -> int:
     while end > 0 and text[end - 1] in " \t\n,":
         end -= 1
     return end
+
+
+# A four-digit number that reads as a year ("88 Elm Mission, 1998") corroborates nothing.
+_YEAR = re.compile(r"(?:1[5-9]|20)\d\d(?!\d)")
+
+
+def _unit_or_postal_follows(text: str, end: int) -> bool:
+    """Whether a unit ("Suite 4", "Apt. 12B") or a postal code that is no year follows `end`
+    across the separators of an address block."""
+    at = _SEPARATOR.match(text, end).end()
+    if _UNIT.match(text, at):
+        return True
+    postal = _POSTAL.match(text, at)
+    return postal is not None and not (postal.end() - at == 4 and _YEAR.match(text, at))
 
 
 def _capitalized_before(text: str, position: int) -> int | None:
@@ -286,6 +330,12 @@ def street_addresses(text: str) -> list[Finding]:
                 end = offset + w.end() - (len(word) - len(word.rstrip(",")))
                 add(m.start(), end, "us", 0.85)
                 break
+            if street and bare in _CORROBORATED_STREET_TYPES and (lowercase or street[0][0].isupper()):
+                end = offset + w.end() - (len(word) - len(word.rstrip(",")))
+                if _unit_or_postal_follows(text, end):
+                    add(m.start(), end, "us", 0.85)
+                    break
+                # Otherwise a word of the street's name, if a street word follows ("Berkshire Valley Rd").
             if not street and (bare in _LEAD_WORDS or bare in _LEAD_AFTER_NUMBER):
                 # "12 rue de Rivoli", "14 Avenue de la Gare": the street word leads, the name
                 # follows, and a number after the name ("7 Avenue d'Italie 12") is part of it.
@@ -341,6 +391,11 @@ def street_addresses(text: str) -> list[Finding]:
         if all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in name) and (
                 _street_name_word(name[0], lowercase) or name[0].lower() in _PARTICLES):
             add(m.start(), m.end(), "lead", 0.8)
+    for m in _CUED_STREET.finditer(text) if any(cue in lower_text for cue in _CUED_STREET_WORDS) else ():
+        name = m.group("name").split()
+        if (all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in name) and _street_name_word(name[0], lowercase)
+                and any(w.lower().strip(".,") not in COMMON for w in name)):
+            add(m.start("name"), m.end(), "cue", 0.75)
     for m in _HU_NUMBER.finditer(text) if "u." in text else ():
         start = _words_before(text, m.start(), 3, lowercase)
         if start < m.start():

@@ -25,7 +25,7 @@ from operator import attrgetter
 
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import phrases, words
-from data_assets.compliance.names import EPONYM
+from data_assets.compliance.names import eponym_follows
 from data_assets.compliance.tokens import Token, capitalized_tokens, tokenize
 
 SCORE = 0.85
@@ -153,7 +153,7 @@ def _listed_alone(text: str, tokens: tuple[Token, ...], taken: list[Finding]) ->
         if k:
             start, end = tokens[i].start, tokens[i + k - 1].end
             # "Newton's laws" names a law, not the man.
-            if not any(f.start < end and start < f.end for f in taken) and not EPONYM.match(text[end:end + 32]):
+            if not any(f.start < end and start < f.end for f in taken) and not eponym_follows(text, end):
                 found.append(Finding(start, end, "PUBLIC_FIGURE", "public_figure", SCORE))
             next_free = i + k
     return found
