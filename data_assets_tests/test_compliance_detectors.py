@@ -276,6 +276,24 @@ def test_gold_span_validator_flags_the_off_by_one_span(shared_data):
     assert validate_spans(load_labeled(shared_data / "pii" / "presidio_synth_dataset_v2.json")) == []
 
 
+def test_content_over_redaction_leaves_out_only_the_separators_between_labeled_pieces():
+    from data_assets_tests.benchmarks._pii_scoring import GoldSpan, LabeledText, evaluate
+
+    text = "Ship to 12 Oak Road\n Suite 4\n Dover now, or later"
+    pieces = [("12 Oak Road", "STREET_ADDRESS"), ("Suite 4", "STREET_ADDRESS"), ("Dover", "GPE")]
+    spans = tuple(GoldSpan(text.index(v), text.index(v) + len(v), label, v) for v, label in pieces)
+    block = Finding(text.index("12"), text.index("Dover") + 5, "STREET_ADDRESS", "address_us", 0.9)
+    wider = Finding(text.index("12"), text.index("now"), "STREET_ADDRESS", "address_us", 0.9)   # takes the space after Dover
+    extra = Finding(text.index("now"), text.index("now") + 3, "PERSON", "name", 0.9)           # "now": a word, no separator
+    item = LabeledText(0, text, spans)
+    clean = len(text) - sum(len(v) for v, _ in pieces)
+    ev = evaluate([item], [[block]])
+    assert ev.clean_chars_covered == 4 and ev.over_redaction == 4 / clean   # "\n " twice
+    assert ev.content_over_redaction == 0.0
+    ev = evaluate([item], [[wider, extra]])
+    assert ev.clean_chars_covered == 8 and ev.content_over_redaction == 4 / clean
+
+
 @pytest.mark.parametrize("text, value", [
     ("Who wrote 1984? George Orwell", "George Orwell"),
     ("Explain Einstein's theory of relativity in a few sentences.", "Einstein"),

@@ -14,6 +14,10 @@ phone, card, IBAN, SSN, IP, person, street address) covered by a span the policy
 characters of flag-only types (URL, city, country) count on neither side. Over-redaction is the
 share of characters outside every gold span (of any label) that a redacting span covers; the
 strict variant also counts characters of untargeted labels (an organization name) as not-PII.
+The labeled files mark an address block in pieces (street, unit, city, ZIP) and leave the line
+breaks, spaces and commas between them unlabeled, so one placeholder for the whole block counts
+those separators as over-redacted: `content_over_redaction` leaves out the characters without a
+letter or digit between two gold spans inside one redacting span, and is reported beside it.
 """
 
 from __future__ import annotations
@@ -141,6 +145,7 @@ class Evaluation:
     strict_clean_chars_covered: int
     documents: int
     seconds: float
+    clean_separators_covered: int = 0   # covered clean characters that only separate two gold spans of one block
 
     @property
     def redaction_recall(self) -> float:
@@ -149,6 +154,12 @@ class Evaluation:
     @property
     def over_redaction(self) -> float:
         return self.clean_chars_covered / self.clean_chars if self.clean_chars else 0.0
+
+    @property
+    def content_over_redaction(self) -> float:
+        """Over-redaction without the separators between the labeled pieces of one redacted block."""
+        covered = self.clean_chars_covered - self.clean_separators_covered
+        return covered / self.clean_chars if self.clean_chars else 0.0
 
     @property
     def strict_over_redaction(self) -> float:
@@ -176,7 +187,7 @@ def evaluate(items: list[LabeledText], predictions: list[list[Finding]], seconds
     """Score `predictions[i]` (findings over `items[i].text`) against the gold spans; `redacts`
     says which predictions the policy replaces (the others are flagged and cover nothing)."""
     by_type: dict[str, TypeScore] = defaultdict(TypeScore)
-    pii = pii_cov = clean = clean_cov = strict = strict_cov = 0
+    pii = pii_cov = clean = clean_cov = strict = strict_cov = separators = 0
     for item, predicted in zip(items, predictions, strict=True):
         gold = [(g.start, g.end, g.entity_type) for g in item.spans if g.entity_type in EVALUATED_TYPES]
         pred = [(f.start, f.end, PREDICTED_TO_TYPE.get(f.entity_type, f.entity_type)) for f in predicted]
@@ -193,6 +204,7 @@ def evaluate(items: list[LabeledText], predictions: list[list[Finding]], seconds
         covered = _mask(len(item.text), ((f.start, f.end) for f in predicted if redacts(f)))
         targeted = _mask(len(item.text), ((g.start, g.end) for g in item.spans if g.label in redacted_labels))
         labeled = _mask(len(item.text), ((g.start, g.end) for g in item.spans))
+        between = _mask(len(item.text), _separators(item, [(f.start, f.end) for f in predicted if redacts(f)]))
         for i in range(len(item.text)):
             if targeted[i]:
                 pii += 1
@@ -203,7 +215,20 @@ def evaluate(items: list[LabeledText], predictions: list[list[Finding]], seconds
                 if not labeled[i]:
                     clean += 1
                     clean_cov += covered[i]
-    return Evaluation(dict(by_type), pii, pii_cov, clean, clean_cov, strict, strict_cov, len(items), seconds)
+                    separators += covered[i] and between[i]
+    return Evaluation(dict(by_type), pii, pii_cov, clean, clean_cov, strict, strict_cov, len(items), seconds, separators)
+
+
+def _separators(item: LabeledText, redacted: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The gaps with no letter or digit between two consecutive gold spans that lie inside one
+    redacted span ("Suite 4\\n Springfield": the line break between unit and city)."""
+    gaps = []
+    for start, end in redacted:
+        inside = sorted((g.start, g.end) for g in item.spans if start <= g.start and g.end <= end)
+        for (_, left_end), (right_start, _) in zip(inside, inside[1:]):
+            if left_end < right_start and not any(c.isalnum() for c in item.text[left_end:right_start]):
+                gaps.append((left_end, right_start))
+    return gaps
 
 
 def _mask(length: int, spans: Iterable[tuple[int, int]]) -> bytearray:

@@ -209,6 +209,7 @@ def _summary(ev: Evaluation, types_: tuple[str, ...]) -> dict:
         "redaction_recall": round(ev.redaction_recall, 4),
         "over_redaction": round(ev.over_redaction, 4),
         "strict_over_redaction": round(ev.strict_over_redaction, 4),
+        "content_over_redaction": round(ev.content_over_redaction, 4),
         "docs_per_second": round(ev.docs_per_second, 1),
     }
 
@@ -246,7 +247,8 @@ def quality(detectors: dict, ner_model: str | None = None) -> dict:
         print(f"  ours      redaction recall {ours.redaction_recall:.3f} (types the policy redacts) | over-redaction "
               f"{ours.over_redaction:.4f} (strict {ours.strict_over_redaction:.4f})")
         print(f"  ours, the stage (scan_and_redact, default policy): redaction recall {stage.redaction_recall:.3f}, "
-              f"over-redaction {stage.over_redaction:.4f}, PERSON F1 {stage.by_type['PERSON'].f():.3f}")
+              f"over-redaction {stage.over_redaction:.4f} ({stage.content_over_redaction:.4f} without the separators between "
+              f"the labeled pieces of one block), PERSON F1 {stage.by_type['PERSON'].f():.3f}")
         print(f"  ours, strict policy (GIVEN_NAME redacted): PERSON F1 {strict.by_type['PERSON'].f():.3f}, redaction recall "
               f"{strict.redaction_recall:.3f}, over-redaction {strict.over_redaction:.4f}")
         if ner_policy is None:
