@@ -352,6 +352,9 @@ def test_a_name_opening_a_statement_is_not_spoken_to():
     ("We met Anna V. Berg at noon.", "Anna V. Berg"),       # "V." is a middle initial, not "versus"
     ("Please forward it to Orvald T. Pruhmer.", "Orvald T. Pruhmer"),  # an initial between two unlisted words
     ("Summer Vähämaa\n\n45 Harbour Road\nSuite 8\nOulu", "Summer Vähämaa"),  # the name line of an address block
+    # An everyday word after a cue that announces a family name is the name ("tischler": joiner).
+    ("Her maiden name is Tischler.", "Tischler"),
+    ("My surname is Förster and I need a new card.", "Förster"),
 ])
 def test_how_full_names_and_addressees_are_written(text, name):
     assert ("PERSON", name) in found(text)

@@ -79,8 +79,11 @@ _SURNAME_SHAPE = re.compile(
 # Cues whose next words are a name whatever they look like ("my name is otto brandt").
 _NAMING_CUE = re.compile(
     r"(?i)(?:\bmy name is|\bname is|\bname's|\bname\s*[:?]|\bcall me|\bcalls me|\bnamed him\b|\bnamed her\b|\bnamed them\b|\bcalled him\b|\bcalled her\b|\bcalled them\b|\bnamed|"
-    r"\bmaiden name is|\bname on the account is)\s*$"
+    r"\bmaiden name is|\bname on the account is|\bsurname is|\bsurname\s*:)\s*$"
 )
+# Naming cues that announce a family name: an everyday word after them is the name ("my last name
+# is Baker", "maiden name: Tischler"), where after "Name:" it would be the name of a thing.
+_SURNAME_CUE = re.compile(r"(?i)(?:\bmaiden|\blast|\bfamily|\bsur)[ -]?name(?:[ \t]+is|[ \t]*:)[ \t]*$")
 # Cues that make a name-like word a name with high confidence.
 _STRONG_CUE = re.compile(
     r"(?i)(?:\bdear|\bsigned,?|\bsincerely,?|\bregards,?|\bcheers,?|\bthis is|\bi'm|\bi am|\bask for|"
@@ -276,9 +279,11 @@ def people(text: str) -> list[Finding]:
         run = tokens[i:j + 1]
         # The most common runs by far are never a person, cue or not, and are skipped before the cue
         # patterns run: a lone letter ("I", "A"), and everyday capitalized words that no list holds
-        # as a name ("The", "However", "In This"), which _score_run trims off a run's edges.
-        if (len(run) == 1 and len(token.text) == 1) or all(
-                (kind := _kind(t.lower, t.text[0].isupper())).ordinary and not (kind.given or kind.family) for t in run):
+        # as a name ("The", "However", "In This"), which _score_run trims off a run's edges. After a
+        # cue that announces a family name ("my last name is Baker") an everyday word is the name.
+        if ((len(run) == 1 and len(token.text) == 1) or all(
+                (kind := _kind(t.lower, t.text[0].isupper())).ordinary and not (kind.given or kind.family) for t in run)) and not (
+                naming and _SURNAME_CUE.search(text, max(0, token.start - 32), token.start)):
             next_free = j + 1
             continue
         before = text[max(0, token.start - 32):token.start]
@@ -328,6 +333,9 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
     if any(t.lower in NOT_PERSON_WORDS or t.lower in _GEOGRAPHIC for t in run):
         return None
     kinds = [_kind(t.lower, t.text[0].isupper()) for t in run]
+    surname_cued = strong and bool(_SURNAME_CUE.search(before))
+    if surname_cued:
+        kinds[0] = kinds[0]._replace(family=True)  # "my last name is Baker": the word is the family name
     if len(run) > 1 and run[-1].lower in _DISHES and not (
             kinds[-1].family and not kinds[-1].ordinary and any(k.given and not k.ordinary for k in kinds[:-1])):
         return None
@@ -395,7 +403,7 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
         # "Dear Reader", "Dear Guest", "Name: Save the Pigs": an everyday word after the cue. A
         # surname that is also an everyday word ("Reader", "Guest") is the word here; only an
         # everyday word that is a given name ("Dear Will", "Dear Hope") is read as a name.
-        if len(run) == 1 and kinds[0].ordinary and not kinds[0].given:
+        if len(run) == 1 and kinds[0].ordinary and not kinds[0].given and not surname_cued:
             return None
         detector = "name_self" if _SELF_CUE.search(text, max(0, run[0].start - 32), run[0].start) else "name_cue"
         return Finding(run[0].start, run[-1].end, "PERSON", detector, score)
