@@ -270,9 +270,14 @@ def _unit_or_postal_follows(text: str, end: int) -> bool:
     return postal is not None and not (postal.end() - at == 4 and _YEAR.match(text, at))
 
 
+def _word_before(text: str, position: int) -> re.Match[str] | None:
+    """The word that ends just before `position` (spaces between), if any."""
+    return _WORD_BEFORE.search(text, max(0, position - 40), position)
+
+
 def _capitalized_before(text: str, position: int) -> int | None:
     """Start of the capitalized word just before `position`, unless it is a connector ("The")."""
-    before = _WORD_BEFORE.search(text, max(0, position - 40), position)
+    before = _word_before(text, position)
     if before is not None and before.group(1)[0].isupper() and before.group(1).lower() not in _CONNECTORS:
         return before.start(1)
     return None
@@ -281,7 +286,7 @@ def _capitalized_before(text: str, position: int) -> int | None:
 def _words_before(text: str, start: int, limit: int, lowercase: bool) -> int:
     """Move `start` left over up to `limit` name words of a street ("Brucker Bundesstrasse")."""
     for _ in range(limit):
-        m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+        m = _word_before(text, start)
         if m is None:
             break
         word = m.group(1)
