@@ -24,7 +24,9 @@ every run once; medians, and ratios as medians of per-round ratios, so shared-ma
   (policy, placeholders, the residual re-scan of what was redacted);
 - `residual check`: what the blocking asset check does after the stage (re-scan the records the
   stage redacted); reported as a share of the stage scan;
-- `presidio`: `AnalyzerEngine.analyze` with the regex recognizers.
+- `presidio`: `AnalyzerEngine.analyze` with every English regex recognizer;
+- `presidio 7 types`: the same engine asked only for the structured types compared (`entities=`), its
+  fastest configuration for them: the ratio to quote, though our side still looks for every type.
 """
 
 from __future__ import annotations
