@@ -181,9 +181,18 @@ CODE = [
     "SELECT * FROM users WHERE id = 1234567;",
 ]
 
+# Contractions written with a curly apostrophe, after a greeting or a comma: the word lists hold
+# them with a straight one, and "Hey, I’m" read as someone greeted by name.
+CURLY_CONTRACTIONS = [
+    "Hey, I’m happy to help with that.",
+    "Hello, I’m doing quite well, thanks.",
+    "To get more help with your landlord, I’d recommend a tenants’ union.",
+    "Sure, you’ll find it in the second drawer.",
+]
+
 BENIGN = (MEASUREMENTS_AND_DECIMALS + YEARS_RANGES_VERSIONS_CODES + ADDRESSES_THAT_ARE_NOT_PERSONAL + EPONYMS
           + COMMON_WORDS_IN_OTHER_LANGUAGES + CAPITALIZED_ORDINARY_WORDS + CREATIVE_WRITING + PUBLIC_CONTENT + HISTORY_AND_SCIENCE + INSTRUCTION_ABOUT_SOMEONES_WORK
-          + SALUTATIONS_TO_EVERYDAY_WORDS + THINGS_WITH_AN_EVERYDAY_WORD_INSIDE + CODE)
+          + SALUTATIONS_TO_EVERYDAY_WORDS + THINGS_WITH_AN_EVERYDAY_WORD_INSIDE + CODE + CURLY_CONTRACTIONS)
 
 
 @pytest.mark.parametrize("text", BENIGN)

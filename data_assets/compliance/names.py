@@ -166,9 +166,16 @@ class WordKind(NamedTuple):
     ordinary: bool
 
 
+# A contraction ("I’m", "I’d", "You’ll", "Don’t"): the word lists hold these with a straight
+# apostrophe, and text often writes a curly one. Names keep theirs ("O’Brien", "D’Angelo").
+_CONTRACTION = re.compile(r"['’](?:m|d|ll|ve|re|t)$")
+
+
 @lru_cache(maxsize=65536)
 def _kind(lower: str, capitalized: bool) -> WordKind:
     """What one lowercase word can be, from the word lists and (capitalized only) the surname shape."""
+    if "’" in lower and _CONTRACTION.search(lower):
+        return WordKind(False, False, True)
     common = lower in COMMON
     first = lower in FIRST_NAMES
     surname = lower in SURNAMES or (capitalized and len(lower) >= 4 and not common and bool(_SURNAME_SHAPE.search(lower)))
