@@ -142,6 +142,8 @@ HISTORY_AND_SCIENCE = [
     "The Roman Empire fell in 476 AD.",
     "Describe the Victorian era in three sentences.",
     "Compare Gothic and Baroque architecture.",
+    "Who won the Battle of Bunker Hill?",             # an event named after its place
+    "Summarize the Treaty of Fort Stanwix.",
     "Explain the Doppler effect with an example.",
     "Write a haiku about the Pacific Ocean.",
     "What did the Marshall Plan do for Europe?",

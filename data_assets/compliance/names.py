@@ -66,6 +66,8 @@ _CITY_STATE = re.compile(rf",\s*(?:{'|'.join(_US_STATES.split())})\b(?:\s+\d{{5}
 _CASE_NAME = re.compile(r"\b(?:vs?|Vs|VS)\.\s*$")
 # ... and the first, with what follows it ("Marbury v. Madison").
 _VERSUS = re.compile(r"^\s+(?:vs?|Vs|VS)\.\s")
+# Events named after where they happened: the words after these name a place, not a person.
+_EVENT_OF = re.compile(r"(?i)\b(?:battles?|siege|treaty|invasion|massacre|sack|bombing|liberation|raid)[ \t]+(?:of|at)[ \t]+$")
 COMMON = words("ordinary_words")
 PLACES = phrases("places")
 
@@ -389,6 +391,8 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
         return None  # "Boyle's law", "Roth IRA"; with a full name ("Anna Berg's equation") it stays a person
     if _CASE_NAME.search(before[-6:]):
         return None
+    if _EVENT_OF.search(before):
+        return None  # "the Battle of Bunker Hill", "the Treaty of Fort Stanwix": a place of history
     if not any(k.given for k in kinds) and any(t.lower in PLACES for t in run):
         return None  # "Berlin Wall"
     joined = " ".join(t.lower for t in run)
