@@ -270,6 +270,14 @@ def _unit_or_postal_follows(text: str, end: int) -> bool:
     return postal is not None and not (postal.end() - at == 4 and _YEAR.match(text, at))
 
 
+def _names_a_street(words_: list[str], lowercase: bool) -> bool:
+    """Whether words with no street word among them can name a street (before a unit, after "lives
+    on"): name words and particles, opened by a name word, and one word at least that is no
+    everyday word ("Chapter 4 Summary Suite 2", "located at Level 5" name no street)."""
+    return (all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in words_) and _street_name_word(words_[0], lowercase)
+            and any(w.lower().rstrip(".,") not in COMMON for w in words_))
+
+
 def _word_before(text: str, position: int) -> re.Match[str] | None:
     """The word that ends just before `position` (spaces between), if any."""
     return _WORD_BEFORE.search(text, max(0, position - 40), position)
@@ -340,7 +348,7 @@ def street_addresses(text: str) -> list[Finding]:
                 if _unit_or_postal_follows(text, end):
                     add(m.start(), end, "us", 0.85)
                     break
-                # Otherwise a word of the street's name, if a street word follows ("Berkshire Valley Rd").
+                # Otherwise a word of the street's name, if a street word follows ("Quarry Valley Rd").
             if not street and (bare in _LEAD_WORDS or bare in _LEAD_AFTER_NUMBER):
                 # "12 rue de Rivoli", "14 Avenue de la Gare": the street word leads, the name
                 # follows, and a number after the name ("7 Avenue d'Italie 12") is part of it.
@@ -397,9 +405,7 @@ def street_addresses(text: str) -> list[Finding]:
                 _street_name_word(name[0], lowercase) or name[0].lower() in _PARTICLES):
             add(m.start(), m.end(), "lead", 0.8)
     for m in _CUED_STREET.finditer(text) if any(cue in lower_text for cue in _CUED_STREET_WORDS) else ():
-        name = m.group("name").split()
-        if (all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in name) and _street_name_word(name[0], lowercase)
-                and any(w.lower().strip(".,") not in COMMON for w in name)):
+        if _names_a_street(m.group("name").split(), lowercase):
             add(m.start("name"), m.end(), "cue", 0.75)
     for m in _HU_NUMBER.finditer(text) if "u." in text else ():
         start = _words_before(text, m.start(), 3, lowercase)
@@ -414,10 +420,7 @@ def street_addresses(text: str) -> list[Finding]:
         for m in _SHIP.finditer(text):
             add(m.start(), m.end(), "mil", 0.9)
     for m in _HOUSE_NAME_UNIT.finditer(text) if any(word in text for word in _HOUSE_UNIT_WORDS) else ():
-        words_ = m.group("name").split()
-        # One word at least that is no everyday word: "Chapter 4 Summary Suite 2" names no street.
-        if (all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in words_) and _street_name_word(words_[0], lowercase)
-                and any(w.lower().rstrip(".,") not in COMMON for w in words_)):
+        if _names_a_street(m.group("name").split(), lowercase):
             add(m.start(), m.end("name"), "unit", 0.8)
     for m in (m for start, end in lines for m in _NUMBER_WORDS_NUMBER.finditer(text, start, end)):
         street = m.group("words").split()
