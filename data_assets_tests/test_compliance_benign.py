@@ -167,6 +167,13 @@ SALUTATIONS_TO_EVERYDAY_WORDS = [
     "Dear Neighbor, the street party is on Saturday.",
 ]
 
+# A name cue before an everyday word that goes on as a phrase: a campaign, a team or a title.
+PHRASES_AFTER_A_NAME_CUE = [
+    "Name: Save the Whales\nGoal: raise 500 dollars for the aquarium.",
+    "Team name: Hope for All. Members: five.",
+    "Project name: Grace under Fire",
+]
+
 # Products, titles and mnemonics that open with a given name but hold an everyday word inside.
 THINGS_WITH_AN_EVERYDAY_WORD_INSIDE = [
     "Try the Ruby Baking Mix for muffins.",
@@ -194,7 +201,7 @@ CURLY_CONTRACTIONS = [
 
 BENIGN = (MEASUREMENTS_AND_DECIMALS + YEARS_RANGES_VERSIONS_CODES + ADDRESSES_THAT_ARE_NOT_PERSONAL + EPONYMS
           + COMMON_WORDS_IN_OTHER_LANGUAGES + CAPITALIZED_ORDINARY_WORDS + CREATIVE_WRITING + PUBLIC_CONTENT + HISTORY_AND_SCIENCE + INSTRUCTION_ABOUT_SOMEONES_WORK
-          + SALUTATIONS_TO_EVERYDAY_WORDS + THINGS_WITH_AN_EVERYDAY_WORD_INSIDE + CODE + CURLY_CONTRACTIONS)
+          + SALUTATIONS_TO_EVERYDAY_WORDS + PHRASES_AFTER_A_NAME_CUE + THINGS_WITH_AN_EVERYDAY_WORD_INSIDE + CODE + CURLY_CONTRACTIONS)
 
 
 @pytest.mark.parametrize("text", BENIGN)
@@ -265,3 +272,22 @@ def test_a_given_name_of_the_international_list_is_still_a_name():
     outcome = scan_and_redact({"instruction": "Yesterday Hülya asked me to call 020 7946 0958."})
     assert "Hülya" not in outcome.fields["instruction"]
 
+
+
+# A word that labels the value after it, in lowercase text where any listed given name can be a
+# name ("Iban" is a Basque given name): the value goes, its label stays.
+@pytest.mark.parametrize("text, label", [
+    ("my iban is de89 3704 0044 0532 0130 00, thanks", "iban"),
+    ("iban: fr14 2004 1010 0505 0001 3m02 606", "iban"),
+    ("my visa number is 4111 1111 1111 1111", "visa"),
+])
+def test_the_label_of_a_value_is_no_name(text, label):
+    outcome = scan_and_redact({"instruction": text})
+    assert outcome.status == "redacted", outcome.reasons
+    assert outcome.fields["instruction"].startswith(text[:text.index(label) + len(label)]), outcome.fields
+    assert not {"PERSON", "GIVEN_NAME"} & {f.entity_type for f in outcome.findings["instruction"]}
+
+
+def test_a_person_with_the_name_of_a_label_is_still_a_person():
+    outcome = scan_and_redact({"instruction": "please call iban at 020 7946 0958 tomorrow"})
+    assert "iban" not in outcome.fields["instruction"], outcome.fields

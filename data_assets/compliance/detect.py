@@ -53,7 +53,8 @@ def detect_view(text: str, ner_model: str | None = None) -> list[Finding]:
     if "[" in text and PLACEHOLDER.search(text):
         text = PLACEHOLDER.sub(lambda m: _OPAQUE * len(m.group()), text)
     found = secrets(text)
-    found.extend(detect_structured(text))
+    values = detect_structured(text)
+    found.extend(values)
     found.extend(locations(text))
     named = people(text)
     if ner_model is not None:
@@ -63,6 +64,8 @@ def detect_view(text: str, ner_model: str | None = None) -> list[Finding]:
     # Public figures are taken out of the people before overlaps are settled: "George
     # Washington" is a president to flag, not a PERSON to redact nor the state of Washington.
     persons, figures = public_figures(text, named)
+    if values and persons:
+        persons = _without_value_labels(text, persons, values)
     found.extend(persons)
     if figures:
         found = [f for f in found if f.entity_type != "LOCATION" or not any(g.start <= f.start and f.end <= g.end for g in figures)]
@@ -92,6 +95,20 @@ def detect_view(text: str, ner_model: str | None = None) -> list[Finding]:
     return found
 
 
+def _without_value_labels(text: str, persons: list[Finding], values: list[Finding]) -> list[Finding]:
+    """`persons` less the words that label the value right after them: in "my iban is gb82 west
+    1234 …" the word is the account number's label, whatever a name list says (Iban is a Basque
+    given name)."""
+    starts = {f.start for f in values}
+    return [p for p in persons
+            if not (text[p.start:p.end].lower() in _VALUE_LABELS and (gap := _LABEL_GAP.match(text, p.end)) and gap.end() in starts)]
+
+
+# The names of the kinds of value the structured detectors find, as a text labels them.
+_VALUE_LABELS = frozenset({"iban", "bic", "swift", "ssn", "sin", "pin", "visa", "amex", "mastercard", "card", "email",
+                           "e-mail", "mail", "phone", "mobile", "cell", "tel", "fax", "ip", "account"})
+# What may stand between a label and its value: "iban: ", "ssn is ", "phone number = ", "card no. ".
+_LABEL_GAP = re.compile(r"(?i)(?:[ \t]+(?:number|no\.?|code|address))?(?:[ \t]+is[ \t]+|[ \t]*[:=#-][ \t]*|[ \t]+)")
 # What makes a lone given name identifying when it appears in the same text.
 _IDENTIFYING = frozenset({"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET", "PRIVATE_KEY",
                           "STREET_ADDRESS"})

@@ -112,6 +112,8 @@ _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
 # on the lowercased text finds the few texts that can hold a cue before the pattern runs over them.
 NAMING_CUE_WORDS = ("name", "call")
 _MAX_RUN = 4
+# An everyday word followed by one of these goes on as a phrase (a verb and its object), not a name.
+_PHRASE_GOES_ON = re.compile(r" (?:the|a|an|our|your|my|their|this|these|those|every|all|no) ")
 # A name spoken to ("Thanks for the quick reply, Priya!", "Are you coming, Tomasz?") or speaking
 # (a transcript's "Greta: can you send me the invoice?") is someone the message is from or to.
 _VOCATIVE_BEFORE = re.compile(r",[ \t]*$")
@@ -411,10 +413,11 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
         return None
     if strong:
         score = 0.85 if (known or capitalized) else 0.6
-        # "Dear Reader", "Dear Guest", "Name: Save the Pigs": an everyday word after the cue. A
-        # surname that is also an everyday word ("Reader", "Guest") is the word here; only an
-        # everyday word that is a given name ("Dear Will", "Dear Hope") is read as a name.
-        if len(run) == 1 and kinds[0].ordinary and not kinds[0].given and not surname_cued:
+        # "Dear Reader", "Dear Guest": an everyday word after the cue. A surname that is also an
+        # everyday word ("Reader", "Guest") is the word here; only an everyday word that is a given
+        # name ("Dear Will", "Dear Hope") is read as a name, unless an article or a determiner
+        # follows it: "Name: Save the Pigs", "Name: Love Your Planet" name a campaign or a title.
+        if len(run) == 1 and kinds[0].ordinary and (not kinds[0].given or _PHRASE_GOES_ON.match(text, run[0].end)) and not surname_cued:
             return None
         detector = "name_self" if _SELF_CUE.search(text, max(0, run[0].start - 32), run[0].start) else "name_cue"
         return Finding(run[0].start, run[-1].end, "PERSON", detector, score)
