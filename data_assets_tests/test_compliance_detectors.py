@@ -413,6 +413,29 @@ def test_unknown_capitalized_words_without_other_pii_are_no_person(text):
     assert "PERSON" not in types_in(text)
 
 
+# Names no list knows, with nothing else personal in the text: what is said around them makes them people.
+@pytest.mark.parametrize("text, name", [
+    ("Ardouvin Quillaume said it would rain.", "Ardouvin Quillaume"),
+    ("Gwilherm Ardouvin listed his favourite songs on the radio.", "Gwilherm Ardouvin"),
+    ("She worked as the assistant to Ilkay Vörösmarty for a year.", "Ilkay Vörösmarty"),
+    ("Nobody knows who Gwilherm Ardouvin's killers were.", "Gwilherm Ardouvin"),
+    # A sentence opened by a full name in the possessive: no instruction's verb has diacritics or a surname's ending.
+    ("Świętomira Wiśniewska's garden won a prize.", "Świętomira Wiśniewska"),
+    ("Otarik Gelashvili's shop closed in May.", "Otarik Gelashvili"),
+])
+def test_unknown_names_that_the_sentence_makes_people(text, name):
+    assert ("PERSON", name) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Pair the Parmesan Pesto Penne with Veggie Quinoa and a salad.",
+    "The rover was built by Proxima Centauri Labs.",
+    "Proxima Centauri shows its flares in X-rays.",
+])
+def test_unknown_capitalized_words_after_a_cue_for_things_are_no_person(text):
+    assert "PERSON" not in types_in(text)
+
+
 def test_a_person_named_like_a_dish_keeps_a_given_name():
     assert ("PERSON", "Marcus Curry") in found("Ask Marcus Curry about the invoice.")
 

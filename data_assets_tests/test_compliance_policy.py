@@ -137,9 +137,27 @@ def test_public_figures_are_flagged_not_redacted():
 
 
 def test_a_lone_name_that_is_part_of_a_redacted_person_is_redacted_too():
-    # Keeping the bare surname after the full name was redacted would leave who it was.
+    # Keeping the bare surname after the full name was redacted would leave who it was; it is the
+    # same person, so it gets the same placeholder.
     outcome = scan_and_redact({"t": "The report was written by Bonifacy Kaczmarek in 1977. Later Kaczmarek moved to Gdansk."})
-    assert outcome.fields["t"] == "The report was written by [PERSON_1] in 1977. Later [PERSON_2] moved to Gdansk."
+    assert outcome.fields["t"] == "The report was written by [PERSON_1] in 1977. Later [PERSON_1] moved to Gdansk."
+
+
+def test_a_word_of_a_full_name_that_no_list_knows_is_that_person_too():
+    outcome = scan_and_redact({"t": "Ondřejka spent a year as the assistant to Ondřejka Zbyhněvová, then left for Brno."})
+    assert outcome.fields["t"] == "[PERSON_1] spent a year as the assistant to [PERSON_1], then left for Brno."
+
+
+def test_a_word_shared_by_two_full_names_keeps_its_own_placeholder():
+    outcome = scan_and_redact({"t": "Milena Hrubá met Milena Kowalczyk at 12 Long Street, Leeds LS1 4AP. Milena smiled."})
+    assert outcome.fields["t"].startswith("[PERSON_1] met [PERSON_2] at "), outcome.fields
+    assert outcome.fields["t"].endswith(" [PERSON_3] smiled."), outcome.fields
+
+
+def test_a_word_of_a_full_name_inside_a_longer_name_stays():
+    # "Lauder" of the person is not "the Estée Lauder Companies" the firm: a capitalized name word next to it.
+    outcome = scan_and_redact({"t": "Ask Ronalda Vlašimská about it. The Vlašimská Foundation pays."})
+    assert "The Vlašimská Foundation pays." in outcome.fields["t"], outcome.fields
 
 
 def test_a_lone_name_with_no_redacted_person_in_the_record_stays_flagged():

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.detect import detect, detect_normalized
 from data_assets.compliance.findings import Finding, resolve_overlaps
+from data_assets.compliance.names import COMMON
 from data_assets.compliance.normalize import control_characters, normalize
 from data_assets.compliance.policy import CompliancePolicy
 
@@ -80,6 +81,11 @@ _EVIDENT_NAME_DETECTORS = frozenset({"name_cue", "name_self", "name_title"})
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*(?:['’](?![sS]\b)[^\W\d_]+)?")
 
 
+# A capitalized word joined to what follows by a space or a hyphen: unless an everyday word
+# ("Later", "Yes"), the start of a longer name.
+_CAPITALIZED_WORD_BEFORE = re.compile(r"(?<![^\W\d_])[A-Z][^\W\d_]*[ -]\Z")
+
+
 def _corefer(fields: Mapping[str, str], findings: dict[str, list[Finding]], policy: CompliancePolicy) -> dict[str, list[Finding]]:
     """A lone name that is a word of a person the record redacts is that person: after "Anna
     Kowalczyk wrote the song", "Kowalczyk was 20" names her too, and keeping it would leave
@@ -95,11 +101,32 @@ def _corefer(fields: Mapping[str, str], findings: dict[str, list[Finding]], poli
     }
     if not words:
         return findings
-    return {
+    out = {
         name: [Finding(f.start, f.end, "PERSON", "record_coreference", f.score)
                if f.entity_type == "GIVEN_NAME" and (fields[name] or "")[f.start:f.end] in words else f for f in found]
         for name, found in findings.items()
     }
+    # A word of a full name that no list knows, capitalized as in the name and no everyday word, is
+    # that person too where no detector took it ("Aristóteles Ávalos ... Aristóteles spent a year"),
+    # when it stands alone: "Estée Lauder" the person is not "the Estée Lauder Companies".
+    unlisted = {
+        word
+        for name, found in findings.items()
+        for f in found if f.entity_type == "PERSON" and " " in (value := (fields[name] or "")[f.start:f.end]).strip()
+        for word in _NAME_WORD.findall(value) if len(word) >= 3 and word[0].isupper() and word.lower() not in COMMON
+    }
+    if not unlisted:
+        return out
+    pattern = re.compile(rf"(?<![^\W\d_])(?:{'|'.join(re.escape(w) for w in sorted(unlisted, key=len, reverse=True))})(?![^\W\d_])(?![ -][^\W\d_]*[A-Z])")
+    for name, found in out.items():
+        text = fields[name] or ""
+        extra = [Finding(m.start(), m.end(), "PERSON", "record_coreference", 0.6) for m in pattern.finditer(text)
+                 if not ((before := _CAPITALIZED_WORD_BEFORE.search(text, max(0, m.start() - 40), m.start()))
+                         and before.group().rstrip(" -").lower() not in COMMON)
+                 and not any(f.start < m.end() and m.start() < f.end for f in found)]
+        if extra:
+            out[name] = resolve_overlaps([*found, *extra])
+    return out
 
 
 def _propagation_key(entity_type: str, value: str) -> str:
@@ -200,8 +227,23 @@ class _Segment:
     placeholder: bool
 
 
+def _name_aliases(fields: Mapping[str, str], acted: Mapping[str, list[Finding]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The placeholder key of each one-word name the record redacts that is a word of exactly one
+    of its full names, mapped to that name's: "directed by Joakim Westgård and starring Westgård"
+    becomes "directed by [PERSON_1] and starring [PERSON_1]", one person as in the text."""
+    values = {_value_key(fields[name][f.start:f.end]) for name, found in acted.items() for f in found if f.entity_type == "PERSON"}
+    full = [v for v in values if " " in v]
+    aliases = {}
+    for value in values:
+        if " " not in value:
+            owners = [v for v in full if value in v.split()]
+            if len(owners) == 1:
+                aliases[("PERSON", value)] = ("PERSON", owners[0])
+    return aliases
+
+
 def _render(text: str, acted: list[Finding], numbering: dict, per_type: Counter, policy: CompliancePolicy,
-            counts: Counter) -> tuple[str, list[_Segment]]:
+            counts: Counter, aliases: Mapping[tuple[str, str], tuple[str, str]]) -> tuple[str, list[_Segment]]:
     pieces: list[str] = []
     segments: list[_Segment] = []
     out = 0
@@ -226,6 +268,7 @@ def _render(text: str, acted: list[Finding], numbering: dict, per_type: Counter,
             replacement = ""
         else:
             key = (f.entity_type, _value_key(text[f.start:f.end]))
+            key = aliases.get(key, key)
             if key not in numbering:
                 per_type[f.entity_type] += 1
                 suffix = f"_{per_type[f.entity_type]}" if policy.number_placeholders else ""
@@ -313,6 +356,7 @@ def scan_and_redact(
 
     acted = {name: [f for f in found if policy.action(f.entity_type) != "flag"] for name, found in findings.items()}
     for rescan in range(MAX_RESCANS + 1):
+        aliases = _name_aliases(fields, acted)
         numbering: dict[tuple[str, str], str] = {}
         per_type: Counter = Counter()
         counts: Counter = Counter()
@@ -320,7 +364,7 @@ def scan_and_redact(
         segments: dict[str, list[_Segment]] = {}
         for name, text in fields.items():
             if acted[name] or controls[name]:
-                redacted_fields[name], segments[name] = _render(text, acted[name], numbering, per_type, policy, counts)
+                redacted_fields[name], segments[name] = _render(text, acted[name], numbering, per_type, policy, counts, aliases)
             else:
                 redacted_fields[name] = text  # nothing to replace or remove: the text as it came
         # What redaction wrote is scanned again: a placeholder and its neighbours must not read as
