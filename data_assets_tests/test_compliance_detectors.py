@@ -422,6 +422,8 @@ def test_unknown_capitalized_words_without_other_pii_are_no_person(text):
     # A sentence opened by a full name in the possessive: no instruction's verb has diacritics or a surname's ending.
     ("Świętomira Wiśniewska's garden won a prize.", "Świętomira Wiśniewska"),
     ("Otarik Gelashvili's shop closed in May.", "Otarik Gelashvili"),
+    ("Quillaume, could you send me the minutes tonight?", "Quillaume"),
+    ("Quorvane lives on 12 Birch Road, Leeds LS1 4AP.", "Quorvane"),
 ])
 def test_unknown_names_that_the_sentence_makes_people(text, name):
     assert ("PERSON", name) in found(text)
@@ -431,6 +433,7 @@ def test_unknown_names_that_the_sentence_makes_people(text, name):
     "Pair the Parmesan Pesto Penne with Veggie Quinoa and a salad.",
     "The rover was built by Proxima Centauri Labs.",
     "Proxima Centauri shows its flares in X-rays.",
+    "Grandpa, could you tell us a story?",
 ])
 def test_unknown_capitalized_words_after_a_cue_for_things_are_no_person(text):
     assert "PERSON" not in types_in(text)

@@ -93,7 +93,8 @@ _STRONG_CUE = re.compile(
 )
 # What only a person does or has, right after a name: speaking, being born, "his" or "her" things.
 _PERSON_AFTER = re.compile(
-    r"(?:['’]s)?[ \t]+(?:(?:said|says|told|asked|replied|answered|wrote|whispered|shouted|was born|died|who)\b|"
+    r"(?:['’]s)?[ \t]+(?:(?:said|says|told|asked|replied|answered|wrote|whispered|shouted|was born|died|who|"
+    r"(?:lives|lived)[ \t]+(?:on|in|at))\b|"
     r"[a-z]+[ \t]+(?:his|her)\b)"
     r"|['’]s[ \t]+(?:wife|husband|son|daughter|mother|father|parents|brother|sister|family|children|kids|"
     r"friends?|killers?|murder(?:er)?|death|funeral|widow|lawyer|birthday)\b"
@@ -132,6 +133,8 @@ _VOCATIVE_AFTER = re.compile(r"[ \t]*[!?]")
 # a name, a comma and the rest of one sentence that ends in "?" or "!". A statement ("Jane,
 # tired of waiting, left.") names its subject, not someone addressed.
 _VOCATIVE_OPENING = re.compile(r",[ \t]+[^.!?\n]{1,160}[!?]")
+# A request to someone opening the sentence after the comma: the word before it is whom it asks.
+_REQUEST_OPENING = re.compile(r"(?i),[ \t]+(?:can|could|would|will)[ \t]+(?:you|i|we)\b[^.!?\n]{0,160}\?")
 # Names listed after a cued one ("our co-founders: Anika, Mateo and Okafor") share its cue; after
 # a name with no cue ("the mathematician Bernhard Riemann, Riemannian geometry") they do not.
 _LIST_GAP = re.compile(r"^[ \t]*(?:,|,?[ \t]*(?:and|&))[ \t]*$")
@@ -472,6 +475,13 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             score = 0.55 if not at_start else 0.45
         elif capitalized and weak and not at_start and run[0].text[1:].islower():
             score = 0.45
+        elif capitalized and at_start and len(run[0].text) > 2 and run[0].text[1:].islower() and _REQUEST_OPENING.match(text, run[0].end):
+            # "Warrane, can I please speak to your boss?": a word no list knows, asked something.
+            score = 0.45
+        elif capitalized and len(run[0].text) > 2 and run[0].text[1:].islower() and _PERSON_AFTER.match(text, run[0].end):
+            # "Ciset lives on Rua Mina 50": a word no list knows that does what people do. Alone,
+            # it is a lone name like any other (see detect.py).
+            score = 0.55
         else:
             return None
         if weak:
