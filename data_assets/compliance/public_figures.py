@@ -61,24 +61,30 @@ def _lexicon() -> tuple[dict[str, tuple[tuple[str, ...], ...]], dict[str, frozen
 
 def _listed_at(text: str, tokens: tuple[Token, ...], i: int, lowercase_text: bool) -> int:
     """How many tokens from `i` on form a listed name (0: none)."""
-    by_first, _, _ = _lexicon()
     first = tokens[i]
     # In cased text a name is capitalized: "the mad hatter" is a phrase, "Mad Hatter" a character.
     if not (lowercase_text or first.text[0].isupper()):
         return 0
-    entries = by_first.get(first.lower, ())
-    # The lowercase words from here on, as long as the longest entry (entries come longest first):
-    # one tuple comparison per entry instead of a word-by-word loop.
-    lowers = tuple(t.lower for t in tokens[i:i + len(entries[0])]) if entries else ()
-    for entry in entries:
-        k = len(entry)
-        if i + k > len(tokens):
-            continue
-        if lowers[:k] == entry and all(
+    entries = _by_first_and_length().get(first.lower)
+    if entries is None:
+        return 0
+    # The lowercase words from here on, as long as the longest entry: one set lookup per entry
+    # length (longest first) instead of a comparison per entry ("john" starts dozens).
+    lowers = tuple(t.lower for t in tokens[i:i + entries[0][0]])
+    for k, listed in entries:
+        if k <= len(lowers) and lowers[:k] in listed and all(
             _GAP.match(text[tokens[i + j].end:tokens[i + j + 1].start]) for j in range(k - 1)
         ):
             return k
     return 0
+
+
+@cache
+def _by_first_and_length() -> dict[str, tuple[tuple[int, frozenset[tuple[str, ...]]], ...]]:
+    """The listed names by first word, grouped by length, longest first."""
+    by_first, _, _ = _lexicon()
+    return {first: tuple((k, frozenset(e for e in entries if len(e) == k)) for k in sorted({len(e) for e in entries}, reverse=True))
+            for first, entries in by_first.items()}
 
 
 def public_figures(text: str, people: list[Finding]) -> tuple[list[Finding], list[Finding]]:
