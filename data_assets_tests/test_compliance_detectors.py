@@ -210,6 +210,17 @@ def test_person_traps(text):
     ("Mail it to 24 Sussex Drive, Ottawa, ON K1M 1M4 please", "24 Sussex Drive, Ottawa, ON K1M 1M4"),
     ("send it to 14 kossuthstrasse 5\ntigard, or 97223 by monday", "14 kossuthstrasse 5\ntigard, or 97223"),
     ("My aunt lives on Vliegenbos 112, near the ferry.", "Vliegenbos 112"),
+    # Nordic street words written apart after the name ("gate" corroborated by the postal code),
+    # a house number with a flat ("14/3"), Polish and Czech lead words, and a street named with no
+    # street word before its number, a postal code and a town.
+    ("Send it to Karl Johans gate 22, 0159 Oslo today.", "Karl Johans gate 22, 0159 Oslo"),
+    ("Adresse: Bygdøy allé 5, 0257 Oslo", "Bygdøy allé 5, 0257 Oslo"),
+    ("We moved to Stensås terrasse 38, 4836 Arendal.", "Stensås terrasse 38, 4836 Arendal"),
+    ("Wohnung: Ringstraße 14/3, 1010 Wien", "Ringstraße 14/3, 1010 Wien"),
+    ("Adres: Aleje Jerozolimskie 65, 00-697 Warszawa", "Aleje Jerozolimskie 65, 00-697 Warszawa"),
+    ("Adresa: Náměstí Míru 9, 120 00 Praha", "Náměstí Míru 9, 120 00 Praha"),
+    ("Mail it to Pikk 2, 10123 Tallinn please.", "Pikk 2, 10123 Tallinn"),
+    ("Our office: Esplanadi 22, 00130 Helsinki", "Esplanadi 22, 00130 Helsinki"),
 ])
 def test_street_address(text, value):
     assert ("STREET_ADDRESS", value) in found(text)
@@ -227,6 +238,8 @@ def test_street_address(text, value):
     "Apollo 11 Mission landed in 1969, and the Route 66 Diner Club meets at Pier 39 Station.",
     "We visited 88 Elm Mission, 1998 was the year.",        # a year after it is no postal code
     "The office is located at Level 5 of the tower; the bus is located at Gate 12.",
+    "Windows 10, 2019 Edition and Order 66, 12345 Clones are titles.",   # a year, then everyday words
+    "Board at Lufthansa gate 12 now, or Chapter 4, 10115 Words is next.",
 ])
 def test_counting_sentences_are_not_addresses(text):
     assert "STREET_ADDRESS" not in types_in(text)

@@ -55,7 +55,7 @@ _CORROBORATED_STREET_TYPES = frozenset(
 # Street words of other languages, as whole words or as the end of a compound (Friedhofstrasse).
 _STREET_STEMS = (
     r"strasse|straße|str|straat|steeg|laan|plein|gracht|kade|dijk|weg|gasse|platz|allee|ring|damm|ufer|vej|gade|"
-    r"gata|gatan|vägen|väg|veien|vegen|gate|katu|tie|kuja|polku|tee|iela|gatve|utca|útja|út|ulica|ulice|ul|"
+    r"gata|gatan|vägen|väg|veien|vegen|vei|vegur|gate|allé|plads|plass|torv|torg|terrasse|katu|tie|kuja|polku|tee|iela|gatve|utca|útja|út|ulica|ulice|ul|"
     r"cesta|náměstí|nábřeží|třída|rue|via|viale|vicolo|corso|calle|carrer|avenida|rua|travessa|largo|strada|"
     r"piazza|plaza|plac|aleja|chemin|allée|boulevard|odos|οδός|λεωφόρος|πλατεία|ulitsa|prospekt|pereulok|sokak|cadde|caddesi"
 )
@@ -73,14 +73,14 @@ _STEMS = tuple(_STREET_STEMS.split("|"))
 # opens with a digit is scanned for in C, one that opens with a lookbehind is tried everywhere.
 _HOUSE_WORDS = re.compile(rf"\d(?<![\w.,-]\d)\d{{0,5}}{_HOUSE_TAIL}(?:\s+\d{{1,5}})?(?P<words>(?:[ \t]+{_WORD}){{1,5}})")
 # A word followed by a number; the word's ending says whether it names a street.
-_WORD_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)[ \t]+\d{1,5}[a-zA-Z]?\b")
+_WORD_NUMBER = re.compile(r"(?<![^\W\d_])([^\W\d_]+)(\.?)[ \t]+\d{1,5}[a-zA-Z]?(?:/\d{1,4}[a-zA-Z]?)?\b")
 # The lookahead holds the first letter of every lead word (a new word's first letter goes there
 # too): a position that opens none fails at one test instead of trying every alternative.
 _LEAD_WORD = re.compile(
-    rf"(?i)(?=[aceilopqrstuvλοπ])(?:\b(?:rue|via|viale|calle|carrer|avenida|avda\.|rua|rúa|travessa|strada|piazza|plaza|plac|aleja|ulica|ul\.|"
-    rf"chemin|odos|paseo|ronda|rambla|camino|praça|largo|estrada|alameda|corso|vicolo|trg|quai|impasse|allée|"
+    rf"(?i)(?=[aceilnopqrstuvλοπ])(?:\b(?:rue|via|viale|calle|carrer|avenida|avda\.|rua|rúa|travessa|strada|piazza|plaza|plac|aleja|ulica|ul\.|"
+    rf"chemin|odos|paseo|ronda|rambla|camino|praça|largo|estrada|alameda|corso|vicolo|trg|quai|impasse|allée|aleje|náměstí|"
     rf"λεωφόρος|οδός|πλατεία)|(?<!\w)c/)"
-    rf"[ \t]+(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,5}}?)[ \t]+\d{{1,5}}[a-z]?\b"
+    rf"[ \t]+(?P<name>{_WORD}(?:[ \t]+{_WORD}){{0,5}}?)[ \t]+\d{{1,5}}[a-z]?(?:/\d{{1,4}}[a-z]?)?\b"
 )
 _HU_NUMBER = re.compile(r"\bu\.\s+\d{1,5}\b\.?")
 # Where someone lives or something is, a name and a house number make a street whatever its
@@ -111,7 +111,7 @@ _HOUSE_NAME_UNIT = re.compile(
 _HOUSE_UNIT_WORDS = ("Apt", "Apartment", "Suite", "Ste")
 _DIGIT = re.compile(r"\d")
 _LEAD_WORDS = frozenset("rue via viale calle carrer avenida avda rua rúa travessa strada piazza plaza plac aleja ulica ul chemin "
-                        "odos paseo ronda rambla camino praça largo estrada alameda corso vicolo trg quai impasse allée".split())
+                        "odos paseo ronda rambla camino praça largo estrada alameda corso vicolo trg quai impasse allée aleje náměstí".split())
 # Street words that lead their name only after a house number ("14 Avenue de la Gare", "12 boulevard
 # Haussmann"): alone, "Avenue" and "Boulevard" are also the English suffix ("Park Avenue").
 _LEAD_AFTER_NUMBER = frozenset("avenue boulevard bd av".split())
@@ -151,6 +151,11 @@ _UNIT = re.compile(r"(?i)(?:apt\.?|apartment|suite|ste\.?|unit|fl\.?|floor|room|
 _POSTAL = re.compile(
     r"(?:\d{4,6}(?:-\d{3,4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|\d{4}\s?[A-Z]{2}|\d{3}\s\d{2}|\d{2}-\d{3}|"
     r"[A-Z]\d[A-Z][ ]?\d[A-Z]\d)(?![\w])"
+)
+# A house number, a comma, a postal code and a word: what follows a street named without a street
+# word in most of Europe ("Pikk 2, 10123 Tallinn", "Zeil 106, 60313 Frankfurt am Main").
+_NUMBER_POSTAL_TOWN = re.compile(
+    rf"(?<![\w.,:/-])(?P<number>\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}}[A-Za-z]?)?),[ \t]*(?P<postal>{_POSTAL.pattern})[ \t]+(?P<town>[^\W\d_]+)"
 )
 _REGION_CODE = re.compile(r"[A-Z]{2,3}(?![\w])")
 _LOWERCASE_REGION_POSTAL = re.compile(r"[a-z]{2,3}[ \t]+\d{4,6}(?:-\d{3,4})?(?![\w])")
@@ -382,7 +387,9 @@ def street_addresses(text: str) -> list[Finding]:
         abbreviated = bool(m.group(2)) and (lower == stem or stem == "str")
         # "Rákóczi út 13": a street word that is also an everyday word of its language is a street
         # after a capitalized name.
-        named = not compound and stem not in _AMBIGUOUS_STEMS and _capitalized_before(text, m.start()) is not None
+        # An ambiguous one ("Karl Johans gate 22") is a street where a postal code or a unit follows.
+        named = not compound and _capitalized_before(text, m.start()) is not None and (
+            stem not in _AMBIGUOUS_STEMS or _unit_or_postal_follows(text, m.end()))
         if lower in COMMON and (stem in _AMBIGUOUS_STEMS or len(stem) <= 4) and not (abbreviated or named):
             continue  # "String 1", "offering 24": an everyday word that happens to end like a street
         if compound and len(stem) <= 3 and stem not in ("weg", "vej", "tie", "út", "tee") and not abbreviated:
@@ -404,6 +411,17 @@ def street_addresses(text: str) -> list[Finding]:
         if all(_street_name_word(w, lowercase) or w.lower() in _PARTICLES for w in name) and (
                 _street_name_word(name[0], lowercase) or name[0].lower() in _PARTICLES):
             add(m.start(), m.end(), "lead", 0.8)
+    for m in (m for start, end in lines for m in _NUMBER_POSTAL_TOWN.finditer(text, start, end)):
+        # The town is a name ("Windows 10, 2019 Edition" is none), the postal code no year, and
+        # the words before the number name a street ("Chapter 4, 10115 Berlin" does not).
+        town, postal = m.group("town"), m.group("postal")
+        if not (town[0].isupper() if not lowercase else town not in COMMON or town in PLACES):
+            continue
+        if len(postal) == 4 and _YEAR.match(postal):
+            continue
+        start = _words_before(text, m.start(), 3, lowercase)
+        if start < m.start() and _names_a_street(text[start:m.start()].split(), lowercase):
+            add(start, m.end("number"), "postal", 0.75)
     for m in _CUED_STREET.finditer(text) if any(cue in lower_text for cue in _CUED_STREET_WORDS) else ():
         if _names_a_street(m.group("name").split(), lowercase):
             add(m.start("name"), m.end(), "cue", 0.75)
