@@ -92,16 +92,16 @@ def test_places_are_flagged_locations_and_other_labels_are_ignored(model_dir):
 
 def test_the_stage_redacts_model_names_and_its_own_recheck_finds_nothing_left(model_dir):
     policy = CompliancePolicy(ner_model=model_dir)
-    outcome = scan_and_redact({"instruction": f"Draft a reply to {FULL_NAME} about the lease.", "response": f"Dear {FULL_NAME}, ..."},
+    outcome = scan_and_redact({"instruction": f"Draft a note about {FULL_NAME} and the lease.", "response": f"Dear {FULL_NAME}, ..."},
                               policy)
     assert outcome.status == "redacted"
     assert FULL_NAME not in json.dumps(outcome.fields)
-    assert outcome.fields["instruction"] == "Draft a reply to [PERSON_1] about the lease."
+    assert outcome.fields["instruction"] == "Draft a note about [PERSON_1] and the lease."
     docs = pd.DataFrame([{"record_id": "r1", "instruction": outcome.fields["instruction"], "input": "",
                           "response": outcome.fields["response"]}])
     assert residual_findings(docs, policy) == {}
     # Without the model, the same record passes: the option is what finds the name.
-    assert scan_and_redact({"instruction": f"Draft a reply to {FULL_NAME} about the lease."}, CompliancePolicy()).status == "pass"
+    assert scan_and_redact({"instruction": f"Draft a note about {FULL_NAME} and the lease."}, CompliancePolicy()).status == "pass"
 
 
 def test_a_name_in_a_creative_writing_request_stays_a_character(model_dir):

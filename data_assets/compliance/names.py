@@ -21,7 +21,7 @@ from data_assets.compliance.tokens import Token, capitalized_tokens, lower_in, s
 
 FIRST_NAMES = words("first_names")
 # Particles of compound surnames (van der Meer, de la Cruz) are not names on their own.
-_PARTICLES = frozenset("van von der den de la le da di du des del della y".split())
+_PARTICLES = frozenset("van von der den de la le da di du des del della y bin binti bint ibn al el ní nic ó ua".split())
 SURNAMES = words("surnames") - _PARTICLES
 # Words that make a capitalized phrase an organization, event or thing, never a person.
 NOT_PERSON_WORDS = frozenset(
@@ -76,7 +76,8 @@ TITLES = frozenset("mr mrs ms miss mx dr prof sir madam mme mlle herr frau sr sr
 _EVERYDAY_ONLY = COMMON - FIRST_NAMES - SURNAMES
 _SURNAME_SHAPE = re.compile(
     r"(?:sson|ssen|[^s]sen|ski|ska|sky|cki|cka|wicz|ová|ov|ova|ev|eva|ovich|evich|ovna|enko|chuk|escu|eanu|"
-    r"opoulos|poulos|akis|idis|oglu|oğlu|nen|stein|berg|mann|ović|vić|ić|shvili|dze|moto|mura|yama|kawa|hashi|zaki)$"
+    r"opoulos|poulos|akis|idis|oglu|oğlu|nen|stein|berg|mann|ović|vić|ić|shvili|dze|moto|mura|yama|kawa|hashi|zaki|"
+    r"qvist|kvist|quist|ström|gren|dahl|stedt)$"
 )
 # Cues whose next words are a name whatever they look like ("my name is otto brandt").
 _NAMING_CUE = re.compile(
@@ -88,8 +89,10 @@ _NAMING_CUE = re.compile(
 _SURNAME_CUE = re.compile(r"(?i)(?:\bmaiden|\blast|\bfamily|\bsur)[ -]?name(?:[ \t]+is|[ \t]*:)[ \t]*$")
 # Cues that make a name-like word a name with high confidence.
 _STRONG_CUE = re.compile(
-    r"(?i)(?:\bdear|\bsigned,?|\bsincerely,?|\bregards,?|\bcheers,?|\bthis is|\bi'm|\bi am|\bask for|"
-    r"\bdirected by|\bwritten by|\bsaid|\bsays)\s*$"
+    r"(?i)(?:\bdear|\bsigned[,:]?|\bsincerely,?|\bregards,?|\bcheers,?|\bthis is|\bi'm|\bi am|\bask for|"
+    r"\bdirected by|\bwritten by|\bsaid|\bsays|"
+    # A sign-off on its own line: "Best,\nKwabena Mensah-Bonsu" ("Best Buy" is not one).
+    r"\b(?:best|thanks|thank you|yours(?: truly| faithfully)?|respectfully|warmly|take care|love),[ \t]*\n)\s*$"
 )
 # What only a person does or has, right after a name: speaking, being born, "his" or "her" things.
 _PERSON_AFTER = re.compile(
@@ -100,11 +103,17 @@ _PERSON_AFTER = re.compile(
     r"friends?|killers?|murder(?:er)?|death|funeral|widow|lawyer|birthday)\b"
 )
 # The weak cues that precede things as often as people ("Penne with Veggie Quinoa", "made by
-# Proxima Labs"): no cue for a name that no list knows.
+# Proxima Labs"): no cue for a name that no list knows, unless a verb only people do goes first.
 _THING_CUE = re.compile(r"(?i)\b(?:with|by)\s*[,:]?\s*$")
+_PERSON_VERB_BEFORE = re.compile(
+    r"(?i)\b(?:spoke|speak|talked|talk|met|meet|meeting|chatted|signed|approved|prepared|reviewed|submitted|reported|"
+    r"received|sent|interviewed|hired|married|engaged)[ \t]+(?:with|by)\s*$")
 # Cues that make a capitalized word a name rather than the start of a phrase.
 _WEAK_CUE = re.compile(
     r"(?i)(?:\bwith|\bby|\bmeet|\bmet|\bask|\btell|\bhi|\bhello|\bhey|\bthanks|\bpartner's name|"
+    r"\bcustomer|\bapplicant|\bcandidate|\buser|\bstudent|\bresident|\bcaller|\bsender|\brecipient|\bpassenger|"
+    r"\bbuyer|\bseller|\breviewer|\bwinner|\bvolunteer|\bintern|\bnurse|\btechnician|\bcontractor|\battendee|"
+    r"\b(?:forward(?:ed)?(?: this| it)?|reply|replied|talk(?:ed)?|speak|spoke|assigned|married|engaged)[ \t]+to|"
     r"\bpartner|\bwife|\bhusband|\bson|\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bkid|\bboss|"
     r"\bmanager|\bcolleague|\bpatient|\bclient|\bguardian|\bnephew|\bniece|\buncle|\baunt|\bco-?founders?|\bfounders?|"
     r"\bowners?|\bceo|\bcto|\bcfo|\bassistant to|\bcoworkers?|\bco-workers?|\bemployees?|\bneighbou?rs?|\broommates?|"
@@ -352,6 +361,12 @@ def _supports(token: Token, kind: WordKind) -> bool:
 
 
 def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: bool = False) -> Finding | None:
+    start = run[0].start
+    # A role opening a sentence before a full name of listed words ("Customer Mehmet Yılmaz
+    # complained") is no part of it, though "Customer Support" is an organization's name.
+    if len(run) > 2 and run[0].lower in NOT_PERSON_WORDS and all(
+            (k.given or k.family) and not k.ordinary for k in (_kind(t.lower, True) for t in run[1:])):
+        run = run[1:]
     # An organization or event word anywhere in the run ("Davis Cup", "Tanaka Logistics") makes
     # it a name of something else, checked before ordinary words are trimmed off its edges.
     if any(t.lower in NOT_PERSON_WORDS or t.lower in _GEOGRAPHIC for t in run):
@@ -392,6 +407,8 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
         run, kinds = run[:-1], kinds[:-1]
     while run and run[0].lower in _ARTICLES:
         run, kinds = run[1:], kinds[1:]
+        # "Respectfully,\nThe Century-Old Tree": the cue was for the article, not what follows it.
+        strong = bool(run) and bool(_STRONG_CUE.search(text[max(0, run[0].start - 32):run[0].start]))
     if not run:
         return None
     if _CITY_STATE.match(text, run[-1].end):
@@ -458,7 +475,10 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             # in the text says which (see detect.py), so it is reported under its own detector;
             # unless a cue around it says a person: "the assistant to Aristóteles Ávalos",
             # "Ubul Csonka listed his top songs", "Ondřej Zbyněk said".
-            if (weak and not _THING_CUE.search(before)) or _PERSON_AFTER.match(text, run[-1].end):
+            # The cue may be a word trimmed off the run: "Ask Giorgos Papadimitriou whether ...".
+            trimmed_before = text[max(0, run[0].start - 32):run[0].start] if run[0].start != start else before
+            if (weak and not (_THING_CUE.search(before) and not _PERSON_VERB_BEFORE.search(before))) or (
+                    _WEAK_CUE.search(trimmed_before) and not _THING_CUE.search(trimmed_before)) or _PERSON_AFTER.match(text, run[-1].end):
                 return Finding(run[0].start, run[-1].end, "PERSON", "name_context", 0.6)
             return Finding(run[0].start, run[-1].end, "PERSON", "name_unknown", 0.5)
         else:
