@@ -452,6 +452,7 @@ def test_unknown_names_that_the_sentence_makes_people(text, name):
     ("Ask Giorgos Papadimitriou whether the server is back up.", "Giorgos Papadimitriou"),
     ("Signed: Baraka Otieno, 12 March", "Baraka Otieno"),
     ("My husband Lars-Erik Lindqvist handles the taxes.", "Lars-Erik Lindqvist"),
+    ("I spoke with Siobhán Ní Bhriain yesterday.", "Siobhán Ní Bhriain"),
 ])
 def test_names_in_work_messages(text, name):
     outcome = scan_and_redact({"t": text})

@@ -467,12 +467,14 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             # "Orvald T. Pruhmer": a middle initial between two name-shaped words that no list
             # knows is how a full name is written, in any language.
             score = 0.7
-        elif capitalized and len(run) <= 3 and not any(k.ordinary for k in kinds) and all(
-                t.text[1:].islower() and len(t.text) > 2 and not _TERM_ENDING.search(t.lower) for t in run) and not (
+        elif capitalized and len(run) <= 3 and run[0].lower not in _PARTICLES and all(
+                t.lower in _PARTICLES or (not k.ordinary and t.text[1:].islower() and len(t.text) > 2 and not _TERM_ENDING.search(t.lower))
+                for t, k in zip(run, kinds)) and not (
                 _CAPITALIZED_BEFORE.search(text, max(0, run[0].start - 8), run[0].start)):
-            # Two or three capitalized words that no list knows and none an everyday word: a name
-            # from a language our lists cover thinly, or a product, a dish, a star. Only other PII
-            # in the text says which (see detect.py), so it is reported under its own detector;
+            # Two or three capitalized words that no list knows and none an everyday word (a particle
+            # inside, "Siobhán Ní Bhriain", aside): a name from a language our lists cover thinly, or
+            # a product, a dish, a star. Only other PII in the text says which (see detect.py), so
+            # it is reported under its own detector;
             # unless a cue around it says a person: "the assistant to Aristóteles Ávalos",
             # "Ubul Csonka listed his top songs", "Ondřej Zbyněk said".
             # The cue may be a word trimmed off the run: "Ask Giorgos Papadimitriou whether ...".
