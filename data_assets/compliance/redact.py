@@ -23,6 +23,7 @@ from data_assets.compliance.findings import Finding, resolve_overlaps
 from data_assets.compliance.names import COMMON
 from data_assets.compliance.normalize import control_characters, normalize
 from data_assets.compliance.policy import CompliancePolicy
+from data_assets.compliance.tokens import tokenize
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ _NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*(?:['’](?![sS]\b)[^\W\d_]+)?
 # A capitalized word joined to what follows by a space or a hyphen: unless an everyday word
 # ("Later", "Yes"), the start of a longer name.
 _CAPITALIZED_WORD_BEFORE = re.compile(r"(?<![^\W\d_])[A-Z][^\W\d_]*[ -]\Z")
+# A space or a hyphen, then a word holding a capital: what follows a word of a longer name.
+_CAPITALIZED_WORD_AFTER = re.compile(r"[ -][^\W\d_]*[A-Z]")
 
 
 def _corefer(fields: Mapping[str, str], findings: dict[str, list[Finding]], policy: CompliancePolicy) -> dict[str, list[Finding]]:
@@ -117,13 +120,17 @@ def _corefer(fields: Mapping[str, str], findings: dict[str, list[Finding]], poli
     }
     if not unlisted:
         return out
-    pattern = re.compile(rf"(?<![^\W\d_])(?:{'|'.join(re.escape(w) for w in sorted(unlisted, key=len, reverse=True))})(?![^\W\d_])(?![ -][^\W\d_]*[A-Z])")
     for name, found in out.items():
         text = fields[name] or ""
-        extra = [Finding(m.start(), m.end(), "PERSON", "record_coreference", 0.6) for m in pattern.finditer(text)
-                 if not ((before := _CAPITALIZED_WORD_BEFORE.search(text, max(0, m.start() - 40), m.start()))
-                         and before.group().rstrip(" -").lower() not in COMMON)
-                 and not any(f.start < m.end() and m.start() < f.end for f in found)]
+        # The tokens are the detectors' own (cached for the text just scanned), so no pattern is
+        # built per record; a word joined to a capitalized one ("Lauder Companies") is part of a
+        # longer name, and so is one right after a capitalized word that is no everyday word.
+        extra = [Finding(t.start, t.end, "PERSON", "record_coreference", 0.6) for t in (tokenize(text) if text else ())
+                 if t.text in unlisted
+                 and not _CAPITALIZED_WORD_AFTER.match(text, t.end)
+                 and not ((before := _CAPITALIZED_WORD_BEFORE.search(text, max(0, t.start - 40), t.start))
+                          and before.group().rstrip(" -").lower() not in COMMON)
+                 and not any(f.start < t.end and t.start < f.end for f in found)]
         if extra:
             out[name] = resolve_overlaps([*found, *extra])
     return out
