@@ -21,6 +21,8 @@ def types_in(text: str, min_score: float = 0.5) -> set[str]:
 @pytest.mark.parametrize("text, value", [
     ("Mail me at anna.berg+news@example.co.uk today.", "anna.berg+news@example.co.uk"),
     ("contact: J.Doe@mail-server.de", "J.Doe@mail-server.de"),
+    ("Write to o'brien.family@example.ie", "o'brien.family@example.ie"),
+    ("say 'sam@example.com' out loud", "sam@example.com"),
 ])
 def test_email(text, value):
     assert ("EMAIL", value) in found(text)
@@ -122,6 +124,48 @@ def test_version_numbers_and_clock_times_are_not_ips():
 def test_secrets(text, value):
     hits = [v for t, v in found(text) if t == "SECRET"]
     assert hits and (value is None or value in hits)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("my password is Tr0ub4dor&3 so log in with it", "Tr0ub4dor&3"),
+    ("The wifi password is sunflower42.", "sunflower42"),
+    ("Her PIN is 4921", "4921"),
+    ("login: admin / pass: S3cr3t!x", "S3cr3t!x"),
+    ('I set the password to "bluebird" yesterday', "bluebird"),
+    ("use the api key 3f9a8c7d6e5b4a3928170f6e5d4c3b2a to call it", "3f9a8c7d6e5b4a3928170f6e5d4c3b2a"),
+    ("postgres://admin:Sup3rS3cret@db.example.com:5432/app", "Sup3rS3cret"),
+    ("https://deploy:hunter22@git.example.org/repo.git", "hunter22"),
+])
+def test_credentials_stated_in_prose_or_in_a_url(text, value):
+    assert ("SECRET", value) in found(text)
+
+
+def test_a_url_password_is_no_email_address():
+    assert "EMAIL" not in types_in("DATABASE_URL=postgres://admin:Sup3rS3cret@db.example.com:5432/app")
+
+
+@pytest.mark.parametrize("text", [
+    "Your password is too short: use at least 12 characters.",
+    "The password is required, and the PIN is 4 digits long.",
+    "The default password is admin; change it at first login.",
+    "Each token is 4 bytes, and the access token expires after 3600 seconds.",
+    "The API key is required for all requests.",
+    "The secret is to add salt early.",
+    "pass the ball to player 23, then pass 2nd base",
+    "The session token is a 128-bit random value.",
+    "The license key format is XXXXX-XXXXX-XXXXX.",
+    # Code that assigns, calls or indexes something is no credential.
+    "token = tokenizer.encode(text)",
+    "token = tokens[0]",
+    "self.token = token",
+    "token = next_token",
+    "token = response.json()['access_token']",
+    "password = hash_password(raw)",
+    "password=generate_password(16)",
+    "password: str = Field(..., min_length=8)",
+])
+def test_what_a_text_says_of_a_credential_is_no_credential(text):
+    assert "SECRET" not in types_in(text)
 
 
 def test_password_placeholders_are_not_secrets():

@@ -26,13 +26,19 @@ def _context(text: str, start: int, end: int, pattern: re.Pattern[str], after: i
 
 
 # ---------------------------------------------------------------- e-mail
+# An apostrophe between letters belongs to the local part ("o'brien@example.ie"); one in front of
+# the address is a quote.
 _EMAIL = re.compile(
-    r"(?<![\w.%+-])[\w.%+-]{1,64}@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}(?![\w-])",
+    r"(?<![\w.%+-])(?:[\w.%+-]|(?<=\w)'(?=\w)){1,64}@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_]{2,24}(?![\w-])",
 )
+# A URL's user part ("postgres://admin:s3cret@db.example.com"): what precedes the "@" is a user
+# and a password (`secrets.py`), not an e-mail address.
+_URL_USER_PART = re.compile(r"://[^\s/@]*:?\Z")
 
 
 def emails(text: str) -> list[Finding]:
-    return [Finding(m.start(), m.end(), "EMAIL", "email", 0.95) for m in _EMAIL.finditer(text)]
+    return [Finding(m.start(), m.end(), "EMAIL", "email", 0.95) for m in _EMAIL.finditer(text)
+            if not ("://" in text and _URL_USER_PART.search(text, max(0, m.start() - 80), m.start()))]
 
 
 # ---------------------------------------------------------------- URL / domain
