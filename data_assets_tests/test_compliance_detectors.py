@@ -81,6 +81,23 @@ def test_credit_card(value):
     assert ("CREDIT_CARD", value) in found(f"my card {value} was declined")
 
 
+# Numbers each network publishes as test cards (Visa, Mastercard 2-series, Amex, Discover, Diners,
+# JCB, UnionPay, Maestro): issued ranges and lengths, so still cards.
+@pytest.mark.parametrize("value", ["4242424242424242", "2223003122003222", "378282246310005", "6011111111111117",
+                                   "30569309025904", "3530111333300000", "6200000000000005", "6759649826438453"])
+def test_every_network_s_numbers_are_cards(value):
+    assert ("CREDIT_CARD", value) in found(f"charge {value} please")
+
+
+@pytest.mark.parametrize("text", [
+    "The model has 175000000000 parameters.",   # Luhn-valid, but no network issues a 12-digit 1...
+    "Its serial number is 9000000000000001.",   # Luhn-valid, and no network opens with 90
+    "Route 7700000000000008 through the hub.",  # Luhn-valid 77...: nobody's range
+])
+def test_luhn_valid_numbers_no_network_issues_are_no_cards(text):
+    assert "CREDIT_CARD" not in types_in(text)
+
+
 def test_order_number_failing_luhn_is_not_a_card():
     number = "4111111111111112"
     assert not luhn_valid(number)

@@ -55,7 +55,23 @@ def no_break(value: str) -> str:
     return value[:third] + "\u2060" + value[third:]
 
 
-DISGUISES = {"zero_width": zero_width, "no_break_space": no_break, "full_width": full_width}
+def number_dashes(value: str) -> str:
+    """Hyphens and spaces between two digits as the dashes word processors write (no-break
+    hyphens, en dashes); a value without such a separator (an e-mail, a key) stays as it is."""
+    out = []
+    for i, c in enumerate(value):
+        between_digits = 0 < i < len(value) - 1 and value[i - 1].isdigit() and value[i + 1].isdigit()
+        out.append("\u2011" if c == "-" and between_digits else "\u2013" if c == " " and between_digits else c)
+    return "".join(out)
+
+
+def struck_through(value: str) -> str:
+    """A combining long stroke overlay after every character: still readable, no longer ASCII."""
+    return "".join(c + "\u0336" for c in value)
+
+
+DISGUISES = {"zero_width": zero_width, "no_break_space": no_break, "full_width": full_width,
+             "number_dashes": number_dashes, "struck_through": struck_through}
 
 
 def plain_forms(value: str) -> set[str]:
@@ -66,8 +82,9 @@ def plain_forms(value: str) -> set[str]:
 
 def readable(text: str) -> str:
     """Output text as a reader sees it: disguises removed, so a value still there shows up."""
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text if unicodedata.category(c) != "Cf")
+    text = unicodedata.normalize("NFKC", text).replace("\u2011", "-").replace("\u2013", "-")
+    return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text
+                   if unicodedata.category(c) != "Cf" and not unicodedata.combining(c))
 
 
 def leaked(text: str) -> list[str]:
@@ -86,6 +103,28 @@ def test_disguised_value_is_detected_and_removed_whole(entity_type, disguise):
     assert f"[{entity_type}_1]" in outcome.fields["t"]
     # The whole original span went, hidden characters included: nothing of it is left.
     assert outcome.fields["t"] == f"Here it is: [{entity_type}_1] - please keep it safe."
+
+
+@pytest.mark.parametrize("text, value", [
+    ("reach me: maria [at] example [dot] com today", "maria [at] example [dot] com"),
+    ("mail j.lopez(at)posteo.de", "j.lopez(at)posteo.de"),
+    ("write to maria dot lopez at gmail dot com please", "maria dot lopez at gmail dot com"),
+    ("contact: ondrej {at} firma [dot] cz", "ondrej {at} firma [dot] cz"),
+])
+def test_an_email_address_with_at_and_dot_written_out_is_one(text, value):
+    outcome = scan_and_redact({"t": text})
+    assert outcome.fields["t"] == text.replace(value, "[EMAIL_1]"), outcome.findings
+
+
+@pytest.mark.parametrize("text", [
+    "Look at the dot com bubble of 2000.",
+    "Find us at example dot com for more.",
+    "She works at Google dot com now.",
+    "The company went public at the height of the dot-com boom.",
+    "Meet at the park (at 5pm), then dot the i's.",
+])
+def test_at_and_dot_in_prose_are_no_email_address(text):
+    assert "EMAIL" not in {f.entity_type for f in scan_and_redact({"t": text}).findings["t"]}
 
 
 def test_control_characters_are_removed_and_recorded():

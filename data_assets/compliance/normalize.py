@@ -11,7 +11,11 @@ runs on a normalized view:
 - no-break and every other Unicode space (category Zs) read as an ASCII space;
 - control characters (Cc, except tab, newline and carriage return) removed. The stage also
   removes them from its output (`control_characters`): NUL and friends break JSONL readers and
-  tokenizers and are never content.
+  tokenizers and are never content;
+- a hyphen, en dash or minus sign between two digits read as "-" (`415–555–0142`, an SSN with
+  no-break hyphens, as word processors and web pages write them);
+- combining marks that NFKC leaves on a plain letter or digit removed: there is no such letter,
+  so they only decorate it (struck-through `j̶o̶h̶n̶@example.com`).
 
 Every character of the view remembers the original characters it came from, so a span found
 in the view maps back to the original text, covering the hidden characters inside it too, and
@@ -77,8 +81,12 @@ def _kind(char: str) -> str:
 _HIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\xa0\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
     "\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\ufeff\ufff9-\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    # Combining marks (decoration on an ASCII base; a composed text holds none) and the dashes
+    # folded between digits.
+    "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u2010-\u2013\u2212]"
 )
+_NUMBER_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2212")
 
 
 def normalize(text: str) -> NormalizedText:
@@ -98,10 +106,14 @@ def normalize(text: str) -> NormalizedText:
             i += 1
             continue
         if kind == "space":
+            # Marks on a space decorate nothing a detector reads: the space stands for them too.
+            j = i + 1
+            while j < n and unicodedata.combining(text[j]):
+                j += 1
             out.append(" ")
             starts.append(i)
-            ends.append(i + 1)
-            i += 1
+            ends.append(j)
+            i = j
             continue
         # A base character with its combining marks is normalized as one cluster, so a
         # decomposed "é" becomes one letter and the regexes see one word.
@@ -109,7 +121,15 @@ def normalize(text: str) -> NormalizedText:
         while j < n and unicodedata.combining(text[j]):
             j += 1
         cluster = text[i:j]
-        folded = unicodedata.normalize("NFKC", cluster) if not cluster.isascii() else cluster
+        if char in _NUMBER_DASHES and 0 < i < n - 1 and text[i - 1].isdigit() and text[j:j + 1].isdigit():
+            folded = "-"
+        elif cluster.isascii():
+            folded = cluster
+        else:
+            folded = unicodedata.normalize("NFKC", cluster)
+            if char.isascii() and len(folded) > 1 and unicodedata.combining(folded[-1]):
+                # No letter is this base with these marks: they decorate it.
+                folded = "".join(c for c in folded if not unicodedata.combining(c))
         for piece in folded:
             out.append(piece)
             starts.append(i)

@@ -14,6 +14,7 @@ import re
 
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
+from data_assets.compliance.lexicons import words
 
 # Context windows: how far before a match a cue word still counts.
 _CONTEXT_CHARS = 48
@@ -41,6 +42,42 @@ def emails(text: str) -> list[Finding]:
             if not ("://" in text and _URL_USER_PART.search(text, max(0, m.start() - 80), m.start()))]
 
 
+# An address written out to get past scrapers: "john [at] example [dot] com", "j.doe(at)mail.de",
+# "jane dot doe at example dot org". A bracketed "at" says so on its own; the bare words need a
+# spelled-out "dot" as well, a local part that is not only everyday words and a domain that starts
+# no phrase ("look at the dot com bubble", "find us at example dot com" are no addresses), and
+# every form a listed top-level domain at the end.
+_SPELLED_AT = r"(?:[ \t]*[\[({<][ \t]*(?:at|@)[ \t]*[\])}>][ \t]*|[ \t]+at[ \t]+)"
+_SPELLED_DOT = r"(?:[ \t]*[\[({<][ \t]*(?:dot|\.)[ \t]*[\])}>][ \t]*|[ \t]+dot[ \t]+|\.)"
+_SPELLED_EMAIL = re.compile(
+    rf"(?i)(?<![\w.@])(?P<local>[\w%+-]+(?:{_SPELLED_DOT}[\w%+-]+)*)(?P<at>{_SPELLED_AT})"
+    rf"(?P<domain>[^\W_][\w-]*(?:{_SPELLED_DOT}[^\W_][\w-]*)*?){_SPELLED_DOT}(?P<tld>[a-z]{{2,24}})(?![\w@-])"
+)
+_BRACKETED = re.compile(r"[\[({<]")
+_SPELLED_WORD = re.compile(r"(?i)[^\w%+-]+|\b(?:dot|at)\b")
+_ORDINARY = words("ordinary_words")
+# Words after "at" that start a phrase, not a domain ("at the dot com peak", "at home dot ...").
+_NO_DOMAIN = frozenset("the a an my your our his her their its this that these those home work school least most all "
+                       "first last once night noon dawn".split())
+
+
+def spelled_emails(text: str) -> list[Finding]:
+    """E-mail addresses with "at" and "dot" written out (see `_SPELLED_EMAIL`)."""
+    found = []
+    for m in _SPELLED_EMAIL.finditer(text):
+        if m.group("tld").lower() not in _TLD_SET:
+            continue
+        if _BRACKETED.search(m.group("at")):
+            found.append(Finding(m.start(), m.end(), "EMAIL", "email_spelled", 0.9))
+            continue
+        spelled_dot = re.search(r"(?i)[ \t]dot[ \t]|[\[({<]", m.group()[m.end("local") - m.start():])
+        local = [w.lower() for w in _SPELLED_WORD.split(m.group("local")) if w]
+        domain = [w.lower() for w in _SPELLED_WORD.split(m.group("domain")) if w]
+        if spelled_dot and not all(w in _ORDINARY for w in local) and domain and domain[0] not in _NO_DOMAIN:
+            found.append(Finding(m.start(), m.end(), "EMAIL", "email_spelled", 0.75))
+    return found
+
+
 # ---------------------------------------------------------------- URL / domain
 # Bare domains need a TLD from this list, so `e.g` or `file.txt` are not domains; a scheme or
 # `www.` makes any TLD acceptable.
@@ -49,6 +86,7 @@ _TLDS = (
     "uk|us|ca|au|nz|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|is|ie|pt|pl|cz|sk|hu|ro|bg|gr|cy|ee|lv|lt|si|hr|rs|ua|ru|"
     "tr|il|ae|sa|in|cn|jp|kr|tw|hk|sg|my|id|th|vn|ph|br|ar|cl|mx|pe|uy|za|ng|ke|eg|ma|eu|asia"
 )
+_TLD_SET = frozenset(_TLDS.split("|"))
 _URL = re.compile(
     r"(?i)(?<![\w@.-])(?:"
     r"(?:https?|ftp)://[^\s<>\"'`]+"
@@ -142,6 +180,34 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def issued_card_number(digits: str) -> bool:
+    """Whether a card network issues numbers that start and run like `digits` (its IIN ranges and
+    lengths, as the networks publish them): a Luhn-valid run of digits that none issues ("the
+    model has 175000000000 parameters") is a quantity, an ID or a code, not a card."""
+    n, d2, d3, d4 = len(digits), int(digits[:2]), int(digits[:3]), int(digits[:4])
+    if digits[0] == "4":
+        return n in (13, 16, 19)                                    # Visa
+    if 51 <= d2 <= 55 or 2221 <= d4 <= 2720:
+        return n == 16                                              # Mastercard
+    if d2 in (34, 37):
+        return n == 15                                              # American Express
+    if 2200 <= d4 <= 2204:
+        return 16 <= n <= 19                                        # Mir
+    if 300 <= d3 <= 305 or d2 in (36, 38, 39):
+        return 14 <= n <= 19                                        # Diners Club
+    if d2 == 35 or (d4 in (2131, 1800) and n == 15):
+        # JCB issues 3528-3589; generators of test data (Faker) write any 35 prefix, and a
+        # 16-digit Luhn-valid number opening with 35 is a card far more often than anything else.
+        return 15 <= n <= 19                                        # JCB (and its old 15-digit ranges)
+    if digits[0] == "6" or d2 == 50 or 56 <= d2 <= 58:
+        return 12 <= n <= 19                                        # Discover, UnionPay, Maestro, RuPay
+    if digits[0] == "1" or d4 == 8699:
+        return n == 15                                              # UATP, Voyager
+    if d2 in (81, 82) or d4 == 9792:
+        return n == 16                                              # RuPay, Troy
+    return False
+
+
 def credit_cards(text: str) -> list[Finding]:
     found: list[Finding] = []
     for m in _CARD.finditer(text):
@@ -150,7 +216,7 @@ def credit_cards(text: str) -> list[Finding]:
         if len(separators) > 1:
             continue
         digits = value.replace(" ", "").replace("-", "")
-        if not 12 <= len(digits) <= 19 or not luhn_valid(digits) or len(set(digits)) < 2:
+        if not 12 <= len(digits) <= 19 or not luhn_valid(digits) or len(set(digits)) < 2 or not issued_card_number(digits):
             continue
         if set(digits) <= {"0", "1"}:
             continue  # bits ("01010100 01110011", common in coding answers), never a card number
@@ -175,13 +241,14 @@ _IBAN_LENGTHS = {
     "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
     "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }
-_IBAN = re.compile(r"(?i)(?<![\w])[a-z]{2}\d{2}(?:[ ]?[a-z0-9]){11,30}(?![\w])")
+# Grouped by spaces, as printed, or by hyphens, as some forms and copies write it.
+_IBAN = re.compile(r"(?i)(?<![\w-])[a-z]{2}\d{2}(?:[ -]?[a-z0-9]){11,30}(?![\w])")
 # Two letters then two digits, which every IBAN opens with; led by a digit, so scanned for in C.
 _IBAN_HINT = re.compile(r"(?i)\d(?<=[a-z]{2}\d)\d")
 
 
 def iban_valid(value: str) -> bool:
-    compact = value.replace(" ", "").upper()
+    compact = value.replace(" ", "").replace("-", "").upper()
     if _IBAN_LENGTHS.get(compact[:2]) != len(compact):
         return False
     if not compact.isascii() or not compact.isalnum():
@@ -202,7 +269,7 @@ def ibans(text: str) -> list[Finding]:
             continue
         end, count = m.start(), 0
         while end < m.end() and count < compact_len:
-            if text[end] != " ":
+            if text[end] not in " -":
                 count += 1
             end += 1
         if count == compact_len and iban_valid(text[m.start():end]):
@@ -356,6 +423,9 @@ def detect_structured(text: str) -> list[Finding]:
     out: list[Finding] = []
     if "@" in text:
         out.extend(emails(text))
+    lower = text.lower()
+    if "at" in lower and ("dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower):
+        out.extend(spelled_emails(text))
     if "." in text:
         out.extend(urls(text))
     if _HAS_DIGIT.search(text):
