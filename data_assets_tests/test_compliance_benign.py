@@ -46,6 +46,9 @@ YEARS_RANGES_VERSIONS_CODES = [
     "Run it at 12:45:18 on 2024-03-15.",
     "The hex colour #1a2b3c looks dark blue.",
     "Flight BA 2490 leaves from gate 12.",
+    "Catalog number 555-0100-22 is discontinued; policy number 0161 496 0000 stays.",
+    "The model has 175000000000 parameters and 4096 hidden units.",
+    "CAS number 7732-18-5 is water; doi:10.1038/nature12373 is the paper.",
 ]
 
 ADDRESSES_THAT_ARE_NOT_PERSONAL = [

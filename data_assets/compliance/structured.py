@@ -323,7 +323,8 @@ _DECIMAL = re.compile(r"^\d+\.\d+$|^\d+(?:\.\d+)*\.\d(?:\.\d+)*$")
 _NANP = re.compile(r"^(?:1[ .-])?\d{3}[ .-]\d{3}[ .-]\d{4}$")
 _OTHER_NUMBER_CUE = re.compile(
     r"(?i)\b(?:order|invoice|tracking|reference|ref|ticket|case|serial|model|part|item|sku|isbn|issn|receipt|"
-    r"transaction|confirmation|booking|flight|patent|batch|lot)\s*(?:no\.?|number|num|#|id)?\s*[:#]?\s*$"
+    r"transaction|confirmation|booking|flight|patent|batch|lot|catalog|catalogue|product|policy|claim|member|membership|"
+    r"customer|employee|student|account|license|licence|registration|voucher|coupon|promo)\s*(?:no\.?|number|num|#|id)?\s*[:#]?\s*$"
 )
 _ZIP_PLUS_4 = re.compile(r"^\d{5}-\d{4}$")
 # What follows a measurement, a count or an amount, never a phone number.
@@ -384,12 +385,12 @@ def phones(text: str) -> list[Finding]:
         before = text[max(0, m.start() - 16):m.start()]
         if _CURRENCY_BEFORE.search(before) or _VERSION_BEFORE.search(before) or _UNIT_AFTER.match(text, m.end()):
             continue
+        if _OTHER_NUMBER_CUE.search(text, max(0, m.start() - 24), m.start()):
+            continue  # "order number 2023-11-045-778", "ISBN ...": a number, but not one to call
         international = value.startswith(("+", "00", "011"))
         validity = _phone_validity(value, international)
         if validity == "impossible":
             continue
-        if _OTHER_NUMBER_CUE.search(text, max(0, m.start() - 24), m.start()):
-            continue  # "order number 2023-11-045-778", "ISBN ...": a number, but not one to call
         bracketed = "(" in value
         cue = _context(text, m.start(), m.end(), _PHONE_CUE, after=24)
         grouped = international or bracketed or len(parts) >= 2
