@@ -282,6 +282,16 @@ def test_person_traps(text):
     ("Adresa: Náměstí Míru 9, 120 00 Praha", "Náměstí Míru 9, 120 00 Praha"),
     ("Mail it to Pikk 2, 10123 Tallinn please.", "Pikk 2, 10123 Tallinn"),
     ("Our office: Esplanadi 22, 00130 Helsinki", "Esplanadi 22, 00130 Helsinki"),
+    # A unit before the address, units and floors of other languages, a spaced dash before the state.
+    ("Send the parcel to Flat 3, 14 Kingsway Road, Manchester M19 2LL.", "Flat 3, 14 Kingsway Road, Manchester M19 2LL"),
+    ("Vivo en Calle Mayor 15, 3º B, 28013 Madrid.", "Calle Mayor 15, 3º B, 28013 Madrid"),
+    ("Entrega: Rua Augusta 1500, apto 42, São Paulo - SP, 01304-001", "Rua Augusta 1500, apto 42, São Paulo - SP, 01304-001"),
+    # Cyrillic, Japanese and Chinese addresses.
+    ("Адрес: ул. Ленина, д. 5, кв. 12, Москва", "ул. Ленина, д. 5, кв. 12, Москва"),
+    ("Он живёт на проспект Мира 15", "проспект Мира 15"),
+    ("住所は東京都渋谷区神南1-2-3です。", "東京都渋谷区神南1-2-3"),
+    ("大阪市北区梅田1-1-3に住んでいます。", "大阪市北区梅田1-1-3"),
+    ("他住在上海市浦东新区世纪大道100号。", "上海市浦东新区世纪大道100号"),
 ])
 def test_street_address(text, value):
     assert ("STREET_ADDRESS", value) in found(text)
@@ -301,6 +311,10 @@ def test_street_address(text, value):
     "The office is located at Level 5 of the tower; the bus is located at Gate 12.",
     "Windows 10, 2019 Edition and Order 66, 12345 Clones are titles.",   # a year, then everyday words
     "Board at Lufthansa gate 12 now, or Chapter 4, 10115 Words is next.",
+    "Flat out, 3 of us went home; the unit 3, 14 points ahead, won.",
+    "Площадь треугольника равна 12 квадратным сантиметрам.",   # "площадь" is also an area
+    "市場シェア1-2%を占める。城市人口1000-2000万。",              # one "市" and a range
+    "東京都で2020-03-15に開催。第3章1-2節を読む。",                # a date, a chapter
 ])
 def test_counting_sentences_are_not_addresses(text):
     assert "STREET_ADDRESS" not in types_in(text)

@@ -143,9 +143,19 @@ _SPACE_DIGIT = re.compile(r"[ \t]\d")
 # Lowercase words inside a street or place name: "Rua da Prata", "Vila Nova de Gaia".
 _PARTICLES = frozenset("de del della delle dello dei degli di da do dos das du des la le les van von der den ter y i e el al "
                        "d' l' d’ l’".split())
-_SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*)?(?:\n[ \t>?*]*){0,2}(?:,[ \t]*)?")
+# Commas, up to two line breaks, and a spaced dash as Brazilian addresses write the state
+# ("São Paulo - SP, 01304-001").
+_SEPARATOR = re.compile(r"[ \t]*(?:,[ \t]*|(?<=[ \t])[-–][ \t]+)?(?:\n[ \t>?*]*){0,2}(?:,[ \t]*)?")
 # The unit's number holds a digit or is one letter ("Apt. 4B", "Suite C"): "now" is not "No. w".
-_UNIT = re.compile(r"(?i)(?:apt\.?|apartment|suite|ste\.?|unit|fl\.?|floor|room|rm\.?|no\.?|#)(?![^\W\d_])\s*#?\s*(?:[\w-]{0,5}\d[\w-]{0,5}|[a-z])\b\.?")
+# Also the unit words of other languages (Spanish "piso", "puerta", Portuguese "apto", "andar",
+# German "Whg.", Russian "кв." and "корп."), and a floor written as an ordinal ("3º B", "2ª").
+_UNIT = re.compile(
+    r"(?i)(?:(?:apt\.?|apartment|suite|ste\.?|unit|flat|fl\.?|floor|room|rm\.?|no\.?|#|apto\.?|piso|puerta|pta\.?|planta|"
+    r"escalera|esc\.?|andar|bloco|bloque|whg\.?|wohnung|etage|étage|кв\.?|квартира|корп\.?|корпус|стр\.?|оф\.?)"
+    r"(?![^\W\d_])\s*#?\s*(?:[\w-]{0,5}\d[\w-]{0,5}|[a-z])\b\.?"
+    # NFKC reads "º" and "ª" as "o" and "a": the detectors see "3o B".
+    r"|\d{1,3}[º°ªoa](?:[ \t]?[A-Za-z])?(?![^\W\d_]))"
+)
 # Postal codes: digits (most countries, ZIP+4), the British outward and inward codes, Dutch
 # digits and letters, Swedish and Czech "123 45", Polish "12-345", and Canadian "K1A 0B1".
 _POSTAL = re.compile(
@@ -451,7 +461,60 @@ def street_addresses(text: str) -> list[Finding]:
         if not capitalized and not (lowercase and all(len(w) >= 3 for w in street)):
             continue
         add(m.start(), m.end(), "number_words", 0.75 if capitalized else 0.6)
-    return _intersections(text, _house_number_before(text, _merge(found)), lowercase)
+    if not text.isascii():
+        if _CYRILLIC_STREET_HINT.search(text):
+            for m in _CYRILLIC_STREET.finditer(text):
+                # A street's name is capitalized: "площадь треугольника 12" is a triangle's area.
+                if lowercase or m.group("name")[0].isupper():
+                    add(m.start(), m.end(), "cyrillic", 0.8)
+        if _CJK_DIVISION.search(text):
+            for m in _CJK_ADDRESS.finditer(text):
+                # Two divisions (prefecture and ward, city and district) or a block or house marker
+                # make it an address: one "市" and a range ("市場シェア1-2%", "城市人口1000-2000") do not.
+                value = m.group()
+                head = value[:next(i for i, c in enumerate(value) if c.isdigit())]
+                if len(_CJK_DIVISION.findall(head)) >= 2 or any(mark in value for mark in _CJK_HOUSE_MARKS):
+                    # With no spaces to end a word, "住在" (lives in) or "地址" (address) can open the
+                    # match: they are not part of the address.
+                    lead = next((w for w in _CJK_LEAD_WORDS if value.startswith(w)), "")
+                    found.append(Finding(m.start() + len(lead), m.end(), "STREET_ADDRESS", "address_cjk", 0.8))
+    found = _house_number_before(text, _merge(found))
+    if found and any(word in lower_text for word in ("flat", "apt", "apartment", "unit", "suite", "ste", "room")):
+        found = _unit_before(text, found)
+    return _intersections(text, found, lowercase)
+
+
+# Russian (and other Cyrillic) addresses lead with the street word, then the name, then the house:
+# "ул. Ленина, д. 5, кв. 12, Москва", "проспект Мира 15", "пер. Сивцев Вражек, дом 3".
+_CYRILLIC_STREET = re.compile(
+    r"(?i)(?<![^\W\d_])(?:ул\.|улица|пр-т|просп\.|проспект|пер\.|переулок|ш\.|шоссе|б-р|бульвар|наб\.|набережная|"
+    r"пл\.|площадь|проезд|туп\.|тупик|вул\.|вулиця)"
+    r"[ \t]*(?P<name>[^\W\d_][\w’'-]*(?:[ \t]+[^\W\d_][\w’'-]*){0,3}?),?[ \t]+(?:(?:д\.|дом)[ \t]*)?\d{1,4}[а-яa-z]?(?:/\d{1,4})?(?![\w])"
+)
+_CYRILLIC_STREET_HINT = re.compile(r"(?i)ул\.|улиц|просп|пр-т|пер\.|переул|шоссе|ш\.|бульв|б-р|наб|пл\.|площад|проезд|туп|вул")
+# Japanese and Chinese addresses: an administrative division (prefecture, city, ward, town,
+# province, county), more of the name, and a block or house number ("東京都渋谷区神南1-2-3",
+# "北京市朝阳区建国路88号"). The digits are ASCII in the normalized view (NFKC folds full-width ones).
+_CJK_ADDRESS = re.compile(
+    # Opened by a kanji or hanzi, so a topic before it ("住所は") is left out.
+    r"[\u4e00-\u9fff]{1,4}?[都道府県省市区县縣町村郡]"
+    r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?\d{1,5}(?:(?:丁目|番地|番|号|號|-|−|の)\d{0,5}){1,4}(?:[号號室楼樓F])?"
+)
+_CJK_DIVISION = re.compile(r"[都道府県省市区县縣町村郡]")
+_CJK_HOUSE_MARKS = ("丁目", "番地", "番", "号", "號")
+# Longest first: "住在" before "在".
+_CJK_LEAD_WORDS = ("住在", "住址", "地址", "位于", "位於", "寄到", "送到", "搬到", "住所", "在", "于", "於", "到")
+# A unit written before its address, as British and Australian addresses do: "Flat 3, 14 Kingsway
+# Road", "Apartment 4B, 221 Baker Street".
+_UNIT_BEFORE = re.compile(r"(?i)(?<![^\W\d_])(?:flat|apt\.?|apartment|unit|suite|ste\.?|room)[ \t]*#?[ \t]*[\w-]{0,4}\d[\w-]{0,4},?[ \t]+\Z")
+
+
+def _unit_before(text: str, found: list[Finding]) -> list[Finding]:
+    out = []
+    for f in found:
+        unit = _UNIT_BEFORE.search(text, max(0, f.start - 24), f.start)
+        out.append(Finding(unit.start(), f.end, f.entity_type, f.detector, f.score) if unit else f)
+    return out
 
 
 # A bare number right before an address that starts with its street's name ("12 Kossuth Lajos u.
