@@ -320,6 +320,15 @@ def test_counting_sentences_are_not_addresses(text):
     assert "STREET_ADDRESS" not in types_in(text)
 
 
+@pytest.mark.parametrize("text", [
+    "Die Bürger der Länder wählen ihre Vertreter.",   # nouns that fold to census surnames (burger, lander)
+    "Viel Glück und schöne Grüße aus dem Büro.",
+    "La señora habló con el alcalde mañana.",
+])
+def test_accented_everyday_words_alone_are_no_names(text):
+    assert "PERSON" not in types_in(text)
+
+
 def test_place_names():
     assert ("LOCATION", "Canada") in found("I will be travelling to Canada next week")
     assert ("LOCATION", "Kenosha") in found("We moved here from Kenosha")
@@ -479,6 +488,11 @@ def test_list_headings_and_greetings_to_words_are_no_speakers_or_vocatives(text)
     ("Contact Luca di Stefano tomorrow.", "Luca di Stefano"),           # particles inside a name
     ("The report from Maike van den Berg is late.", "Maike van den Berg"),
     ("We met Anna K. Fischer at noon.", "Anna K. Fischer"),             # the word after an initial ends the name
+    # Census lists write names without their accents, and the accented spelling is also an
+    # everyday word of its language ("müller", "lópez"): after a given name, it is the family name.
+    ("Peter Müller called about the invoice.", "Peter Müller"),
+    ("Please call María López tomorrow.", "María López"),
+    ("Thomas Schröder wrote the report.", "Thomas Schröder"),
 ])
 def test_names_our_lists_know_thinly(text, name):
     assert ("PERSON", name) in found(text)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
-from data_assets.compliance.lexicons import phrases, words
+from data_assets.compliance.lexicons import phrases, without_accents, words
 from data_assets.compliance.tokens import Token, capitalized_tokens, lower_in, sentence_start, tokenize
 
 FIRST_NAMES = words("first_names")
@@ -205,6 +205,12 @@ def _kind(lower: str, capitalized: bool) -> WordKind:
     common = lower in COMMON
     first = lower in FIRST_NAMES
     surname = lower in SURNAMES or (capitalized and len(lower) >= 4 and not common and bool(_SURNAME_SHAPE.search(lower)))
+    if not (first or surname) and not lower.isascii():
+        # Census-style lists write names without their accents ("lopez", "muller"): "López" and
+        # "Müller" are those names. Whether it is an everyday word is still read as written, so
+        # "Müller", like "Brown", is a family name that only a given name before it makes one.
+        folded = without_accents(lower)
+        first, surname = folded in FIRST_NAMES, surname or folded in SURNAMES
     return WordKind(first, surname, common)
 
 
