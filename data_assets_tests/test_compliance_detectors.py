@@ -324,6 +324,7 @@ def test_counting_sentences_are_not_addresses(text):
     "Die Bürger der Länder wählen ihre Vertreter.",   # nouns that fold to census surnames (burger, lander)
     "Viel Glück und schöne Grüße aus dem Büro.",
     "La señora habló con el alcalde mañana.",
+    "I drank a Dr Pepper while waiting for Mr. Right.",   # a brand, an everyday word after a title
 ])
 def test_accented_everyday_words_alone_are_no_names(text):
     assert "PERSON" not in types_in(text)
@@ -493,6 +494,9 @@ def test_list_headings_and_greetings_to_words_are_no_speakers_or_vocatives(text)
     ("Peter Müller called about the invoice.", "Peter Müller"),
     ("Please call María López tomorrow.", "María López"),
     ("Thomas Schröder wrote the report.", "Thomas Schröder"),
+    # A family name that is also an everyday word, after a title.
+    ("Frau Müller ist heute nicht da.", "Müller"),
+    ("Dr. White will see you at noon.", "White"),
 ])
 def test_names_our_lists_know_thinly(text, name):
     assert ("PERSON", name) in found(text)

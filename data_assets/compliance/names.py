@@ -71,6 +71,7 @@ _EVENT_OF = re.compile(r"(?i)\b(?:battles?|siege|treaty|invasion|massacre|sack|b
 COMMON = words("ordinary_words")
 PLACES = phrases("places")
 
+_ENGLISH_TITLES = frozenset("mr mrs ms mx dr prof".split())
 TITLES = frozenset("mr mrs ms miss mx dr prof sir madam mme mlle herr frau sr sra srta dott".split())
 # Everyday words that no list holds as a given name or a surname: alone, never a person.
 _EVERYDAY_ONLY = COMMON - FIRST_NAMES - SURNAMES
@@ -289,7 +290,13 @@ def people(text: str) -> list[Finding]:
             while j + 1 < n and len(run) < 3 and _joinable(text, tokens[j], tokens[j + 1]) and _name_like(tokens[j + 1], True):
                 j += 1
                 run.append(tokens[j])
-            if not _kind(run[0].lower, run[0].text[0].isupper()).ordinary and text[token.end:run[0].start].strip(" .") == "":
+            # A family name that is also an everyday word is the name after a title ("Dr. White",
+            # "Frau Müller"); an everyday word that is no name is not ("Mr. Right", "Dr. Who"), nor
+            # is one after an English title without its dot, as brands write it ("Dr Pepper").
+            after_title = _kind(run[0].lower, run[0].text[0].isupper())
+            family_word = after_title.family and run[0].text[0].isupper() and (
+                text[token.end:token.end + 1] == "." or token.lower not in _ENGLISH_TITLES)
+            if (not after_title.ordinary or family_word) and text[token.end:run[0].start].strip(" .") == "":
                 found.append(Finding(run[0].start, run[-1].end, "PERSON", "name_title", 0.9))
                 next_free = j + 1
                 continue
