@@ -60,6 +60,12 @@ def test_file_names_and_abbreviations_are_not_urls():
     # Digit groups no numbering plan in our region list knows, with a cue of calling or messaging.
     ("Nobody is answering at 412 903 177, can you check?", "412 903 177"),
     ("Stop sending messages to 803 114 926 please.", "803 114 926"),
+    # Cues of other languages, and numbers written right after (or before) a CJK word.
+    ("Mi teléfono es 612 34 56 78.", "612 34 56 78"),
+    ("Мой телефон 8 912 345-67-89.", "8 912 345-67-89"),
+    ("我叫王伟，电话13812345678。", "13812345678"),
+    ("携帯は090-1234-5678です。", "090-1234-5678"),
+    ("전화 010-1234-5678로 연락주세요.", "010-1234-5678"),
 ])
 def test_phone(text, value):
     assert ("PHONE", value) in found(text)
@@ -71,6 +77,7 @@ def test_phone(text, value):
     "The answer is 42 and the year 2023.",
     # Alpaca row that failed the re-scan check: "Hello" in binary is bits, not a phone number.
     "In binary: 01001000 01100101 01101100 01101100 01101111 00100001.",
+    "我的学号是13812345678。人口13812345678人。",   # a student number, a count: no phone cue
 ])
 def test_phone_traps(text):
     assert "PHONE" not in types_in(text)

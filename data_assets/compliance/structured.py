@@ -303,18 +303,25 @@ def us_ssns(text: str) -> list[Finding]:
 # International (+CC or 00/011 prefix, optional trunk "(0)"), national with area code in
 # brackets, and digit groups joined by space, dot or dash; an extension may follow. The
 # pattern only proposes candidates: `phonenumbers` (Google's libphonenumber metadata) decides.
+# Chinese, Japanese and Korean write a number right after a word, with no space between
+# ("电话13812345678"): after one of their characters a number may start.
 _PHONE = re.compile(
-    r"(?=[\d+(])(?<![\w+.,/-])"
+    r"(?=[\d+(])(?:(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])|(?<![\w+.,/-]))"
     r"(?:\+\d{7,15}|"
     r"(?:(?:\+|00|011)[ -]?\d{1,3}[ .-]?(?:\(0\)[ .-]?)?|1[ .-])?"
     r"(?:\(\d{1,5}\)[ .-]?)?"
     r"(?:\d{1,5}(?:[ .-]\d{2,8}){1,5}|\d{7,15}))"
     r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?"
-    r"(?![\w%]|[.,:/-]\d|\s?(?:%|°|‰))"
+    r"(?:(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])|(?![\w%]|[.,:/-]\d|\s?(?:%|°|‰)))"
 )
 _PHONE_CUE = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|call|calls|calling|called|text|texted|sms|whatsapp|number|contact|"
-    r"reach|dial|office|desk|hotline|answering|answer|message|messages|voicemail|landline|ring|registered)\b"
+    r"reach|dial|office|desk|hotline|answering|answer|message|messages|voicemail|landline|ring|registered|"
+    # The same words in the other languages the word lists cover, and Cyrillic.
+    r"telefon|telefono|teléfono|telefone|téléphone|tél|móvil|movil|celular|handy|mobil|mobiel|numéro|número|nummer|"
+    r"puhelin|telefonnummer|телефон|тел|мобильный|номер)\b"
+    # Chinese, Japanese and Korean, where no word boundary separates the cue from the number.
+    r"|电话|電話|手机|手機|携帯|連絡先|联系|聯絡|전화|휴대폰|연락처"
 )
 _DATE_LIKE = re.compile(r"^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$")
 # A decimal number ("365.2422", "3.14159 26"), or a version ("10.0.19041.1"): one dot between
@@ -340,7 +347,7 @@ _VERSION_BEFORE = re.compile(r"(?i)(?:\bversion|\bv|\brelease|\bbuild|\bisbn(?:-
 # Regions a national number (no country code) is tried in, most likely first; stops at the first
 # that calls it valid. International numbers carry their own region.
 PHONE_REGIONS = ("US", "GB", "CA", "AU", "IN", "DE", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "IE", "SE", "NO",
-                 "DK", "FI", "PL", "PT", "CZ", "BR", "MX", "ZA", "NZ", "SG", "PH", "JP")
+                 "DK", "FI", "PL", "PT", "CZ", "BR", "MX", "ZA", "NZ", "SG", "PH", "JP", "CN", "KR", "RU")
 
 
 def _phone_validity(value: str, international: bool) -> str:
