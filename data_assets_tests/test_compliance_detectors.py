@@ -332,6 +332,7 @@ def test_counting_sentences_are_not_addresses(text):
     "Viel Glück und schöne Grüße aus dem Büro.",
     "La señora habló con el alcalde mañana.",
     "I drank a Dr Pepper while waiting for Mr. Right.",   # a brand, an everyday word after a title
+    "私は学生です。저는 학생입니다。这个名字很好听。",        # "I am a student", "this name sounds nice"
 ])
 def test_accented_everyday_words_alone_are_no_names(text):
     assert "PERSON" not in types_in(text)
@@ -504,6 +505,12 @@ def test_list_headings_and_greetings_to_words_are_no_speakers_or_vocatives(text)
     # A family name that is also an everyday word, after a title.
     ("Frau Müller ist heute nicht da.", "Müller"),
     ("Dr. White will see you at noon.", "White"),
+    # Chinese, Japanese and Korean names where the writer says so.
+    ("我叫王伟，电话13812345678。", "王伟"),
+    ("我的名字是张小红。", "张小红"),
+    ("私の名前は田中太郎です。", "田中太郎"),
+    ("山田花子と申します。", "山田花子"),
+    ("제 이름은 김민수입니다.", "김민수"),
 ])
 def test_names_our_lists_know_thinly(text, name):
     assert ("PERSON", name) in found(text)

@@ -246,7 +246,37 @@ def _name_like(token: Token, lowercase_text: bool) -> bool:
     return False
 
 
+# Names written in Chinese, Japanese or Korean have no capitals and no spaces to find them by:
+# only where the writer says it is their name ("我叫王伟", "名前は田中太郎です", "제 이름은 김민수입니다").
+_CJK_SELF_NAME = re.compile(
+    r"(?:我叫|我的名字是|我的名字叫|我名叫|本人叫|姓名[:：]\s*)(?P<zh>[\u4e00-\u9fff]{2,3})"
+    r"|(?:名前は|氏名[:：]\s*)(?P<ja>[\u4e00-\u9fff\u30a0-\u30ff]{2,6}?)(?=です|と申します|といいます|。|、|\s|$)"
+    r"|(?P<ja_humble>[\u4e00-\u9fff\u30a0-\u30ff]{2,6})(?=と申します|といいます)"
+    r"|(?:제 이름은|내 이름은|이름[:：은는]\s*)\s*(?P<ko>[\uac00-\ud7af]{2,4}?)(?=입니다|이에요|예요|이라고|라고|이고|,|\.|\s|$)"
+)
+_CJK_SELF_NAME_HINT = re.compile(r"我叫|名字|名叫|本人叫|姓名|名前|氏名|と申します|といいます|이름")
+# What follows a two-character Chinese name, not its third character: "我叫王伟电话…", "我叫李明是学生".
+_AFTER_ZH_NAME = frozenset("是的在和电住今来从也就了说要想很，,。")
+
+
+def _cjk_self_names(text: str) -> list[Finding]:
+    found = []
+    for m in _CJK_SELF_NAME.finditer(text):
+        group = m.lastgroup
+        start, end = m.start(group), m.end(group)
+        if group == "zh" and end - start == 3 and text[end - 1] in _AFTER_ZH_NAME:
+            end -= 1
+        found.append(Finding(start, end, "PERSON", "name_self", 0.85))
+    return found
+
+
 def people(text: str) -> list[Finding]:
+    if not text.isascii() and _CJK_SELF_NAME_HINT.search(text):
+        return _people(text) + _cjk_self_names(text)
+    return _people(text)
+
+
+def _people(text: str) -> list[Finding]:
     tokens = tokenize(text)
     if not tokens:
         return []
