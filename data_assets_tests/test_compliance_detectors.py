@@ -322,6 +322,7 @@ def test_street_address(text, value):
     "Площадь треугольника равна 12 квадратным сантиметрам.",   # "площадь" is also an area
     "市場シェア1-2%を占める。城市人口1000-2000万。",              # one "市" and a range
     "東京都で2020-03-15に開催。第3章1-2節を読む。",                # a date, a chapter
+    "北京市地铁3号线很方便。根据北京市政府第12号文件。東京都の3番線",  # a metro line, a document, a platform
 ])
 def test_counting_sentences_are_not_addresses(text):
     assert "STREET_ADDRESS" not in types_in(text)

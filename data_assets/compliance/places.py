@@ -469,11 +469,15 @@ def street_addresses(text: str) -> list[Finding]:
                     add(m.start(), m.end(), "cyrillic", 0.8)
         if _CJK_DIVISION.search(text):
             for m in _CJK_ADDRESS.finditer(text):
-                # Two divisions (prefecture and ward, city and district) or a block or house marker
-                # make it an address: one "市" and a range ("市場シェア1-2%", "城市人口1000-2000") do not.
+                # A house on a street ("建国路88号", "2丁目", "12番地"), or two divisions (prefecture and
+                # ward) before block numbers ("渋谷区神南1-2-3"), make it an address. One "市" and a
+                # range ("市場シェア1-2%"), a metro line ("北京市地铁3号线") or a document number
+                # ("北京市政府第12号") do not.
                 value = m.group()
                 head = value[:next(i for i, c in enumerate(value) if c.isdigit())]
-                if len(_CJK_DIVISION.findall(head)) >= 2 or any(mark in value for mark in _CJK_HOUSE_MARKS):
+                house = _CJK_HOUSE.search(value) is not None
+                blocks = len(_CJK_DIVISION.findall(head)) >= 2 and _CJK_BLOCKS.search(value) is not None
+                if house or blocks:
                     # With no spaces to end a word, "住在" (lives in) or "地址" (address) can open the
                     # match: they are not part of the address.
                     lead = next((w for w in _CJK_LEAD_WORDS if value.startswith(w)), "")
@@ -501,7 +505,10 @@ _CJK_ADDRESS = re.compile(
     r"[\u3040-\u30ff\u4e00-\u9fff]{0,12}?\d{1,5}(?:(?:丁目|番地|番|号|號|-|−|の)\d{0,5}){1,4}(?:[号號室楼樓F])?"
 )
 _CJK_DIVISION = re.compile(r"[都道府県省市区县縣町村郡]")
-_CJK_HOUSE_MARKS = ("丁目", "番地", "番", "号", "號")
+# A house number on a street (路 road, 街 street, 道 avenue, 巷 lane, 弄 alley, 里, 胡同), or the
+# Japanese chōme, banchi and gō.
+_CJK_HOUSE = re.compile(r"[路街道巷弄里同]\d{1,5}[号號]|\d{1,3}丁目|\d{1,5}番地|\d{1,5}番\d{1,5}号")
+_CJK_BLOCKS = re.compile(r"\d{1,4}[-−]\d{1,4}")
 # Longest first: "住在" before "在".
 _CJK_LEAD_WORDS = ("住在", "住址", "地址", "位于", "位於", "寄到", "送到", "搬到", "住所", "在", "于", "於", "到")
 # A unit written before its address, as British and Australian addresses do: "Flat 3, 14 Kingsway
