@@ -159,6 +159,13 @@ def test_secrets(text, value):
     ("use the api key 3f9a8c7d6e5b4a3928170f6e5d4c3b2a to call it", "3f9a8c7d6e5b4a3928170f6e5d4c3b2a"),
     ("postgres://admin:Sup3rS3cret@db.example.com:5432/app", "Sup3rS3cret"),
     ("https://deploy:hunter22@git.example.org/repo.git", "hunter22"),
+    # Passwords stated in other languages.
+    ("Mein Passwort ist Sonne123!", "Sonne123"),
+    ("Mon mot de passe : soleil42", "soleil42"),
+    ("Mi contraseña es gato2024.", "gato2024"),
+    ("Мой пароль: qwerty12", "qwerty12"),
+    ("我的密码是abc12345。", "abc12345"),
+    ("私のパスワードはabc12345です", "abc12345"),
 ])
 def test_credentials_stated_in_prose_or_in_a_url(text, value):
     assert ("SECRET", value) in found(text)
@@ -187,6 +194,7 @@ def test_a_url_password_is_no_email_address():
     "password = hash_password(raw)",
     "password=generate_password(16)",
     "password: str = Field(..., min_length=8)",
+    "Das Passwort ist zu kurz. La contraseña es obligatoria. La clave es importante.",
 ])
 def test_what_a_text_says_of_a_credential_is_no_credential(text):
     assert "SECRET" not in types_in(text)

@@ -75,6 +75,17 @@ _STATED = re.compile(
     r"(?P<value>[^\s\x00]{4,130})"
 )
 _STATED = Caseless(_STATED)  # the same spans, faster on ASCII text (see caseless.py)
+# The same for a password in the other languages the word lists cover, Cyrillic and CJK: "mein
+# Passwort ist Sonne123", "mot de passe : soleil42", "пароль: qwerty12", "密码：abc12345".
+_PASSWORD_WORDS = ("passwort", "kennwort", "mot de passe", "contraseña", "contrasena", "clave", "senha", "wachtwoord",
+                   "lösenord", "adgangskode", "salasana", "hasło", "heslo", "parola", "şifre", "пароль", "密码", "密碼",
+                   "口令", "パスワード", "비밀번호")
+_STATED_PASSWORD = re.compile(
+    # After a CJK character too: those scripts put no space between words ("我的密码是…").
+    rf"(?i)(?:(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])|(?<![^\W\d_]))(?:{'|'.join(_PASSWORD_WORDS)})"
+    r"(?P<joint>[ \t]*:[ \t]*|[ \t]+(?:ist|lautet|est|es|é|er|är|on|jest|je|è|является)[ \t]*:?[ \t]+|[ \t]*(?:是|は|为|為|는|은)[ \t]*)"
+    r"(?P<value>[^\s\x00，。、\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{4,130})"
+)
 # Every assignment and every stated credential holds one of these (an assignment also a ":" or
 # "="): substring tests, in C, rule out most texts before the patterns, which try every word start.
 _CREDENTIAL_WORDS = ("pass", "pw", "key", "token", "secret", "pin ", "pin:", "pin-")
@@ -117,6 +128,12 @@ def _stated_value(kind: str, joint: str, raw: str) -> tuple[int, int] | None:
 def stated_secrets(text: str, lower: str | None = None) -> list[Finding]:
     """Passwords, PINs and keys a sentence states (see `_STATED`); `lower`: `text.lower()`, if made."""
     found = []
+    lower = text.lower() if lower is None else lower
+    if any(word in lower for word in _PASSWORD_WORDS):
+        for m in _STATED_PASSWORD.finditer(text):
+            span = _stated_value("password", m.group("joint"), m.group("value"))
+            if span is not None:
+                found.append(Finding(m.start("value") + span[0], m.start("value") + span[1], "SECRET", "stated_secret", 0.8))
     for m in _STATED.finditer(text, lowered=lower):
         kind = m.lastgroup if m.lastgroup in ("pin", "password", "pass", "key") else next(
             k for k in ("pin", "password", "pass", "key") if m.group(k))
@@ -147,7 +164,7 @@ def secrets(text: str) -> list[Finding]:
     if "bearer" in lower:
         for m in _BEARER.finditer(text):
             found.append(Finding(m.start(1), m.end(1), "SECRET", "bearer_token", 0.85))
-    if not any(word in lower for word in _CREDENTIAL_WORDS):
+    if not any(word in lower for word in _CREDENTIAL_WORDS) and (text.isascii() or not any(word in lower for word in _PASSWORD_WORDS)):
         return found
     found.extend(stated_secrets(text, lower))
     if "=" not in text and ":" not in text:
