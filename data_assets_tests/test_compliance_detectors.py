@@ -166,6 +166,8 @@ def test_secrets(text, value):
     ("Мой пароль: qwerty12", "qwerty12"),
     ("我的密码是abc12345。", "abc12345"),
     ("私のパスワードはabc12345です", "abc12345"),
+    ("Mein Kennwort ist Sonne123", "Sonne123"),       # ASCII text with no "pass" in it
+    ("a senha: abc12345", "abc12345"),
 ])
 def test_credentials_stated_in_prose_or_in_a_url(text, value):
     assert ("SECRET", value) in found(text)

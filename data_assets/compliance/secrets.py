@@ -87,8 +87,11 @@ _STATED_PASSWORD = re.compile(
     r"(?P<value>[^\s\x00，。、\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{4,130})"
 )
 # Every assignment and every stated credential holds one of these (an assignment also a ":" or
-# "="): substring tests, in C, rule out most texts before the patterns, which try every word start.
+# "="), or one of the password words of other languages: substring tests, in C, rule out most
+# texts before the patterns, which try every word start. ASCII text can hold only the ASCII ones
+# that hold no "pass" ("passwort" and "mot de passe" do).
 _CREDENTIAL_WORDS = ("pass", "pw", "key", "token", "secret", "pin ", "pin:", "pin-")
+_ASCII_PASSWORD_WORDS = tuple(w for w in _PASSWORD_WORDS if w.isascii() and "pass" not in w)
 _QUOTES = "\"'“”‘’`"
 # "_" is not one: "next_token" is an identifier.
 _SYMBOLS = frozenset("!@#$%^&*+=?~|\\/<>")
@@ -135,8 +138,7 @@ def stated_secrets(text: str, lower: str | None = None) -> list[Finding]:
             if span is not None:
                 found.append(Finding(m.start("value") + span[0], m.start("value") + span[1], "SECRET", "stated_secret", 0.8))
     for m in _STATED.finditer(text, lowered=lower):
-        kind = m.lastgroup if m.lastgroup in ("pin", "password", "pass", "key") else next(
-            k for k in ("pin", "password", "pass", "key") if m.group(k))
+        kind = next(k for k in ("pin", "password", "pass", "key") if m.group(k))
         # As written: the match may come from the lowercased text.
         span = _stated_value(kind, m.group("joint"), text[m.start("value"):m.end("value")])
         if span is not None:
@@ -164,7 +166,8 @@ def secrets(text: str) -> list[Finding]:
     if "bearer" in lower:
         for m in _BEARER.finditer(text):
             found.append(Finding(m.start(1), m.end(1), "SECRET", "bearer_token", 0.85))
-    if not any(word in lower for word in _CREDENTIAL_WORDS) and (text.isascii() or not any(word in lower for word in _PASSWORD_WORDS)):
+    if not any(word in lower for word in _CREDENTIAL_WORDS) and not any(
+            word in lower for word in (_ASCII_PASSWORD_WORDS if text.isascii() else _PASSWORD_WORDS)):
         return found
     found.extend(stated_secrets(text, lower))
     if "=" not in text and ":" not in text:
