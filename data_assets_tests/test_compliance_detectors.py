@@ -302,6 +302,7 @@ def test_person_traps(text):
     # A unit before the address, units and floors of other languages, a spaced dash before the state.
     ("Send the parcel to Flat 3, 14 Kingsway Road, Manchester M19 2LL.", "Flat 3, 14 Kingsway Road, Manchester M19 2LL"),
     ("Vivo en Calle Mayor 15, 3º B, 28013 Madrid.", "Calle Mayor 15, 3º B, 28013 Madrid"),
+    ("Meet at 12 Main Street, 10am tomorrow.", "12 Main Street"),   # a time is no floor
     ("Entrega: Rua Augusta 1500, apto 42, São Paulo - SP, 01304-001", "Rua Augusta 1500, apto 42, São Paulo - SP, 01304-001"),
     # Cyrillic, Japanese and Chinese addresses.
     ("Адрес: ул. Ленина, д. 5, кв. 12, Москва", "ул. Ленина, д. 5, кв. 12, Москва"),
@@ -344,6 +345,7 @@ def test_counting_sentences_are_not_addresses(text):
     "La señora habló con el alcalde mañana.",
     "I drank a Dr Pepper while waiting for Mr. Right.",   # a brand, an everyday word after a title
     "私は学生です。저는 학생입니다。这个名字很好听。",        # "I am a student", "this name sounds nice"
+    "名前は大切です。이름은 필수입니다.",                     # "names matter", "a name is required"
 ])
 def test_accented_everyday_words_alone_are_no_names(text):
     assert "PERSON" not in types_in(text)

@@ -247,12 +247,13 @@ def _name_like(token: Token, lowercase_text: bool) -> bool:
 
 
 # Names written in Chinese, Japanese or Korean have no capitals and no spaces to find them by:
-# only where the writer says it is their name ("我叫王伟", "名前は田中太郎です", "제 이름은 김민수입니다").
+# only where the writer says it is their name ("我叫王伟", "私の名前は田中太郎です", "제 이름은 김민수입니다"),
+# not where a text speaks of names ("名前は大切です", "이름은 필수입니다").
 _CJK_SELF_NAME = re.compile(
     r"(?:我叫|我的名字是|我的名字叫|我名叫|本人叫|姓名[:：]\s*)(?P<zh>[\u4e00-\u9fff]{2,3})"
-    r"|(?:名前は|氏名[:：]\s*)(?P<ja>[\u4e00-\u9fff\u30a0-\u30ff]{2,6}?)(?=です|と申します|といいます|。|、|\s|$)"
+    r"|(?:(?:私|わたし|僕|俺)の名前は|氏名[:：]\s*)(?P<ja>[\u4e00-\u9fff\u30a0-\u30ff]{2,6}?)(?=です|と申します|といいます|。|、|\s|$)"
     r"|(?P<ja_humble>[\u4e00-\u9fff\u30a0-\u30ff]{2,6})(?=と申します|といいます)"
-    r"|(?:제 이름은|내 이름은|이름[:：은는]\s*)\s*(?P<ko>[\uac00-\ud7af]{2,4}?)(?=입니다|이에요|예요|이라고|라고|이고|,|\.|\s|$)"
+    r"|(?:제 이름은|내 이름은|저의 이름은|이름[:：])\s*(?P<ko>[\uac00-\ud7af]{2,4}?)(?=입니다|이에요|예요|이라고|라고|이고|,|\.|\s|$)"
 )
 _CJK_SELF_NAME_HINT = re.compile(r"我叫|名字|名叫|本人叫|姓名|名前|氏名|と申します|といいます|이름")
 # What follows a two-character Chinese name, not its third character: "我叫王伟电话…", "我叫李明是学生".

@@ -154,7 +154,8 @@ _UNIT = re.compile(
     r"escalera|esc\.?|andar|bloco|bloque|whg\.?|wohnung|etage|étage|кв\.?|квартира|корп\.?|корпус|стр\.?|оф\.?)"
     r"(?![^\W\d_])\s*#?\s*(?:[\w-]{0,5}\d[\w-]{0,5}|[a-z])\b\.?"
     # NFKC reads "º" and "ª" as "o" and "a": the detectors see "3o B".
-    r"|\d{1,3}[º°ªoa](?:[ \t]?[A-Za-z])?(?![^\W\d_]))"
+    # A letter after it stands apart ("3o B"): "10am" is a time.
+    r"|\d{1,3}[º°ªoa](?:[ \t][A-Za-z])?(?![^\W\d_]))"
 )
 # Postal codes: digits (most countries, ZIP+4), the British outward and inward codes, Dutch
 # digits and letters, Swedish and Czech "123 45", Polish "12-345", and Canadian "K1A 0B1".
