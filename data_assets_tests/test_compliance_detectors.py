@@ -168,6 +168,11 @@ def test_secrets(text, value):
     ("私のパスワードはabc12345です", "abc12345"),
     ("Mein Kennwort ist Sonne123", "Sonne123"),       # ASCII text with no "pass" in it
     ("a senha: abc12345", "abc12345"),
+    # On a command line.
+    ("mysql -u root -pS3cretPassw0rd -h db.internal", "S3cretPassw0rd"),
+    ("mysqldump -uadmin -p'T0p$ecret' shop > shop.sql", "T0p$ecret"),
+    ("mariadb -u me -pqwerty123 app", "qwerty123"),
+    ("sshpass -p 'hunter22' ssh deploy@10.0.0.5", "hunter22"),
 ])
 def test_credentials_stated_in_prose_or_in_a_url(text, value):
     assert ("SECRET", value) in found(text)
@@ -197,6 +202,11 @@ def test_a_url_password_is_no_email_address():
     "password=generate_password(16)",
     "password: str = Field(..., min_length=8)",
     "Das Passwort ist zu kurz. La contraseña es obligatoria. La clave es importante.",
+    # A bare -p asks for the password; -P is a port; a variable names the password.
+    "mysql -u root -p shop",
+    "Run mysql -h db -P 3306 -u app -p",
+    "mysql -u root -p$MYSQL_ROOT_PASSWORD",
+    "sshpass -p $SSHPASS ssh host",
 ])
 def test_what_a_text_says_of_a_credential_is_no_credential(text):
     assert "SECRET" not in types_in(text)

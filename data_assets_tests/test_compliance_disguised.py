@@ -127,6 +127,53 @@ def test_at_and_dot_in_prose_are_no_email_address(text):
     assert "EMAIL" not in {f.entity_type for f in scan_and_redact({"t": text}).findings["t"]}
 
 
+@pytest.mark.parametrize("text, value", [
+    # Numbers spaced out digit by digit, or with spaces around their separators, after their cue.
+    ("Call me at 4 1 5 5 5 5 0 1 4 2 tonight.", "4 1 5 5 5 5 0 1 4 2"),
+    ("Tel. 0 1 6 1 4 9 6 0 0 0 0", "0 1 6 1 4 9 6 0 0 0 0"),
+    ("Text me: + 4 4 7 9 1 1 1 2 3 4 5 6", "+ 4 4 7 9 1 1 1 2 3 4 5 6"),
+    ("reach me: 415 . 555 . 0142 after six", "415 . 555 . 0142"),
+    ("Call 1 8 0 0 5 5 5 1 2 1 2 for support.", "1 8 0 0 5 5 5 1 2 1 2"),
+    ("SSN: 2 1 9 - 0 9 - 9 9 9 9", "2 1 9 - 0 9 - 9 9 9 9"),
+    ("my social security number is 219 - 09 - 9999.", "219 - 09 - 9999"),
+    ("card number: 4111 - 1111 - 1111 - 1111", "4111 - 1111 - 1111 - 1111"),
+    # E-mail addresses spaced out letter by letter, or around the "@" and dots.
+    ("e-mail: j o h n @ e x a m p l e . c o m", "j o h n @ e x a m p l e . c o m"),
+    ("Mail: j o h n.s m i t h @ g m a i l . c o m thanks", "j o h n.s m i t h @ g m a i l . c o m"),
+    ("write to maria.lopez @ gmail . com today", "maria.lopez @ gmail . com"),
+    ("Email me at j.o.h.n @ example.co.uk", "j.o.h.n @ example.co.uk"),
+])
+def test_a_value_spaced_out_is_detected_and_removed_whole(text, value):
+    outcome = scan_and_redact({"t": text})
+    assert [(f.start, f.end) for f in outcome.findings["t"] if f.entity_type != "GIVEN_NAME"] == [
+        (text.index(value), text.index(value) + len(value))], outcome.findings
+    assert value not in outcome.fields["t"] and outcome.status == "redacted"
+
+
+@pytest.mark.parametrize("text", [
+    # Digits spaced out in puzzles, code, sequences and scores, some after a word that can cue a phone.
+    "Call the function with arguments 1 2 3 4 5 6 7 8 9 and print the result.",
+    "Call sort() on the list 5 3 8 1 9 2 7 4 6 and show each step.",
+    "Text the numbers 2 7 1 8 2 8 1 8 2 8 back to me in order.",
+    "The mobile game uses the sequence 3 1 4 1 5 9 2 6 5 3 5 8 9 7 9.",
+    "Call of Duty scores: 10 - 20 - 30 - 40",
+    "Call the recursion with 2 - 4 - 6 - 8 - 10 - 12.",
+    "My SSN question: is 1 2 3 4 5 6 7 8 9 a valid sequence for sorting?",
+    "Pay with the card numbers 4 8 15 16 23 42 from Lost.",
+    "Write a binary string: 1 0 1 1 0 0 1 0 1 1",
+    "Sudoku row: 5 3 4 6 7 8 9 1 2",
+    "The number 8 6 7 5 3 0 9 is a song title.",
+    # "@" and dots with spaces in prose and in code.
+    "Meet @ the park. Then go home.",
+    "I love Python @ work. It is fun.",
+    "Tweet @ elonmusk . He replied.",
+    "The expression a @ b . T computes a product in numpy.",
+    "I'm @ home . Com is short for company.",
+])
+def test_spaced_digits_and_at_signs_in_prose_are_no_pii(text):
+    assert scan_and_redact({"t": text}).fields["t"] == text
+
+
 def test_control_characters_are_removed_and_recorded():
     outcome = scan_and_redact({"t": "line one\x00 and\x07 two\x1b[0m\nthree\ttabs stay"})
     assert outcome.fields["t"] == "line one and two[0m\nthree\ttabs stay"

@@ -151,6 +151,15 @@ def stated_secrets(text: str, lower: str | None = None) -> list[Finding]:
 _URL_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,15}://[^\s:/@\x00]{1,64}:(?P<password>[^\s:/@\x00]{1,128})@[^\s@\x00]")
 
 
+# A password on a command line: MySQL's clients take it glued to -p ("mysql -u root -pS3cret"; a
+# bare -p asks for it), sshpass after -p ("sshpass -p 'hunter22' ssh ..."). Quotes are not part of it.
+_CLI_PASSWORD = re.compile(
+    r"\b(?:(?:mysql(?:dump|admin|import|show|check|slap)?|mariadb(?:-dump|-admin)?)\b[^\n\x00|;&]*?[ \t]-p"
+    r"|sshpass[ \t]+(?:-[a-oq-z][ \t]+)*-p[ \t]*)"
+    r"(?P<q>[\"']?)(?P<value>[^\s\"'\x00;&|]{3,128})(?P=q)(?![^\s;&|])"
+)
+
+
 def secrets(text: str) -> list[Finding]:
     found: list[Finding] = []
     if "-----BEGIN" in text:
@@ -163,6 +172,10 @@ def secrets(text: str) -> list[Finding]:
         for m in _URL_PASSWORD.finditer(text):
             found.append(Finding(m.start("password"), m.end("password"), "SECRET", "url_password", 0.96))
     lower = text.lower()
+    if "mysql" in lower or "mariadb" in lower or "sshpass" in lower:
+        for m in _CLI_PASSWORD.finditer(text):
+            if not _NOT_A_VALUE.match(m.group("value")):
+                found.append(Finding(m.start("value"), m.end("value"), "SECRET", "command_line_password", 0.9))
     if "bearer" in lower:
         for m in _BEARER.finditer(text):
             found.append(Finding(m.start(1), m.end(1), "SECRET", "bearer_token", 0.85))

@@ -78,6 +78,30 @@ def spelled_emails(text: str) -> list[Finding]:
     return found
 
 
+# An address spaced out letter by letter ("j o h n @ e x a m p l e . c o m") or with spaces around
+# its "@" and dots ("maria.lopez @ gmail . com"). Each part is one word or single characters each
+# after one space (or a dot), so the words around the address stay out of it; a spaced dot has a
+# space on both sides ("work. It" ends a sentence). With its spaces taken out, the address must
+# be one `emails` would find, ending in a listed top-level domain.
+_SPACED_LABEL = r"(?:[^\W_](?![\w-])(?:[ \t][\w-](?![\w-]))+|[^\W_][\w-]*)"
+_SPACED_EMAIL = re.compile(
+    r"(?<![\w.%+'’-])(?:[\w%+-](?![\w%+-])(?:(?:[ \t]|[ \t]?\.[ \t]?)[\w%+-](?![\w%+-]))+|[\w.%+-]+)[ \t]?@[ \t]?"
+    rf"{_SPACED_LABEL}(?:(?:\.|[ \t]\.[ \t]){_SPACED_LABEL})+(?![\w-])"
+)
+
+
+def spaced_emails(text: str) -> list[Finding]:
+    found = []
+    for m in _SPACED_EMAIL.finditer(text):
+        value = m.group()
+        compact = value.replace(" ", "").replace("\t", "")
+        tld = compact.rsplit(".", 1)[1]
+        # A capital after a spaced dot starts a sentence ("I'm @ home . Com is short for ...").
+        if compact != value and _EMAIL.fullmatch(compact) and tld.lower() in _TLD_SET and (tld.islower() or tld.isupper()):
+            found.append(Finding(m.start(), m.end(), "EMAIL", "email_spaced", 0.85))
+    return found
+
+
 # ---------------------------------------------------------------- URL / domain
 # Bare domains need a TLD from this list, so `e.g` or `file.txt` are not domains; a scheme or
 # `www.` makes any TLD acceptable.
@@ -282,11 +306,17 @@ _SSN = re.compile(r"(\d(?<![\w-]\d)\d{2})([- ]?)(\d{2})\2(\d{4})(?![\w]|-\d)")
 _SSN_CUE = re.compile(r"(?i)\b(?:ssn|social security|social sec|ss#|ss no|taxpayer)")
 
 
+def ssn_valid(area: str, group: str, serial: str) -> bool:
+    """The ranges the Social Security Administration issues: no 000, 666 or 9xx area, no 00
+    group, no 0000 serial."""
+    return not (area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000")
+
+
 def us_ssns(text: str) -> list[Finding]:
     found: list[Finding] = []
     for m in _SSN.finditer(text):
         area, sep, group, serial = m.group(1), m.group(2), m.group(3), m.group(4)
-        if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+        if not ssn_valid(area, group, serial):
             continue
         cue = _context(text, m.start(), m.end(), _SSN_CUE)
         if sep == "-":
@@ -419,6 +449,51 @@ def phones(text: str) -> list[Finding]:
     return found
 
 
+# ---------------------------------------------------------------- numbers spaced out
+# A number written to get past pattern matching: a space between every digit ("4 1 5 5 5 5 0 1 4 2",
+# "1 2 3 - 4 5 - 6 7 8 9") or spaces around its separators ("415 . 555 . 0142"). Puzzles, sequences
+# and sums are written the same way ("1 2 3 4 5 6 7 8 9 10", "10 - 20 - 30"), so each reading needs
+# its type's cue nearby as well as its type's validator: a numbering plan, the SSN ranges, Luhn
+# and the issued card ranges. (A card spaced digit by digit is already a card to `credit_cards`.)
+_SPACED_DIGITS = re.compile(r"(?:\+[ \t]?)?\d(?<![\w.,+-]\d)(?:[ \t](?:[-.][ \t])?\d){6,18}(?![\w]|[.,]\d)")
+_SPACED_SEPARATORS = re.compile(r"(?:\+[ \t]?)?\d(?<![\w.,+-]\d)\d{0,4}(?:[ \t]+[-.][ \t]+\d{1,5}){2,4}(?![\w]|[.,]\d)")
+# With digits spaced out, a cue counts only right before the number, joined to it by a few
+# connecting words or signs ("call me at", "Tel.", "SSN:", "card number is"): "call the function
+# with 1 2 3 4 5 6 7 8 9" or "text the numbers 2 7 1 8 2 8" holds a cue word, not a phone number.
+_CUE_JOINT = re.compile(r"(?i)(?:[ \t:.#=(-]|\b(?:me|us|him|her|them|at|on|is|was|to|via|no|nr|number|num|now|or)\b){0,12}\Z")
+# Phone cues that say only "a number" or a place, not a phone ("the number 8 6 7 5 3 0 9").
+_WEAK_PHONE_CUES = frozenset({"number", "numéro", "número", "nummer", "номер", "office", "desk", "registered",
+                              "answer", "answering", "message", "messages", "ring"})
+
+
+def _cue_right_before(text: str, start: int, cue: re.Pattern[str], weak: frozenset[str] = frozenset()) -> bool:
+    window_start = max(0, start - _CONTEXT_CHARS)
+    return any(m.group().lower() not in weak and _CUE_JOINT.match(text, m.end(), start)
+               for m in cue.finditer(text, window_start, start))
+
+
+def spaced_numbers(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for pattern in (_SPACED_DIGITS, _SPACED_SEPARATORS):
+        for m in pattern.finditer(text):
+            digits = re.sub(r"\D", "", m.group())
+            if len(set(digits)) < 2:
+                continue
+            start, end = m.start(), m.end()
+            if len(digits) == 9 and ssn_valid(digits[:3], digits[3:5], digits[5:]) and _cue_right_before(text, start, _SSN_CUE):
+                entity_type = "US_SSN"
+            elif (12 <= len(digits) <= 19 and luhn_valid(digits) and issued_card_number(digits)
+                  and _cue_right_before(text, start, _CARD_CUE)):
+                entity_type = "CREDIT_CARD"
+            elif 7 <= len(digits) <= 15 and _cue_right_before(text, start, _PHONE_CUE, _WEAK_PHONE_CUES) and _phone_validity(
+                    ("+" if m.group().startswith("+") else "") + digits, m.group().startswith("+")) == "valid":
+                entity_type = "PHONE"
+            else:
+                continue
+            found.append(Finding(start, end, entity_type, "spaced_number", 0.85))
+    return found
+
+
 _HAS_DIGIT = re.compile(r"\d")
 # The digit patterns above open with their first digit, the lookbehind looking past it (card, SSN),
 # or with a lookahead on their first character (IPv4, phone): with the lookbehind first, every
@@ -431,6 +506,8 @@ def detect_structured(text: str) -> list[Finding]:
     out: list[Finding] = []
     if "@" in text:
         out.extend(emails(text))
+        if " @" in text or "@ " in text or "\t@" in text or "@\t" in text or ". " in text:
+            out.extend(spaced_emails(text))
     lower = text.lower()
     if "at" in lower and ("dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower):
         out.extend(spelled_emails(text))
@@ -448,5 +525,8 @@ def detect_structured(text: str) -> list[Finding]:
         # A number a checksum or a numbering rule already claimed (Luhn, mod-97, SSN ranges) is
         # not also a phone number, however plausible its digits are to libphonenumber.
         if digits >= 7:
+            spaced = [f for f in spaced_numbers(text) if not any(v.start < f.end and f.start < v.end for v in validated)]
+            validated.extend(spaced)
+            out.extend(spaced)
             out.extend(f for f in phones(text) if not any(v.start < f.end and f.start < v.end for v in validated))
     return out
