@@ -13,6 +13,7 @@ import re
 
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
+from data_assets.compliance.tokens import CJK_LETTERS
 
 # The lookahead holds the first letter of every key below (a new key's first letter goes there
 # too): without it every position of the text was tried against all the alternatives. Every key
@@ -82,9 +83,9 @@ _PASSWORD_WORDS = ("passwort", "kennwort", "mot de passe", "contraseña", "contr
                    "口令", "パスワード", "비밀번호")
 _STATED_PASSWORD = re.compile(
     # After a CJK character too: those scripts put no space between words ("我的密码是…").
-    rf"(?i)(?:(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])|(?<![^\W\d_]))(?:{'|'.join(_PASSWORD_WORDS)})"
+    rf"(?i)(?:(?<=[{CJK_LETTERS}])|(?<![^\W\d_]))(?:{'|'.join(_PASSWORD_WORDS)})"
     r"(?P<joint>[ \t]*:[ \t]*|[ \t]+(?:ist|lautet|est|es|é|er|är|on|jest|je|è|является)[ \t]*:?[ \t]+|[ \t]*(?:是|は|为|為|는|은)[ \t]*)"
-    r"(?P<value>[^\s\x00，。、\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{4,130})"
+    rf"(?P<value>[^\s\x00，。、{CJK_LETTERS}]{{4,130}})"
 )
 # Every assignment and every stated credential holds one of these (an assignment also a ":" or
 # "="), or one of the password words of other languages: substring tests, in C, rule out most
@@ -130,20 +131,21 @@ def _stated_value(kind: str, joint: str, raw: str) -> tuple[int, int] | None:
 
 def stated_secrets(text: str, lower: str | None = None) -> list[Finding]:
     """Passwords, PINs and keys a sentence states (see `_STATED`); `lower`: `text.lower()`, if made."""
-    found = []
+    found: list[Finding] = []
     lower = text.lower() if lower is None else lower
+
+    def keep(m: re.Match[str], kind: str) -> None:
+        start = m.start("value")
+        # As written: the match may come from the lowercased text.
+        span = _stated_value(kind, m.group("joint"), text[start:m.end("value")])
+        if span is not None:
+            found.append(Finding(start + span[0], start + span[1], "SECRET", "stated_secret", 0.8))
+
     if any(word in lower for word in _PASSWORD_WORDS):
         for m in _STATED_PASSWORD.finditer(text):
-            span = _stated_value("password", m.group("joint"), m.group("value"))
-            if span is not None:
-                found.append(Finding(m.start("value") + span[0], m.start("value") + span[1], "SECRET", "stated_secret", 0.8))
+            keep(m, "password")
     for m in _STATED.finditer(text, lowered=lower):
-        kind = next(k for k in ("pin", "password", "pass", "key") if m.group(k))
-        # As written: the match may come from the lowercased text.
-        span = _stated_value(kind, m.group("joint"), text[m.start("value"):m.end("value")])
-        if span is not None:
-            start = m.start("value")
-            found.append(Finding(start + span[0], start + span[1], "SECRET", "stated_secret", 0.8))
+        keep(m, next(k for k in ("pin", "password", "pass", "key") if m.group(k)))
     return found
 
 

@@ -15,6 +15,7 @@ import re
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import words
+from data_assets.compliance.tokens import CJK_LETTERS
 
 # Context windows: how far before a match a cue word still counts.
 _CONTEXT_CHARS = 48
@@ -54,6 +55,8 @@ _SPELLED_EMAIL = re.compile(
     rf"(?P<domain>[^\W_][\w-]*(?:{_SPELLED_DOT}[^\W_][\w-]*)*?){_SPELLED_DOT}(?P<tld>[a-z]{{2,24}})(?![\w@-])"
 )
 _BRACKETED = re.compile(r"[\[({<]")
+# A dot written as a word or in brackets, which the bare "at" form needs after its local part.
+_DOT_SPELLED_OUT = re.compile(r"(?i)[ \t]dot[ \t]|[\[({<]")
 _SPELLED_WORD = re.compile(r"(?i)[^\w%+-]+|\b(?:dot|at)\b")
 _ORDINARY = words("ordinary_words")
 # Words after "at" that start a phrase, not a domain ("at the dot com peak", "at home dot ...").
@@ -70,7 +73,7 @@ def spelled_emails(text: str) -> list[Finding]:
         if _BRACKETED.search(m.group("at")):
             found.append(Finding(m.start(), m.end(), "EMAIL", "email_spelled", 0.9))
             continue
-        spelled_dot = re.search(r"(?i)[ \t]dot[ \t]|[\[({<]", m.group()[m.end("local") - m.start():])
+        spelled_dot = _DOT_SPELLED_OUT.search(text, m.end("local"), m.end())
         local = [w.lower() for w in _SPELLED_WORD.split(m.group("local")) if w]
         domain = [w.lower() for w in _SPELLED_WORD.split(m.group("domain")) if w]
         if spelled_dot and not all(w in _ORDINARY for w in local) and domain and domain[0] not in _NO_DOMAIN:
@@ -336,13 +339,13 @@ def us_ssns(text: str) -> list[Finding]:
 # Chinese, Japanese and Korean write a number right after a word, with no space between
 # ("电话13812345678"): after one of their characters a number may start.
 _PHONE = re.compile(
-    r"(?=[\d+(])(?:(?<=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])|(?<![\w+.,/-]))"
+    rf"(?=[\d+(])(?:(?<=[{CJK_LETTERS}])|(?<![\w+.,/-]))"
     r"(?:\+\d{7,15}|"
     r"(?:(?:\+|00|011)[ -]?\d{1,3}[ .-]?(?:\(0\)[ .-]?)?|1[ .-])?"
     r"(?:\(\d{1,5}\)[ .-]?)?"
     r"(?:\d{1,5}(?:[ .-]\d{2,8}){1,5}|\d{7,15}))"
     r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?"
-    r"(?:(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])|(?![\w%]|[.,:/-]\d|\s?(?:%|°|‰)))"
+    rf"(?:(?=[{CJK_LETTERS}])|(?![\w%]|[.,:/-]\d|\s?(?:%|°|‰)))"
 )
 _PHONE_CUE = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|cell|cellphone|fax|call|calls|calling|called|text|texted|sms|whatsapp|number|contact|"

@@ -13,6 +13,9 @@ from typing import NamedTuple
 # and underscores end a word. A trailing possessive 's is split off in `tokenize`.
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _POSSESSIVE = ("'s", "’s", "'S")
+# Kana, CJK ideographs and Hangul, as the inside of a character class: scripts whose writers
+# put a number or a value right after a word, with no space ("电话13812345678", "密码是abc12345").
+CJK_LETTERS = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 
 
 class Token(NamedTuple):
