@@ -99,7 +99,12 @@ _STRONG_CUE = re.compile(
 _PERSON_AFTER = re.compile(
     r"(?:['’]s)?[ \t]+(?:(?:said|says|told|asked|replied|answered|wrote|whispered|shouted|was born|died|who|"
     r"(?:lives|lived)[ \t]+(?:on|in|at))\b|"
-    r"[a-z]+[ \t]+(?:his|her)\b)"
+    r"[a-z]+[ \t]+(?:his|her)\b|"
+    # Verbs whose subject is a person, not a product or a company: e-mailing, phoning, joining a team.
+    r"(?:e-?mailed|texted|phoned|messaged|resigned|retired|apologi[sz]ed|introduced[ \t]+(?:himself|herself)|"
+    r"(?:(?:will|has|have|just)[ \t]+)?join(?:ed|s)?[ \t]+(?:us|the[ \t]+team)|"
+    r"(?:was|has[ \t]+been|got)[ \t]+(?:hired|promoted)|is[ \t]+on[ \t]+(?:leave|vacation|holiday|sick[ \t]+leave)|"
+    r"(?:called|will[ \t]+call|can[ \t]+call)[ \t]+(?:me|you|us)\b)\b)"
     r"|['’]s[ \t]+(?:wife|husband|son|daughter|mother|father|parents|brother|sister|family|children|kids|"
     r"friends?|killers?|murder(?:er)?|death|funeral|widow|lawyer|birthday)\b"
 )
@@ -107,14 +112,19 @@ _PERSON_AFTER = re.compile(
 # Proxima Labs"): no cue for a name that no list knows, unless a verb only people do goes first.
 _THING_CUE = re.compile(r"(?i)\b(?:with|by)\s*[,:]?\s*$")
 _PERSON_VERB_BEFORE = re.compile(
-    r"(?i)\b(?:spoke|speak|talked|talk|met|meet|meeting|chatted|signed|approved|prepared|reviewed|submitted|reported|"
-    r"received|sent|interviewed|hired|married|engaged)[ \t]+(?:with|by)\s*$")
+    r"(?i)\b(?:spoke|speak|talked|talk|met|meet|meeting|chatted|signed|countersigned|approved|authori[sz]ed|prepared|"
+    r"reviewed|submitted|reported|requested|received|sent|forwarded|witnessed|interviewed|hired|married|engaged)"
+    r"[ \t]+(?:with|by)\s*[,:]?\s*$")
 # Cues that make a capitalized word a name rather than the start of a phrase.
 _WEAK_CUE = re.compile(
     r"(?i)(?:\bwith|\bby|\bmeet|\bmet|\bask|\btell|\bhi|\bhello|\bhey|\bthanks|\bpartner's name|"
     r"\bcustomer|\bapplicant|\bcandidate|\buser|\bstudent|\bresident|\bcaller|\bsender|\brecipient|\bpassenger|"
     r"\bbuyer|\bseller|\breviewer|\bwinner|\bvolunteer|\bintern|\bnurse|\btechnician|\bcontractor|\battendee|"
     r"\b(?:forward(?:ed)?(?: this| it)?|reply|replied|talk(?:ed)?|speak|spoke|assigned|married|engaged)[ \t]+to|"
+    # Something sent or handed to someone: "send the contract to", "give this to", "mail it to".
+    r"\b(?:send|sent|give|gave|hand|handed|mail|mailed|e-?mail|e-?mailed|deliver|delivered|pass|passed)"
+    r"(?:[ \t]+(?:it|this|that|them|the|a|an|my|your|our|his|her|their|[a-z]+)){1,3}[ \t]+to|"
+    r"\bnew hire|\bhire|\brecruit|\btrainee|\bsecretary|\bsupervisor|\bcoordinator|"
     r"\bpartner|\bwife|\bhusband|\bson|\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bkid|\bboss|"
     r"\bmanager|\bcolleague|\bpatient|\bclient|\bguardian|\bnephew|\bniece|\buncle|\baunt|\bco-?founders?|\bfounders?|"
     r"\bowners?|\bceo|\bcto|\bcfo|\bassistant to|\bcoworkers?|\bco-workers?|\bemployees?|\bneighbou?rs?|\broommates?|"
@@ -133,6 +143,8 @@ _NAMING_CUE_ANYWHERE = re.compile(_NAMING_CUE.pattern.removesuffix(r"\s*$"))
 # on the lowercased text finds the few texts that can hold a cue before the pattern runs over them.
 NAMING_CUE_WORDS = ("name", "call")
 _MAX_RUN = 4
+# Verbs of the weak cues, which open an imperative sentence before a name.
+_CUE_VERBS = frozenset("ask tell meet call email text thank invite remind ping message".split())
 # An everyday word followed by one of these goes on as a phrase (a verb and its object), not a name.
 _PHRASE_GOES_ON = re.compile(r" (?:the|a|an|our|your|my|their|this|these|those|every|all|no) ")
 # A name spoken to ("Thanks for the quick reply, Priya!", "Are you coming, Tomasz?") or speaking
@@ -336,7 +348,8 @@ def _people(text: str) -> list[Finding]:
         if not (name_like or (naming and not _kind(token.lower, False).ordinary)):
             continue
         j = i
-        while j + 1 < n and j - i + 1 < _MAX_RUN and _joinable(text, tokens[j], tokens[j + 1]):
+        particles = 0  # a name's particles do not count towards its length ("Mohammed bin Rashid Al Maktoum")
+        while j + 1 < n and j - i + 1 - particles < _MAX_RUN and _joinable(text, tokens[j], tokens[j + 1]):
             following = tokens[j + 1]
             if following.lower in TITLES:
                 break
@@ -349,7 +362,8 @@ def _people(text: str) -> list[Finding]:
             while k < n and k - j <= 2 and tokens[k].lower in _PARTICLES and _joinable(text, tokens[k - 1], tokens[k]):
                 k += 1
             if k > j + 1 and k < n and _joinable(text, tokens[k - 1], tokens[k]) and tokens[k].text[0].isupper() and (
-                    k - i + 1 <= _MAX_RUN + 1):
+                    k - i + 1 - particles - (k - j - 1) <= _MAX_RUN + 1):
+                particles += k - j - 1
                 j = k
                 continue
             break
@@ -441,7 +455,14 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
         return None
     # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name; a word
     # that is also a listed name ("Will", "Magdalena") stays where a cue or a surname supports it.
-    while run and kinds[0].ordinary and not ((kinds[0].given or kinds[0].family) and (strong or (len(run) > 1 and _supports(run[1], kinds[1])))):
+    # Only a given name is supported by the name after it ("Will Smith"): an everyday word that is
+    # only a family name is a word before another name ("Tell Mohammed ...", "Baker Jones").
+    # A verb that cues a name opens the sentence before it, whatever name lists say of the word
+    # ("Tell Mohammed ...", "Ask Ana ...").
+    while len(run) > 1 and kinds[0].ordinary and run[0].lower in _CUE_VERBS and run[0].text[1:].islower():
+        run, kinds = run[1:], kinds[1:]
+    while run and kinds[0].ordinary and not ((kinds[0].given or kinds[0].family) and strong
+                                             or (kinds[0].given and len(run) > 1 and _supports(run[1], kinds[1]))):
         run, kinds = run[1:], kinds[1:]
         # "Dear Magdalena": the trimmed word may itself be the cue.
         strong = bool(run) and bool(_STRONG_CUE.search(text[max(0, run[0].start - 32):run[0].start]))

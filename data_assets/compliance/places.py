@@ -168,6 +168,58 @@ _POSTAL = re.compile(
 _NUMBER_POSTAL_TOWN = re.compile(
     rf"(?<![\w.,:/-])(?P<number>\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}}[A-Za-z]?)?),[ \t]*(?P<postal>{_POSTAL.pattern})[ \t]+(?P<town>[^\W\d_]+)"
 )
+# Where the text says an address follows ("my address is", "Address:", "ship it to", "deliver to",
+# "I live at"), the address is read whatever its layout: a first part with a number and a name,
+# then parts parted by commas, the last a postal code with or without its town, or a listed place.
+# The street rules cannot know every country's layout ("Plot 12, Sector 5, Noida 201301", "H.No.
+# 12-3-456, Banjara Hills, Hyderabad 500034", "4-2-8 Shibakoen, Minato-ku, Tokyo 105-0011").
+_ADDRESS_CUE = re.compile(
+    r"(?i)(?:\b(?:my|our|his|her|their|the|home|billing|shipping|delivery|mailing|postal|new|office|current|permanent)"
+    r"[ \t]+address(?:[ \t]+is|[ \t]*:)|(?:^|(?<=\n))[ \t]*(?:address|mail|post|ship[ \t]+to|deliver[ \t]+to)[ \t]*:|"
+    r"\b(?:visit|find)[ \t]+(?:us|me)[ \t]+at|\blocated[ \t]+at|"
+    r"\b(?:ship(?:ped)?|deliver(?:ed)?|send|sent|mail|mailed|post|forward)[ \t]+(?:it|this|them|the[ \t]+[a-z]+)[ \t]+to[ \t]*:?|"
+    r"\b(?:ship|deliver)[ \t]+to[ \t]*:?|\b(?:i|we|he|she|they)[ \t]+(?:live|lives|lived|reside|resides)[ \t]+at)[ \t]*"
+)
+# Every cue above holds one of these (a new cue must too): a substring test skips the pattern.
+_ADDRESS_CUE_WORDS = ("address", "ship", "deliver", "send", "sent", "mail", "post", "forward", "live", "resid", "visit",
+                       "find", "locat")
+# Where a cued address must end by: the end of its line, or of its sentence ("... 201301. Call me").
+_ADDRESS_CUE = Caseless(_ADDRESS_CUE)  # the same spans, faster on ASCII text (see caseless.py)
+_ADDRESS_CUE_END = re.compile(r"[.!?](?=[ \t]+[A-Z][a-z]|[ \t]*(?:\n|$))|\n")
+_ADDRESS_PART_END = re.compile(
+    rf"^(?:{_WORD}(?:[ \t-]+{_WORD})*[ \t]+)?(?P<code>\d{{3,6}}(?:-\d{{3,4}})?|{_POSTAL.pattern})$"   # town, postal code
+    rf"|^(?P<code_first>\d{{3,6}}(?:-\d{{3,4}})?|{_POSTAL.pattern})[ \t]+{_WORD}(?:[ \t-]+{_WORD}){{0,3}}$"  # postal code, town
+)
+
+
+def _cued_addresses(text: str, lower_text: str, lowercase: bool) -> list[Finding]:
+    found = []
+    for cue in _ADDRESS_CUE.finditer(text, lowered=lower_text):
+        start = cue.end()
+        stop = _ADDRESS_CUE_END.search(text, start, start + 200)
+        segment = text[start:stop.start() if stop else min(len(text), start + 200)]
+        parts = segment.split(",")
+        first = parts[0].strip()
+        if not (2 <= len(parts) <= 8 and re.search(r"\d", first) and re.search(r"[^\W\d_]", first)
+                and (lowercase or re.search(r"(?<![^\W\d_])[A-Z]", first))):
+            continue
+        for k in range(len(parts), 1, -1):
+            last = parts[k - 1].strip()
+            # Each part a name or a number ("Sector 5", "Minato-ku", "3º izq."): "then Release 3" goes on as prose.
+            # and no everyday lowercase word in it: "1600 Pennsylvania Avenue NW in Washington" is a sentence going on.
+            if any(len(p.strip()) > 48 or not p.strip() or not (lowercase or p.strip()[0].isdigit() or p.strip()[0].isupper())
+                   or (not lowercase and any(w in COMMON and w not in _PARTICLES for w in p.split() if w.islower()))
+                   for p in parts[:k]):
+                continue
+            m = _ADDRESS_PART_END.match(last)
+            code = m and (m.group("code") or m.group("code_first"))
+            if (m and not (len(code) == 4 and _YEAR.match(code))) or last.lower().rstrip(".") in PLACES:
+                end = start + len(",".join(parts[:k]).rstrip(" \t."))
+                found.append(Finding(start + len(parts[0]) - len(parts[0].lstrip()), end, "STREET_ADDRESS", "address_cued", 0.8))
+                break
+    return found
+
+
 _REGION_CODE = re.compile(r"[A-Z]{2,3}(?![\w])")
 _LOWERCASE_REGION_POSTAL = re.compile(r"[a-z]{2,3}[ \t]+\d{4,6}(?:-\d{3,4})?(?![\w])")
 _PLACE_WORD = r"[^\W\d_]+(?:['’.-][^\W\d_]+)*\.?(?![\w])"
@@ -483,6 +535,8 @@ def street_addresses(text: str) -> list[Finding]:
                     # match: they are not part of the address.
                     lead = next((w for w in _CJK_LEAD_WORDS if value.startswith(w)), "")
                     found.append(Finding(m.start() + len(lead), m.end(), "STREET_ADDRESS", "address_cjk", 0.8))
+    if any(word in lower_text for word in _ADDRESS_CUE_WORDS):
+        found.extend(_cued_addresses(text, lower_text, lowercase))
     found = _house_number_before(text, _merge(found))
     if found and any(word in lower_text for word in ("flat", "apt", "apartment", "unit", "suite", "ste", "room")):
         found = _unit_before(text, found)
