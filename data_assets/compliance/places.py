@@ -174,17 +174,22 @@ _NUMBER_POSTAL_TOWN = re.compile(
 # The street rules cannot know every country's layout ("Plot 12, Sector 5, Noida 201301", "H.No.
 # 12-3-456, Banjara Hills, Hyderabad 500034", "4-2-8 Shibakoen, Minato-ku, Tokyo 105-0011").
 _ADDRESS_CUE = re.compile(
-    r"(?i)(?:\b(?:my|our|his|her|their|the|home|billing|shipping|delivery|mailing|postal|new|office|current|permanent)"
-    r"[ \t]+address(?:[ \t]+is|[ \t]*:)|(?:^|(?<=\n))[ \t]*(?:address|mail|post|ship[ \t]+to|deliver[ \t]+to)[ \t]*:|"
-    r"\b(?:visit|find)[ \t]+(?:us|me)[ \t]+at|\blocated[ \t]+at|"
-    r"\b(?:ship(?:ped)?|deliver(?:ed)?|send|sent|mail|mailed|post|forward)[ \t]+(?:it|this|them|the[ \t]+[a-z]+)[ \t]+to[ \t]*:?|"
-    r"\b(?:ship|deliver)[ \t]+to[ \t]*:?|\b(?:i|we|he|she|they)[ \t]+(?:live|lives|lived|reside|resides)[ \t]+at)[ \t]*"
+    r"(?i)\b(?:(?P<address>address)(?:[ \t]+is|[ \t]*:)|(?P<label>mail|post)[ \t]*:|"
+    r"(?:ship|deliver)(?:ped|ed)?[ \t]+(?:(?:it|this|them|the[ \t]+[a-z]+)[ \t]+)?to[ \t]*:?|"
+    r"(?:send|sent|mail|mailed|post|forward)[ \t]+(?:it|this|them|the[ \t]+[a-z]+)[ \t]+to[ \t]*:?|"
+    r"(?:visit|find)[ \t]+(?:us|me)[ \t]+at|(?:located|live|lives|lived|reside|resides)[ \t]+at)[ \t]*"
 )
+_ADDRESS_CUE = Caseless(_ADDRESS_CUE)  # the same spans, faster on ASCII text (see caseless.py)
 # Every cue above holds one of these (a new cue must too): a substring test skips the pattern.
 _ADDRESS_CUE_WORDS = ("address", "ship", "deliver", "send", "sent", "mail", "post", "forward", "live", "resid", "visit",
-                       "find", "locat")
+                      "find", "locat")
+# "address" is a cue as a label opening its line or as someone's address ("my address is"); the
+# address of a memory cell or a website is not one. "Mail:" and "Post:" are labels opening a line.
+_ADDRESS_OWNER = re.compile(
+    r"(?i)(?:\b(?:my|our|his|her|their|the|home|billing|shipping|delivery|mailing|postal|new|office|current|permanent)[ \t]+"
+    r"|(?:^|\n)[ \t]*)\Z")
+_LINE_START = re.compile(r"(?:^|\n)[ \t]*\Z")
 # Where a cued address must end by: the end of its line, or of its sentence ("... 201301. Call me").
-_ADDRESS_CUE = Caseless(_ADDRESS_CUE)  # the same spans, faster on ASCII text (see caseless.py)
 _ADDRESS_CUE_END = re.compile(r"[.!?](?=[ \t]+[A-Z][a-z]|[ \t]*(?:\n|$))|\n")
 _ADDRESS_PART_END = re.compile(
     rf"^(?:{_WORD}(?:[ \t-]+{_WORD})*[ \t]+)?(?P<code>\d{{3,6}}(?:-\d{{3,4}})?|{_POSTAL.pattern})$"   # town, postal code
@@ -192,9 +197,14 @@ _ADDRESS_PART_END = re.compile(
 )
 
 
-def _cued_addresses(text: str, lower_text: str, lowercase: bool) -> list[Finding]:
+def _cued_addresses(text: str, lower_text: str, lowercase: bool, lines: list[tuple[int, int]]) -> list[Finding]:
+    """`lines`: the lines holding a number (`_number_lines`), where a cued address must be: it ends with its line."""
     found = []
-    for cue in _ADDRESS_CUE.finditer(text, lowered=lower_text):
+    for cue in (cue for start, end in lines for cue in _ADDRESS_CUE.finditer(text, start, end, lowered=lower_text)):
+        if cue.group("address") and not _ADDRESS_OWNER.search(text, max(0, cue.start() - 16), cue.start()):
+            continue
+        if cue.group("label") and not _LINE_START.search(text, max(0, cue.start() - 8), cue.start()):
+            continue
         start = cue.end()
         stop = _ADDRESS_CUE_END.search(text, start, start + 200)
         segment = text[start:stop.start() if stop else min(len(text), start + 200)]
@@ -536,7 +546,7 @@ def street_addresses(text: str) -> list[Finding]:
                     lead = next((w for w in _CJK_LEAD_WORDS if value.startswith(w)), "")
                     found.append(Finding(m.start() + len(lead), m.end(), "STREET_ADDRESS", "address_cjk", 0.8))
     if any(word in lower_text for word in _ADDRESS_CUE_WORDS):
-        found.extend(_cued_addresses(text, lower_text, lowercase))
+        found.extend(_cued_addresses(text, lower_text, lowercase, lines))
     found = _house_number_before(text, _merge(found))
     if found and any(word in lower_text for word in ("flat", "apt", "apartment", "unit", "suite", "ste", "room")):
         found = _unit_before(text, found)

@@ -458,8 +458,11 @@ def phones(text: str) -> list[Finding]:
 # and sums are written the same way ("1 2 3 4 5 6 7 8 9 10", "10 - 20 - 30"), so each reading needs
 # its type's cue nearby as well as its type's validator: a numbering plan, the SSN ranges, Luhn
 # and the issued card ranges. (A card spaced digit by digit is already a card to `credit_cards`.)
-_SPACED_DIGITS = re.compile(r"(?:\+[ \t]?)?\d(?<![\w.,+-]\d)(?:[ \t](?:[-.][ \t])?\d){6,18}(?![\w]|[.,]\d)")
-_SPACED_SEPARATORS = re.compile(r"(?:\+[ \t]?)?\d(?<![\w.,+-]\d)\d{0,4}(?:[ \t]+[-.][ \t]+\d{1,5}){2,4}(?![\w]|[.,]\d)")
+# One pattern for both forms, led by a digit, so scanned for in C; a "+" in front is looked for
+# after (`_PLUS_BEFORE`).
+_SPACED_NUMBER = re.compile(
+    r"\d(?<![\w.,-]\d)(?:(?:[ \t](?:[-.][ \t])?\d){6,18}|\d{0,4}(?:[ \t]+[-.][ \t]+\d{1,5}){2,4})(?![\w]|[.,]\d)")
+_PLUS_BEFORE = re.compile(r"(?<![\w+])\+[ \t]?\Z")
 # With digits spaced out, a cue counts only right before the number, joined to it by a few
 # connecting words or signs ("call me at", "Tel.", "SSN:", "card number is"): "call the function
 # with 1 2 3 4 5 6 7 8 9" or "text the numbers 2 7 1 8 2 8" holds a cue word, not a phone number.
@@ -477,23 +480,24 @@ def _cue_right_before(text: str, start: int, cue: re.Pattern[str], weak: frozens
 
 def spaced_numbers(text: str) -> list[Finding]:
     found: list[Finding] = []
-    for pattern in (_SPACED_DIGITS, _SPACED_SEPARATORS):
-        for m in pattern.finditer(text):
-            digits = re.sub(r"\D", "", m.group())
-            if len(set(digits)) < 2:
-                continue
-            start, end = m.start(), m.end()
-            if len(digits) == 9 and ssn_valid(digits[:3], digits[3:5], digits[5:]) and _cue_right_before(text, start, _SSN_CUE):
-                entity_type = "US_SSN"
-            elif (12 <= len(digits) <= 19 and luhn_valid(digits) and issued_card_number(digits)
-                  and _cue_right_before(text, start, _CARD_CUE)):
-                entity_type = "CREDIT_CARD"
-            elif 7 <= len(digits) <= 15 and _cue_right_before(text, start, _PHONE_CUE, _WEAK_PHONE_CUES) and _phone_validity(
-                    ("+" if m.group().startswith("+") else "") + digits, m.group().startswith("+")) == "valid":
-                entity_type = "PHONE"
-            else:
-                continue
-            found.append(Finding(start, end, entity_type, "spaced_number", 0.85))
+    for m in _SPACED_NUMBER.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if len(set(digits)) < 2:
+            continue
+        start, end = m.start(), m.end()
+        plus = _PLUS_BEFORE.search(text, max(0, start - 2), start)
+        if plus is not None:
+            start = plus.start()
+        if len(digits) == 9 and ssn_valid(digits[:3], digits[3:5], digits[5:]) and _cue_right_before(text, start, _SSN_CUE):
+            entity_type = "US_SSN"
+        elif 12 <= len(digits) <= 19 and luhn_valid(digits) and issued_card_number(digits) and _cue_right_before(text, start, _CARD_CUE):
+            entity_type = "CREDIT_CARD"
+        elif 7 <= len(digits) <= 15 and _cue_right_before(text, start, _PHONE_CUE, _WEAK_PHONE_CUES) and _phone_validity(
+                ("+" if plus else "") + digits, plus is not None) == "valid":
+            entity_type = "PHONE"
+        else:
+            continue
+        found.append(Finding(start, end, entity_type, "spaced_number", 0.85))
     return found
 
 
