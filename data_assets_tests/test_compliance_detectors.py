@@ -658,6 +658,40 @@ def test_a_cue_word_opening_the_sentence_is_no_part_of_the_name(text, name):
     assert [v for t, v in found(text) if t in ("PERSON", "GIVEN_NAME")] == [name]
 
 
+@pytest.mark.parametrize("text, value", [
+    ("Follow me on Twitter @maria_lopez84 or IG @marialopez.", "@maria_lopez84"),
+    ("Follow me on Twitter @maria_lopez84 or IG @marialopez.", "@marialopez"),
+    ("Thanks to @MelanieLynd11, for the tip!", "@MelanieLynd11"),       # no cue: digits make it a handle
+    ("DM me at @quietfox on Instagram.", "@quietfox"),
+    ("Posted by u/quietfox99 in r/python.", "u/quietfox99"),
+    ("My handle: @sunny.days", "@sunny.days"),
+    ("Customer: My username is mark123.", "mark123"),
+])
+def test_social_handles_and_usernames(text, value):
+    assert ("USERNAME", value) in found(text)
+    assert value not in scan_and_redact({"t": text}).fields["t"]
+
+
+@pytest.mark.parametrize("text", [
+    # Decorators, annotations, at-rules, doc tags, package scopes, channels, "@" as "at" or an operator.
+    "@property\ndef name(self):\n    return self._name",
+    '@app.route("/")\ndef index():',
+    "@Override\npublic void run() {}",
+    '    @pytest.mark.parametrize("x", [1, 2])',
+    "Use @GetMapping for GET requests and @Autowired for injection.",
+    "/** @param x the value @return the result */",
+    "@media (max-width: 600px) { body { margin: 0; } }",
+    "import { Component } from '@angular/core';",
+    "Hey @here, the build is green. Ping @everyone about the release.",
+    "Meet me @ home at 5. I'm @home now. Buy 10 @3.50 each, meet @5pm.",
+    "Use a @ b for matrix products. The @dataclass decorator makes classes easy.",
+    "Retina assets are named icon@2x.png.",
+    "My username is John.",      # a name, for the name rules
+])
+def test_at_signs_that_are_no_handle(text):
+    assert "USERNAME" not in types_in(text) and "EMAIL" not in types_in(text)
+
+
 def test_a_person_named_like_a_dish_keeps_a_given_name():
     assert ("PERSON", "Marcus Curry") in found("Ask Marcus Curry about the invoice.")
 

@@ -111,7 +111,7 @@ _VALUE_LABELS = frozenset({"iban", "bic", "swift", "ssn", "sin", "pin", "visa", 
 _LABEL_GAP = re.compile(r"(?i)(?:[ \t]+(?:number|no\.?|code|address))?(?:[ \t]+is[ \t]+|[ \t]*[:=#-][ \t]*|[ \t]+)")
 # What makes a lone given name identifying when it appears in the same text.
 _IDENTIFYING = frozenset({"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET", "PRIVATE_KEY",
-                          "STREET_ADDRESS"})
+                          "STREET_ADDRESS", "USERNAME"})
 # A name of one word that no cue supports, from the rules or from a NER model.
 _LONE_NAME = frozenset({"name_alone", "ner_alone"})
 _INSIDE_ADDRESS = frozenset({"PERSON", "PUBLIC_FIGURE", "LOCATION"})

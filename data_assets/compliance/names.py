@@ -455,12 +455,12 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
         return None
     # Ordinary words at the edges ("Hi Emily", "Emily Said") are not part of the name; a word
     # that is also a listed name ("Will", "Magdalena") stays where a cue or a surname supports it.
-    # Only a given name is supported by the name after it ("Will Smith"): an everyday word that is
-    # only a family name is a word before another name ("Tell Mohammed ...", "Baker Jones").
     # A verb that cues a name opens the sentence before it, whatever name lists say of the word
     # ("Tell Mohammed ...", "Ask Ana ...").
     while len(run) > 1 and kinds[0].ordinary and run[0].lower in _CUE_VERBS and run[0].text[1:].islower():
         run, kinds = run[1:], kinds[1:]
+    # Only a given name is supported by the name after it ("Will Smith"): an everyday word that lists
+    # hold only as a family name is a word before another name ("Dear Bob", "Aston Villa").
     while run and kinds[0].ordinary and not ((kinds[0].given or kinds[0].family) and strong
                                              or (kinds[0].given and len(run) > 1 and _supports(run[1], kinds[1]))):
         run, kinds = run[1:], kinds[1:]

@@ -189,6 +189,8 @@ _ADDRESS_OWNER = re.compile(
     r"(?i)(?:\b(?:my|our|his|her|their|the|home|billing|shipping|delivery|mailing|postal|new|office|current|permanent)[ \t]+"
     r"|(?:^|\n)[ \t]*)\Z")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*\Z")
+_LETTER = re.compile(r"[^\W\d_]")
+_CAPITAL_WORD = re.compile(r"(?<![^\W\d_])[A-Z]")
 # Where a cued address must end by: the end of its line, or of its sentence ("... 201301. Call me").
 _ADDRESS_CUE_END = re.compile(r"[.!?](?=[ \t]+[A-Z][a-z]|[ \t]*(?:\n|$))|\n")
 _ADDRESS_PART_END = re.compile(
@@ -210,13 +212,12 @@ def _cued_addresses(text: str, lower_text: str, lowercase: bool, lines: list[tup
         segment = text[start:stop.start() if stop else min(len(text), start + 200)]
         parts = segment.split(",")
         first = parts[0].strip()
-        if not (2 <= len(parts) <= 8 and re.search(r"\d", first) and re.search(r"[^\W\d_]", first)
-                and (lowercase or re.search(r"(?<![^\W\d_])[A-Z]", first))):
+        if not (2 <= len(parts) <= 8 and _DIGIT.search(first) and _LETTER.search(first) and (lowercase or _CAPITAL_WORD.search(first))):
             continue
         for k in range(len(parts), 1, -1):
             last = parts[k - 1].strip()
-            # Each part a name or a number ("Sector 5", "Minato-ku", "3º izq."): "then Release 3" goes on as prose.
-            # and no everyday lowercase word in it: "1600 Pennsylvania Avenue NW in Washington" is a sentence going on.
+            # Each part opens with a capital or a digit ("Sector 5", "Minato-ku", "3º izq.") and holds no
+            # everyday lowercase word: "then Release 3" and "Avenue NW in Washington" are prose going on.
             if any(len(p.strip()) > 48 or not p.strip() or not (lowercase or p.strip()[0].isdigit() or p.strip()[0].isupper())
                    or (not lowercase and any(w in COMMON and w not in _PARTICLES for w in p.split() if w.islower()))
                    for p in parts[:k]):

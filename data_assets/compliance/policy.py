@@ -3,7 +3,8 @@ terms). Applying it to one record is `redact.py`.
 
 Default policy, and why:
 - Redact, with a typed placeholder: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, IP_ADDRESS,
-  SECRET (API keys, tokens, assigned passwords), PERSON, STREET_ADDRESS. Redaction keeps the
+  SECRET (API keys, tokens, assigned passwords), PERSON, STREET_ADDRESS, USERNAME (social
+  handles such as "@maria_lopez84" and usernames a text gives). Redaction keeps the
   record useful (the instruction still reads "send it to [EMAIL_1]") and removes the value.
 - Drop the record: PRIVATE_KEY. A pasted key block is never training material and the text
   around it is usually a config dump; redacting it would leave a record about nothing.
@@ -53,6 +54,7 @@ DEFAULT_ACTIONS: dict[str, str] = {
     "PERSON": "redact",
     "PUBLIC_FIGURE": "flag",
     "STREET_ADDRESS": "redact",
+    "USERNAME": "redact",
     "URL": "flag",
     "LOCATION": "flag",
     "CHARACTER": "flag",

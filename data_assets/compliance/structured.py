@@ -38,9 +38,14 @@ _EMAIL = re.compile(
 _URL_USER_PART = re.compile(r"://[^\s/@]*:?\Z")
 
 
+# The scale suffix of an image asset ("icon@2x.png", "logo@3x.webp"), not a domain.
+_ASSET_SCALE = re.compile(r"@\dx\.")
+
+
 def emails(text: str) -> list[Finding]:
     return [Finding(m.start(), m.end(), "EMAIL", "email", 0.95) for m in _EMAIL.finditer(text)
-            if not ("://" in text and _URL_USER_PART.search(text, max(0, m.start() - 80), m.start()))]
+            if not ("://" in text and _URL_USER_PART.search(text, max(0, m.start() - 80), m.start()))
+            and not _ASSET_SCALE.search(m.group())]
 
 
 # An address written out to get past scrapers: "john [at] example [dot] com", "j.doe(at)mail.de",
@@ -102,6 +107,63 @@ def spaced_emails(text: str) -> list[Finding]:
         # A capital after a spaced dot starts a sentence ("I'm @ home . Com is short for ...").
         if compact != value and _EMAIL.fullmatch(compact) and tld.lower() in _TLD_SET and (tld.islower() or tld.isupper()):
             found.append(Finding(m.start(), m.end(), "EMAIL", "email_spaced", 0.85))
+    return found
+
+
+# ---------------------------------------------------------------- social handles and usernames
+# A handle as social networks write it ("@maria_lopez84", "u/quietfox"), or a username a text gives
+# ("my username is jdoe_84"). "@" also opens what is no one: decorators and annotations
+# ("@property", "@Override" on their own line, "@app.route(...)"), CSS at-rules, doc tags
+# ("@param"), package scopes ("@angular/core"), channel mentions ("@here") and "@ home". So a
+# handle counts where a network or a handle is named near it, or where it is shaped like no word
+# (digits or an underscore: "@MelanieLynd11", "@maria_lopez84") and is no decorator on its own line.
+# A capital inside is not enough: "@GetMapping" and "@SpringBootTest" are annotations written in prose.
+# A handle opens with a letter or an underscore: "@5pm" and "@3.50" are a time and a price.
+_HANDLE = re.compile(r"(?<![\w.@/+-])@(?P<handle>[A-Za-z_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@(/-]|\.\w)")
+_REDDIT_USER = re.compile(r"(?<![\w/])/?u/(?P<handle>[A-Za-z0-9_-]{3,20})(?![\w/-])")
+_HANDLE_CUE = re.compile(
+    r"(?i)\b(?:twitter|tweet(?:ed|s)?|x\.com|instagram|insta|ig|tiktok|threads|mastodon|bluesky|telegram|snapchat|"
+    r"youtube|twitch|github|gitlab|reddit|discord|linkedin|facebook|follow(?:ed|ing)?|dm|dms|handle|username|"
+    r"user name|account|mention(?:ed)?|tag(?:ged)?|reply|replied)\b"
+)
+# Words after "@" that name a channel, a rule, a tag or an annotation, never someone.
+_NOT_HANDLES = frozenset(
+    "here channel everyone all everybody team admin admins mods moderators param params return returns throws "
+    "type typedef property example see since deprecated author version override todo test media import keyframes "
+    "supports charset page namespace layer container tailwind apply font interface implementation end protocol "
+    "synthesize dynamic selector staticmethod classmethod dataclass inject component".split()
+)
+_STATED_USERNAME = re.compile(
+    r"(?i)\b(?:my|his|her|their|your)[ \t]+(?:user[ \t]?name|handle|login|screen[ \t]?name|gamertag)"
+    r"(?:[ \t]+is|[ \t]*:)[ \t]*@?(?P<handle>[A-Za-z0-9_.-]{3,30})(?<![.-])"
+)
+
+
+def usernames(text: str, lower: str) -> list[Finding]:
+    found: list[Finding] = []
+    if "@" in text:
+        for m in _HANDLE.finditer(text):
+            handle = m.group("handle")
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if not text[line_start:m.start()].strip() and (m.end() == len(text) or text[m.end()] in "\n("):
+                continue  # a decorator or an annotation on its own line
+            if handle.lower() in _NOT_HANDLES or (handle.startswith("__") and handle.endswith("__")):
+                continue  # a tag, a channel, an annotation, a dunder name
+            cue = _context(text, m.start(), m.end(), _HANDLE_CUE, after=24)
+            shaped = any(c.isdigit() or c == "_" for c in handle)
+            if cue or (shaped and handle.lower() not in _ORDINARY):
+                found.append(Finding(m.start(), m.end(), "USERNAME", "social_handle", 0.85 if cue else 0.7))
+    if "u/" in text:
+        for m in _REDDIT_USER.finditer(text):
+            found.append(Finding(m.start(), m.end(), "USERNAME", "social_handle", 0.8))
+    if "name" in lower or "handle" in lower or "login" in lower or "gamertag" in lower:
+        for m in _STATED_USERNAME.finditer(text):
+            handle = m.group("handle")
+            # A name people are called by is a person's (names.py); a username holds a digit, an
+            # underscore or a dot, or is given as a handle.
+            if any(c.isdigit() or c in "_." for c in handle) or text[m.start("handle") - 1] == "@":
+                found.append(Finding(m.start("handle") - (text[m.start("handle") - 1] == "@"), m.end("handle"), "USERNAME",
+                                     "stated_username", 0.85))
     return found
 
 
@@ -516,6 +578,8 @@ def detect_structured(text: str) -> list[Finding]:
         if " @" in text or "@ " in text or "\t@" in text or "@\t" in text or ". " in text:
             out.extend(spaced_emails(text))
     lower = text.lower()
+    if "@" in text or "u/" in text or "name" in lower or "handle" in lower or "login" in lower or "gamertag" in lower:
+        out.extend(usernames(text, lower))
     if "at" in lower and ("dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower):
         out.extend(spelled_emails(text))
     if "." in text:
