@@ -692,6 +692,45 @@ def test_at_signs_that_are_no_handle(text):
     assert "USERNAME" not in types_in(text) and "EMAIL" not in types_in(text)
 
 
+# Identity numbers written for this test, their check digits computed by the published rules.
+@pytest.mark.parametrize("text, value", [
+    ("身份证号：11010519491231002X", "11010519491231002X"),
+    ("주민등록번호 850101-1234566", "850101-1234566"),
+    ("Codice fiscale: RSSMRA85T10A562S", "RSSMRA85T10A562S"),
+    ("CPF: 529.982.247-25", "529.982.247-25"),
+    ("meu cpf é 52998224725", "52998224725"),
+    ("Numéro de sécurité sociale : 1 85 05 78 006 084 91", "1 85 05 78 006 084 91"),
+    ("NRIC S1234567D", "S1234567D"),
+    ("My SIN is 046 454 286.", "046 454 286"),
+    ("Aadhaar: 2341 2341 2346", "2341 2341 2346"),
+    ("PAN: ABCPD1234E", "ABCPD1234E"),
+    ("DNI 12345678Z", "12345678Z"),
+    ("NIE X1234567L", "X1234567L"),
+    ("Mijn BSN is 111222333.", "111222333"),
+    ("National Insurance number: AB 12 34 56 C", "AB 12 34 56 C"),
+])
+def test_national_identity_numbers(text, value):
+    assert ("NATIONAL_ID", value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    # The formats whose check is weak need their name nearby; a wrong check digit is no number.
+    "The sequence 123456789 is sorted, and 111222333 is a pattern.",
+    "Invoice 52998224725 paid.",
+    "Room 12345678Z on floor 3.",
+    "Model ABCPD1234E specs.",
+    "Part AB 12 34 56 C in stock.",
+    "Population 2341 2341 2346 counted.",
+    "My SIN is 046 454 287.",                     # Luhn fails
+    "身份证号：110105194912310021",                 # check character wrong
+    "CPF: 529.982.247-26",                        # check digits wrong
+    "Codice fiscale: RSSMRA85T10A562T",           # check letter wrong
+    "Sin 3 4 5 and the sin of 123456789 radians.",  # the word, not the acronym
+])
+def test_numbers_that_are_no_national_identity_number(text):
+    assert "NATIONAL_ID" not in types_in(text)
+
+
 def test_a_person_named_like_a_dish_keeps_a_given_name():
     assert ("PERSON", "Marcus Curry") in found("Ask Marcus Curry about the invoice.")
 

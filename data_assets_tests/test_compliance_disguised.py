@@ -35,6 +35,7 @@ VALUES = {
     "CREDIT_CARD": "4111 1111 1111 1111",
     "IBAN": "DE89 3704 0044 0532 0130 00",
     "US_SSN": "219-09-9999",
+    "NATIONAL_ID": "11010519491231002X",   # a Chinese resident ID: birth date and MOD 11-2 check character
     "IP_ADDRESS": "93.184.216.34",
     "SECRET": "sk-ant-api03-Zq8vT4mWc2LpR7xN5bJ9",
 }

@@ -2,7 +2,8 @@
 terms). Applying it to one record is `redact.py`.
 
 Default policy, and why:
-- Redact, with a typed placeholder: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, IP_ADDRESS,
+- Redact, with a typed placeholder: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, NATIONAL_ID (other
+  countries' identity numbers, `national_ids.py`), IP_ADDRESS,
   SECRET (API keys, tokens, assigned passwords), PERSON, STREET_ADDRESS, USERNAME (social
   handles such as "@maria_lopez84" and usernames a text gives). Redaction keeps the
   record useful (the instruction still reads "send it to [EMAIL_1]") and removes the value.
@@ -48,6 +49,7 @@ DEFAULT_ACTIONS: dict[str, str] = {
     "CREDIT_CARD": "redact",
     "IBAN": "redact",
     "US_SSN": "redact",
+    "NATIONAL_ID": "redact",
     "IP_ADDRESS": "redact",
     "SECRET": "redact",
     "PRIVATE_KEY": "drop",

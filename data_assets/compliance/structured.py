@@ -1,4 +1,5 @@
-"""Structured identifiers: e-mail, phone, payment card, IBAN, US SSN, IP address, URL/domain.
+"""Structured identifiers: e-mail, phone, payment card, IBAN, US SSN, IP address, URL/domain,
+social handles; other countries' identity numbers are `national_ids.py`.
 
 Each type is one compiled pattern run once over the text; a validator (Luhn, IBAN mod-97,
 SSN number ranges, `ipaddress`) or nearby context words then decide the score. Patterns
@@ -15,6 +16,7 @@ import re
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import words
+from data_assets.compliance.national_ids import national_ids
 from data_assets.compliance.tokens import CJK_LETTERS
 
 # Context windows: how far before a match a cue word still counts.
@@ -592,6 +594,9 @@ def detect_structured(text: str) -> list[Finding]:
         for detector, least in ((ip_addresses, 0), (credit_cards, 12), (ibans, 0), (us_ssns, 9)):
             if digits >= least:
                 validated.extend(detector(text))
+        if digits >= 4:
+            # Identity numbers of other countries (national_ids.py): India's PAN holds four digits.
+            validated.extend(f for f in national_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
         out.extend(validated)
         # A number a checksum or a numbering rule already claimed (Luhn, mod-97, SSN ranges) is
         # not also a phone number, however plausible its digits are to libphonenumber.
