@@ -173,6 +173,9 @@ def test_secrets(text, value):
     ("mysqldump -uadmin -p'T0p$ecret' shop > shop.sql", "T0p$ecret"),
     ("mariadb -u me -pqwerty123 app", "qwerty123"),
     ("sshpass -p 'hunter22' ssh deploy@10.0.0.5", "hunter22"),
+    # A card's security code.
+    ("Visa ending in 4242, exp 12/26, CVV 123.", "123"),
+    ("card security code: 4821", "4821"),
 ])
 def test_credentials_stated_in_prose_or_in_a_url(text, value):
     assert ("SECRET", value) in found(text)
@@ -729,6 +732,33 @@ def test_national_identity_numbers(text, value):
 ])
 def test_numbers_that_are_no_national_identity_number(text):
     assert "NATIONAL_ID" not in types_in(text)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Patient: Tomasz Wiśniewski, DOB 14/02/1981, phone +48 601 234 567.", "14/02/1981"),
+    ("Date of birth: 3 March 1975", "3 March 1975"),
+    ("Geburtsdatum: 12.05.1990", "12.05.1990"),
+    ("Fecha de nacimiento: 1985-07-23", "1985-07-23"),
+    ("Her birthday is July 4th, 1990.", "July 4th, 1990"),
+    ("D.O.B.: 04/12/85", "04/12/85"),
+])
+def test_a_date_labelled_as_a_date_of_birth(text, value):
+    assert ("DATE_OF_BIRTH", value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Albert Einstein was born on 14 March 1879 in Ulm.",      # a birth date told in prose
+    "Mozart's birthday is January 27, 1756, in Salzburg.",
+    "The date of birth field must be in DD/MM/YYYY format.",
+    "Birthday party on 12/05 at 3pm.",
+    "My birthdate is 1990-13-45 (not a date).",
+])
+def test_dates_that_are_no_date_of_birth(text):
+    assert "DATE_OF_BIRTH" not in types_in(text)
+
+
+def test_a_second_given_name_before_the_family_name_keeps_the_first():
+    assert ("PERSON", "Ana María Gómez") in found("Ana María Gómez, 45, lives at Carrera 7 # 32-16, Bogotá.")
 
 
 def test_a_person_named_like_a_dish_keeps_a_given_name():

@@ -462,7 +462,11 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
     # Only a given name is supported by the name after it ("Will Smith"): an everyday word that lists
     # hold only as a family name is a word before another name ("Dear Bob", "Aston Villa").
     while run and kinds[0].ordinary and not ((kinds[0].given or kinds[0].family) and strong
-                                             or (kinds[0].given and len(run) > 1 and _supports(run[1], kinds[1]))):
+                                             or (kinds[0].given and len(run) > 1 and (
+                                                 _supports(run[1], kinds[1])
+                                                 # a second given name, then the family name: "Ana María Gómez"
+                                                 or (len(run) > 2 and kinds[1].given and not kinds[1].ordinary
+                                                     and _supports(run[2], kinds[2]))))):
         run, kinds = run[1:], kinds[1:]
         # "Dear Magdalena": the trimmed word may itself be the cue.
         strong = bool(run) and bool(_STRONG_CUE.search(text[max(0, run[0].start - 32):run[0].start]))

@@ -66,14 +66,16 @@ _ASSIGNMENT = Caseless(_ASSIGNMENT)  # the same spans, faster on ASCII text (see
 # are matched here; whether that next word is a credential is `_stated_value`'s to say, so "the
 # password is required" or "a token of thanks" are none.
 _STATED = re.compile(
-    r"(?i)(?=[pwaslbt])\b(?:(?P<pin>pin(?:[ -]?code| number)?|passcode)"
+    r"(?i)(?=[pwaslbtc])\b(?:(?P<pin>pin(?:[ -]?code| number)?|passcode)"
+    # A card's security code: three or four digits ("CVV 123", "security code: 4821").
+    r"|(?P<cvv>cvv2?|cvc2?|csc|(?:card )?security code)"
     r"|(?P<password>password|passwd|passphrase|pw|wi-?fi key)"
     r"|(?P<pass>pass)"
     r"|(?P<key>(?:api|access|secret|license|licence|product|auth|private)[ _-]?keys?|(?:access|auth|api|bearer|session) tokens?"
     r"|tokens?|secrets?))"
     r"(?P<joint>[ \t]*:[ \t]*|[ \t]+(?:(?:is|was|will be|would be|should be|is set to|set to|changed to|reset to|to)"
     r"(?:[ \t]+(?:now|still|just|simply))?[ \t]*:?[ \t]+)|[ \t]+)"
-    r"(?P<value>[^\s\x00]{4,130})"
+    r"(?P<value>[^\s\x00]{3,130})"
 )
 _STATED = Caseless(_STATED)  # the same spans, faster on ASCII text (see caseless.py)
 # The same for a password in the other languages the word lists cover, Cyrillic and CJK: "mein
@@ -91,7 +93,7 @@ _STATED_PASSWORD = re.compile(
 # "="), or one of the password words of other languages: substring tests, in C, rule out most
 # texts before the patterns, which try every word start. ASCII text can hold only the ASCII ones
 # that hold no "pass" ("passwort" and "mot de passe" do).
-_CREDENTIAL_WORDS = ("pass", "pw", "key", "token", "secret", "pin ", "pin:", "pin-")
+_CREDENTIAL_WORDS = ("pass", "pw", "key", "token", "secret", "pin ", "pin:", "pin-", "cvv", "cvc", "csc", "security code")
 _ASCII_PASSWORD_WORDS = tuple(w for w in _PASSWORD_WORDS if w.isascii() and "pass" not in w)
 _QUOTES = "\"'“”‘’`"
 # "_" is not one: "next_token" is an identifier.
@@ -109,6 +111,8 @@ def _stated_value(kind: str, joint: str, raw: str) -> tuple[int, int] | None:
     while end > start and raw[end - 1] in _QUOTES + ".,;:!?)]}":
         end -= 1
     value = raw[start:end]
+    if kind == "cvv":
+        return (start, end) if value.isdigit() and len(value) in (3, 4) else None
     if len(value) < 4 or _NOT_A_VALUE.match(value):
         return None
     letters = any(c.isalpha() for c in value)
@@ -145,7 +149,7 @@ def stated_secrets(text: str, lower: str | None = None) -> list[Finding]:
         for m in _STATED_PASSWORD.finditer(text):
             keep(m, "password")
     for m in _STATED.finditer(text, lowered=lower):
-        keep(m, next(k for k in ("pin", "password", "pass", "key") if m.group(k)))
+        keep(m, next(k for k in ("pin", "cvv", "password", "pass", "key") if m.group(k)))
     return found
 
 

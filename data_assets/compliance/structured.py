@@ -9,6 +9,7 @@ is worse than a regex that tries a few extra digit runs.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import math
 import re
@@ -110,6 +111,49 @@ def spaced_emails(text: str) -> list[Finding]:
         if compact != value and _EMAIL.fullmatch(compact) and tld.lower() in _TLD_SET and (tld.islower() or tld.isupper()):
             found.append(Finding(m.start(), m.end(), "EMAIL", "email_spaced", 0.85))
     return found
+
+
+# ---------------------------------------------------------------- dates of birth
+# A date labelled as someone's date of birth ("DOB: 14/02/1981", "Date of birth - 3 March 1975",
+# "Geburtsdatum: 12.05.1990"), as forms and records write it. A birth date told in prose ("Einstein
+# was born on 14 March 1879") is what biographies and history are made of, and stays.
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_BIRTH_DATE = re.compile(
+    r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|(?:my|his|her|your|their)[ \t]+birthday|geburtsdatum|geb\.|fecha de nacimiento|"
+    r"date de naissance|data di nascita|data de nascimento|geboortedatum|födelsedatum|fødselsdato|syntymäaika|"
+    r"data urodzenia|datum narození)(?:[ \t]+is)?[ \t]*[:=-]?[ \t]*"
+    rf"(?P<date>\d{{1,2}}[./-]\d{{1,2}}[./-](?:\d{{4}}|\d{{2}})|\d{{4}}[./-]\d{{1,2}}[./-]\d{{1,2}}|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\.?[ \t]+(?:{_MONTHS})\.?,?[ \t]+\d{{4}}|(?:{_MONTHS})\.?[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+\d{{4}})"
+    r"(?![\w/.-]\d|\d)"
+)
+_BIRTH_WORDS = ("dob", "d.o.b", "birth", "geburt", "geb.", "nacimiento", "naissance", "nascita", "nascimento", "geboorte",
+                "födelse", "fødsel", "syntymä", "urodzenia", "narození")
+
+
+def _a_date(value: str) -> bool:
+    """Whether `value` names a real day: numeric forms read day first or month first, two-digit
+    years in either century ("1990-13-45" is none)."""
+    numbers = [int(n) for n in re.findall(r"\d+", value)]
+    if len(numbers) != 3 or not value[:1].isdigit() or any(c.isalpha() for c in value):
+        return True  # a month written out: the pattern already holds its day and year
+    first, second, third = numbers
+    readings = [(first, second, third)] if first > 31 else [(third, second, first), (third, first, second)]
+    for year, month, day in readings:
+        year = year + (1900 if year >= 30 else 2000) if year < 100 else year
+        try:
+            datetime.date(year, month, day)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def birth_dates(text: str, lower: str) -> list[Finding]:
+    if not any(word in lower for word in _BIRTH_WORDS):
+        return []
+    return [Finding(m.start("date"), m.end("date"), "DATE_OF_BIRTH", "birth_date", 0.9) for m in _BIRTH_DATE.finditer(text)
+            if _a_date(m.group("date"))]
 
 
 # ---------------------------------------------------------------- social handles and usernames
@@ -595,6 +639,7 @@ def detect_structured(text: str) -> list[Finding]:
             if digits >= least:
                 validated.extend(detector(text))
         if digits >= 4:
+            out.extend(birth_dates(text, lower))
             # Identity numbers of other countries (national_ids.py): India's PAN holds four digits.
             validated.extend(f for f in national_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
         out.extend(validated)
