@@ -66,6 +66,10 @@ def test_file_names_and_abbreviations_are_not_urls():
     ("我叫王伟，电话13812345678。", "13812345678"),
     ("携帯は090-1234-5678です。", "090-1234-5678"),
     ("전화 010-1234-5678로 연락주세요.", "010-1234-5678"),
+    # A CSV field after a comma, and a national number that opens like an international prefix.
+    ("name,email,phone\nSiobhan,skelly@eir.ie,087 123 4567", "087 123 4567"),
+    ("Giorgos,giorgos.p@mail.gr,+30 21 0123 4567", "+30 21 0123 4567"),
+    ("| Bongani Dlamini | 011 555 0199 |", "011 555 0199"),
 ])
 def test_phone(text, value):
     assert ("PHONE", value) in found(text)
@@ -78,6 +82,11 @@ def test_phone(text, value):
     # Alpaca row that failed the re-scan check: "Hello" in binary is bits, not a phone number.
     "In binary: 01001000 01100101 01101100 01101100 01101111 00100001.",
     "我的学号是13812345678。人口13812345678人。",   # a student number, a count: no phone cue
+    # Numbers after commas: thousands separators, CSV columns of counts, coordinates.
+    "Totals: 1,234,567 and 2,345,678 units.",
+    "values,1234567,7654321",
+    "year,population\n2019,8336817\n2020,8804190",
+    "Coordinates 51.5074,-0.1278 and 40.7128,-74.0060",
 ])
 def test_phone_traps(text):
     assert "PHONE" not in types_in(text)

@@ -446,8 +446,10 @@ def us_ssns(text: str) -> list[Finding]:
 # pattern only proposes candidates: `phonenumbers` (Google's libphonenumber metadata) decides.
 # Chinese, Japanese and Korean write a number right after a word, with no space between
 # ("电话13812345678"): after one of their characters a number may start.
+# A comma before the number counts as a separator (a CSV field: "...,087 123 4567") unless a digit
+# precedes it, as in a thousands separator ("1,234 567").
 _PHONE = re.compile(
-    rf"(?=[\d+(])(?:(?<=[{CJK_LETTERS}])|(?<![\w+.,/-]))"
+    rf"(?=[\d+(])(?:(?<=[{CJK_LETTERS}])|(?<![\w+./-])(?<!\d,))"
     r"(?:\+\d{7,15}|"
     r"(?:(?:\+|00|011)[ -]?\d{1,3}[ .-]?(?:\(0\)[ .-]?)?|1[ .-])?"
     r"(?:\(\d{1,5}\)[ .-]?)?"
@@ -537,6 +539,10 @@ def phones(text: str) -> list[Finding]:
             continue  # "order number 2023-11-045-778", "ISBN ...": a number, but not one to call
         international = value.startswith(("+", "00", "011"))
         validity = _phone_validity(value, international)
+        if validity == "impossible" and not value.startswith("+"):
+            # "011 555 0199" is Johannesburg, "0044 ..." may be a national number too: read nationally.
+            international = False
+            validity = _phone_validity(value, international)
         if validity == "impossible":
             continue
         bracketed = "(" in value
