@@ -236,6 +236,7 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
 
 
+_SHORT_NUMBER_NAMES = ("permanent account number", "income tax", "national insurance")
 _ACRONYM_CUE = re.compile(rf"\b(?:{_alternation(_ACRONYMS)})\b")
 _NAME_CUE = Caseless(re.compile(rf"(?i)\b(?:{_alternation(_NAMES)})\b"))
 
@@ -251,6 +252,12 @@ def _cues(text: str, lower: str) -> list[tuple[int, int, set[str]]]:
         out.extend((m.start(), m.end(), _RULES_CUED_BY[m.group().lower()])
                    for m in _NAME_CUE.finditer(text, lowered=lower if text.isascii() else None))
     return out
+
+
+def national_ids_possible_with_few_digits(text: str, lower: str) -> bool:
+    """Whether a text with fewer than seven digits can hold a number: only India's PAN (four
+    digits) and the UK's National Insurance number (six) are that short, and both need their name."""
+    return "PAN" in text or "NI" in text or any(map(lower.__contains__, _SHORT_NUMBER_NAMES))
 
 
 def national_ids(text: str, lower: str | None = None) -> list[Finding]:

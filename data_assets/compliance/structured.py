@@ -17,7 +17,7 @@ import re
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import words
-from data_assets.compliance.national_ids import national_ids
+from data_assets.compliance.national_ids import national_ids, national_ids_possible_with_few_digits
 from data_assets.compliance.tokens import CJK_LETTERS
 
 # Context windows: how far before a match a cue word still counts.
@@ -150,7 +150,7 @@ def _a_date(value: str) -> bool:
 
 
 def birth_dates(text: str, lower: str) -> list[Finding]:
-    if not any(word in lower for word in _BIRTH_WORDS):
+    if not any(map(lower.__contains__, _BIRTH_WORDS)):
         return []
     return [Finding(m.start("date"), m.end("date"), "DATE_OF_BIRTH", "birth_date", 0.9) for m in _BIRTH_DATE.finditer(text)
             if _a_date(m.group("date"))]
@@ -179,6 +179,8 @@ _NOT_HANDLES = frozenset(
     "supports charset page namespace layer container tailwind apply font interface implementation end protocol "
     "synthesize dynamic selector staticmethod classmethod dataclass inject component".split()
 )
+# Every stated username's label holds one of these (a new label must too): substring tests in C.
+_USERNAME_WORDS = ("username", "user name", "handle", "login", "screen", "gamertag")
 _STATED_USERNAME = re.compile(
     r"(?i)\b(?:my|his|her|their|your)[ \t]+(?:user[ \t]?name|handle|login|screen[ \t]?name|gamertag)"
     r"(?:[ \t]+is|[ \t]*:)[ \t]*@?(?P<handle>[A-Za-z0-9_.-]{3,30})(?<![.-])"
@@ -202,7 +204,7 @@ def usernames(text: str, lower: str) -> list[Finding]:
     if "u/" in text:
         for m in _REDDIT_USER.finditer(text):
             found.append(Finding(m.start(), m.end(), "USERNAME", "social_handle", 0.8))
-    if "name" in lower or "handle" in lower or "login" in lower or "gamertag" in lower:
+    if any(map(lower.__contains__, _USERNAME_WORDS)):
         for m in _STATED_USERNAME.finditer(text):
             handle = m.group("handle")
             # A name people are called by is a person's (names.py); a username holds a digit, an
@@ -630,7 +632,7 @@ def detect_structured(text: str) -> list[Finding]:
         if " @" in text or "@ " in text or "\t@" in text or "@\t" in text or ". " in text:
             out.extend(spaced_emails(text))
     lower = text.lower()
-    if "@" in text or "u/" in text or "name" in lower or "handle" in lower or "login" in lower or "gamertag" in lower:
+    if "@" in text or "u/" in text or any(map(lower.__contains__, _USERNAME_WORDS)):
         out.extend(usernames(text, lower))
     if "at" in lower and ("dot" in lower or "(at)" in lower or "[at]" in lower or "{at}" in lower or "<at>" in lower):
         out.extend(spelled_emails(text))
@@ -646,6 +648,7 @@ def detect_structured(text: str) -> list[Finding]:
                 validated.extend(detector(text))
         if digits >= 4:
             out.extend(birth_dates(text, lower))
+        if digits >= 7 or (digits >= 4 and national_ids_possible_with_few_digits(text, lower)):
             # Identity numbers of other countries (national_ids.py): India's PAN holds four digits.
             validated.extend(f for f in national_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
         out.extend(validated)
