@@ -766,6 +766,26 @@ def test_dates_that_are_no_date_of_birth(text):
     assert "DATE_OF_BIRTH" not in types_in(text)
 
 
+@pytest.mark.parametrize("text, name", [
+    ("Jun-seo Park will present the quarterly results.", "Jun-seo Park"),
+    ("Please ask Kim Min-jun about the invoice.", "Kim Min-jun"),
+    ("Hye-jin Kang, our new designer, starts today.", "Hye-jin Kang"),
+])
+def test_korean_names_in_latin_letters(text, name):
+    assert ("PERSON", name) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Go-to Park benches are green.",
+    "So-so Kim results.",
+    "Well-known Park rangers guided us.",
+    "Mid-term Kim exam? No.",
+    "Self-driving cars are the future.",
+])
+def test_hyphenated_words_beside_a_korean_family_name_are_no_name(text):
+    assert "PERSON" not in types_in(text)
+
+
 def test_a_second_given_name_before_the_family_name_keeps_the_first():
     assert ("PERSON", "Ana María Gómez") in found("Ana María Gómez, 45, lives at Carrera 7 # 32-16, Bogotá.")
 

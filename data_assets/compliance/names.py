@@ -283,10 +283,45 @@ def _cjk_self_names(text: str) -> list[Finding]:
     return found
 
 
+# A Korean given name in Latin letters is two syllables joined by a hyphen, the second in lowercase
+# ("Min-jun", "Ji-eun", "Jun-seo"); each syllable as the Revised Romanization (and the spellings
+# people still use: "soo", "young", "woo") writes it. English writes words that way too ("Re-run"),
+# so the form counts only next to one of the common Korean family names, in either order: "Kim
+# Min-jun", "Jun-seo Park".
+_KOREAN_SYLLABLE = r"(?:kk|tt|pp|ss|jj|ch|sh|[gkndtrlmbpsjh])?(?:yae|wae|yeo|you|woo|ae|ya|eo|ye|wa|oe|yo|wo|we|wi|yu|eu|ui|oo|ou|ee|[aeoui])(?:ng|[kntlmp])?"
+_KOREAN_GIVEN = re.compile(rf"(?i:{_KOREAN_SYLLABLE})-(?:{_KOREAN_SYLLABLE})")
+# English compounds of two such syllables; a syllable said twice ("so-so", "yo-yo") is none either.
+_NOT_KOREAN = frozenset("go-to to-do re-do re-run no-go re-up ho-hum uh-oh oh-oh".split())
+_KOREAN_FAMILY = frozenset("kim lee yi park pak choi choe jung jeong chung kang cho jo yoon yun jang chang lim im han oh seo suh "
+                           "shin sin kwon hwang ahn an song yoo yu hong jeon jun ko go moon mun yang son bae baek paik heo "
+                           "nam noh roh ha kwak koo gu ryu yoo".split())
+
+
+def _korean_names(text: str, tokens: tuple[Token, ...]) -> list[Finding]:
+    found = []
+    for i, token in enumerate(tokens):
+        if "-" not in token.text or not token.text[0].isupper() or not token.text[1:].islower() or not _KOREAN_GIVEN.fullmatch(token.text):
+            continue
+        first_syllable, second_syllable = token.lower.split("-")
+        if token.lower in _NOT_KOREAN or first_syllable == second_syllable:
+            continue
+        for first, last in ((tokens[i - 1], token) if i else (None, None), (token, tokens[i + 1]) if i + 1 < len(tokens) else (None, None)):
+            family = first if first is not token else last
+            if family is not None and family.lower in _KOREAN_FAMILY and family.text[0].isupper() and text[first.end:last.start] == " ":
+                found.append(Finding(first.start, last.end, "PERSON", "name_lexicon", 0.85))
+                break
+    return found
+
+
 def people(text: str) -> list[Finding]:
+    found = _people(text)
+    if "-" in text and text.isascii():
+        korean = _korean_names(text, tokenize(text))
+        if korean:
+            found = [f for f in found if not any(k.start < f.end and f.start < k.end for k in korean)] + korean
     if not text.isascii() and _CJK_SELF_NAME_HINT.search(text):
-        return _people(text) + _cjk_self_names(text)
-    return _people(text)
+        found = found + _cjk_self_names(text)
+    return found
 
 
 def _people(text: str) -> list[Finding]:
