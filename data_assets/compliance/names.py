@@ -294,7 +294,7 @@ _KOREAN_GIVEN = re.compile(rf"(?i:{_KOREAN_SYLLABLE})-(?:{_KOREAN_SYLLABLE})")
 _NOT_KOREAN = frozenset("go-to to-do re-do re-run no-go re-up ho-hum uh-oh oh-oh".split())
 _KOREAN_FAMILY = frozenset("kim lee yi park pak choi choe jung jeong chung kang cho jo yoon yun jang chang lim im han oh seo suh "
                            "shin sin kwon hwang ahn an song yoo yu hong jeon jun ko go moon mun yang son bae baek paik heo "
-                           "nam noh roh ha kwak koo gu ryu yoo".split())
+                           "nam noh roh ha kwak koo gu ryu".split())
 
 
 def _korean_names(text: str, tokens: tuple[Token, ...]) -> list[Finding]:

@@ -21,14 +21,15 @@ from typing import NamedTuple
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 
-_CONTEXT_CHARS = 48
+# How far before a number its cue still counts (the structured types read the same window).
+CONTEXT_CHARS = 48
 
 
 def _digits(value: str) -> str:
     return "".join(c for c in value if c.isdigit())
 
 
-def _date(year: int, month: int, day: int) -> bool:
+def real_date(year: int, month: int, day: int) -> bool:
     try:
         datetime.date(year, month, day)
     except ValueError:
@@ -37,11 +38,16 @@ def _date(year: int, month: int, day: int) -> bool:
 
 
 # ---------------------------------------------------------------- check digits
-def luhn(digits: str) -> bool:
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check (payment cards, Canada's SIN)."""
     total = 0
     for i, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if i % 2 else 1)
-        total += value - 9 if value > 9 else value
+        value = ord(char) - 48
+        if i % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
     return total % 10 == 0
 
 
@@ -86,7 +92,7 @@ def china_id_valid(value: str) -> bool:
     value = value.upper()
     if len(value) != 18 or not value[:17].isdigit() or value[0] == "0" or value[0] == "9":
         return False
-    if not (1900 <= int(value[6:10]) <= datetime.date.today().year and _date(int(value[6:10]), int(value[10:12]), int(value[12:14]))):
+    if not (1900 <= int(value[6:10]) <= datetime.date.today().year and real_date(int(value[6:10]), int(value[10:12]), int(value[12:14]))):
         return False
     total = sum(int(c) * w for c, w in zip(value[:17], _CN_WEIGHTS))
     return "10X98765432"[total % 11] == value[17]
@@ -98,7 +104,7 @@ def korea_rrn_valid(digits: str) -> bool:
     if len(digits) != 13 or digits[6] not in "12345678":
         return False
     century = 1900 if digits[6] in "1256" else 2000
-    if not _date(century + int(digits[:2]), int(digits[2:4]), int(digits[4:6])):
+    if not real_date(century + int(digits[:2]), int(digits[2:4]), int(digits[4:6])):
         return False
     total = sum(int(c) * w for c, w in zip(digits[:12], (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)))
     return (11 - total % 11) % 10 == int(digits[12])
@@ -203,7 +209,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("france_nir", re.compile(r"(?i)[12](?<![\w-][12])\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[ab])\d{8}(?![\w-])"), nir_valid,
           ("NIR", "INSEE", "sécurité sociale", "securite sociale", "carte vitale")),
     _Rule("singapore_nric", re.compile(r"(?i)(?<![\w-])[stfg]\d{7}[a-z](?![\w-])"), nric_valid, hint=re.compile(r"\d{7}[A-Za-z]")),
-    _Rule("canada_sin", re.compile(r"\d(?<![\w-]\d)\d{2}[ -]?\d{3}[ -]?\d{3}(?![\w-]|[.,]\d)"), _digits_valid(luhn),
+    _Rule("canada_sin", re.compile(r"\d(?<![\w-]\d)\d{2}[ -]?\d{3}[ -]?\d{3}(?![\w-]|[.,]\d)"), _digits_valid(luhn_valid),
           ("SIN", "NAS", "social insurance", "numéro d'assurance sociale")),
     _Rule("india_aadhaar", re.compile(r"[2-9](?<![\w-][2-9])\d{3}[ -]?\d{4}[ -]?\d{4}(?![\w-]|[.,]\d)"), _digits_valid(verhoeff),
           ("UID", "UIDAI", "aadhaar", "aadhar", "आधार")),
@@ -276,7 +282,7 @@ def national_ids(text: str, lower: str | None = None) -> list[Finding]:
             start, end = m.start(), m.end()
             if any(f.start < end and start < f.end for f in found) or not rule.valid(m.group()):
                 continue  # one number, one reading (a bare CPF is no BSN as well)
-            if rule.cue and not any(rule.name in names and (start - _CONTEXT_CHARS <= cue_end <= start or end <= cue_start <= end + 16)
+            if rule.cue and not any(rule.name in names and (start - CONTEXT_CHARS <= cue_end <= start or end <= cue_start <= end + 16)
                                     for cue_start, cue_end, names in cues):
                 continue
             found.append(Finding(start, end, "NATIONAL_ID", f"national_id_{rule.name}", 0.85 if rule.cue else 0.9))

@@ -199,6 +199,11 @@ _ADDRESS_PART_END = re.compile(
 )
 
 
+def _address_part(part: str, lowercase: bool) -> bool:
+    return bool(part) and len(part) <= 48 and (lowercase or part[0].isdigit() or part[0].isupper()) and (
+        lowercase or not any(w in COMMON and w not in _PARTICLES for w in part.split() if w.islower()))
+
+
 def _cued_addresses(text: str, lower_text: str, lowercase: bool, lines: list[tuple[int, int]]) -> list[Finding]:
     """`lines`: the lines holding a number (`_number_lines`), where a cued address must be: it ends with its line."""
     found = []
@@ -214,14 +219,14 @@ def _cued_addresses(text: str, lower_text: str, lowercase: bool, lines: list[tup
         first = parts[0].strip()
         if not (2 <= len(parts) <= 8 and _DIGIT.search(first) and _LETTER.search(first) and (lowercase or _CAPITAL_WORD.search(first))):
             continue
-        for k in range(len(parts), 1, -1):
+        # Each part opens with a capital or a digit ("Sector 5", "Minato-ku", "3º izq.") and holds no
+        # everyday lowercase word: "then Release 3" and "Avenue NW in Washington" are prose going on.
+        # The address is the longest run of such parts from the first that ends as an address does.
+        fit = 0
+        while fit < len(parts) and _address_part(parts[fit].strip(), lowercase):
+            fit += 1
+        for k in range(fit, 1, -1):
             last = parts[k - 1].strip()
-            # Each part opens with a capital or a digit ("Sector 5", "Minato-ku", "3º izq.") and holds no
-            # everyday lowercase word: "then Release 3" and "Avenue NW in Washington" are prose going on.
-            if any(len(p.strip()) > 48 or not p.strip() or not (lowercase or p.strip()[0].isdigit() or p.strip()[0].isupper())
-                   or (not lowercase and any(w in COMMON and w not in _PARTICLES for w in p.split() if w.islower()))
-                   for p in parts[:k]):
-                continue
             m = _ADDRESS_PART_END.match(last)
             code = m and (m.group("code") or m.group("code_first"))
             if (m and not (len(code) == 4 and _YEAR.match(code))) or last.lower().rstrip(".") in PLACES:

@@ -9,7 +9,6 @@ is worse than a regex that tries a few extra digit runs.
 
 from __future__ import annotations
 
-import datetime
 import ipaddress
 import math
 import re
@@ -17,11 +16,12 @@ import re
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import words
-from data_assets.compliance.national_ids import national_ids, national_ids_possible_with_few_digits
+from data_assets.compliance.national_ids import (CONTEXT_CHARS, luhn_valid, national_ids, national_ids_possible_with_few_digits,
+                                                 real_date)
 from data_assets.compliance.tokens import CJK_LETTERS
 
 # Context windows: how far before a match a cue word still counts.
-_CONTEXT_CHARS = 48
+_CONTEXT_CHARS = CONTEXT_CHARS
 
 
 def _context(text: str, start: int, end: int, pattern: re.Pattern[str], after: int = 16) -> bool:
@@ -141,11 +141,8 @@ def _a_date(value: str) -> bool:
     readings = [(first, second, third)] if first > 31 else [(third, second, first), (third, first, second)]
     for year, month, day in readings:
         year = year + (1900 if year >= 30 else 2000) if year < 100 else year
-        try:
-            datetime.date(year, month, day)
-        except ValueError:
-            continue
-        return True
+        if real_date(year, month, day):
+            return True
     return False
 
 
@@ -303,18 +300,6 @@ def ip_addresses(text: str) -> list[Finding]:
 # ---------------------------------------------------------------- payment cards
 _CARD = re.compile(r"\d(?<![\w+.-]\d)(?:[ -]?\d){11,18}(?![\w]|[.-]\d)")
 _CARD_CUE = re.compile(r"(?i)\b(?:card|cc|visa|master ?card|amex|discover|maestro|credit|debit|payment|pay)\b")
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if i % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
 
 
 def issued_card_number(digits: str) -> bool:
