@@ -720,6 +720,14 @@ def test_at_signs_that_are_no_handle(text):
     ("NIE X1234567L", "X1234567L"),
     ("Mijn BSN is 111222333.", "111222333"),
     ("National Insurance number: AB 12 34 56 C", "AB 12 34 56 C"),
+    ("身份证号码是11010519491231002X", "11010519491231002X"),   # no space after the cue
+    ("Her ID is 800101 5009 087, issued in Pretoria.", "800101 5009 087"),
+    ("ID number: 8001015009087", "8001015009087"),
+    ("Meine Steuer-ID lautet 86 095 742 719.", "86 095 742 719"),
+    ("Steueridentifikationsnummer: 86095742719", "86095742719"),
+    ("私の個人番号は123456789018です。", "123456789018"),
+    ("My Number: 1234 5678 9018", "1234 5678 9018"),
+    ("NIN: 12345678901", "12345678901"),
 ])
 def test_national_identity_numbers(text, value):
     assert ("NATIONAL_ID", value) in found(text)
@@ -738,8 +746,46 @@ def test_national_identity_numbers(text, value):
     "CPF: 529.982.247-26",                        # check digits wrong
     "Codice fiscale: RSSMRA85T10A562T",           # check letter wrong
     "Sin 3 4 5 and the sin of 123456789 radians.",  # the word, not the acronym
+    "The barcode 8001015009087 is on the box.",   # thirteen digits in a row need the name
+    "ID number: 8001015009088",                   # Luhn fails
+    "ID number: 8013015009087",                   # no 13th month
+    "Steuer-ID: 86095742718",                     # check digit wrong
+    "Steuer-ID: 11111111111",                     # no digit may repeat so often
+    "My Number: 1234 5678 9017",                  # check digit wrong
+    "Call 01234567890 for the NINTENDO store.",   # "NIN" inside a word
 ])
 def test_numbers_that_are_no_national_identity_number(text):
+    assert "NATIONAL_ID" not in types_in(text)
+
+
+# Passport and licence numbers have no check digit: they count right after the document's name.
+@pytest.mark.parametrize("text, value", [
+    ("Passport No.: X1234567", "X1234567"),
+    ("my passport number is 123456789 and it expires in 2031.", "123456789"),
+    ("Reisepass-Nr. C01X00T47", "C01X00T47"),
+    ("Numéro de passeport : 12AB34567", "12AB34567"),
+    ("护照号码：E12345678", "E12345678"),
+    ("passport no x1234567", "x1234567"),                 # lowercase text, lowercase code
+    ("Driver's license: D123-4567-8901", "D123-4567-8901"),
+    ("Driving licence number MORGA753116SM9IJ", "MORGA753116SM9IJ"),
+    ("Führerschein-Nr. B072RRE2I55", "B072RRE2I55"),
+])
+def test_identity_document_numbers(text, value):
+    assert ("NATIONAL_ID", value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The passport number is required.",
+    "Passport renewal costs 130 dollars since 2019.",
+    "You need your passport: apply at least 6 weeks ahead.",
+    "A driver's license is needed; the test has 40 questions.",
+    "The passport photo must be 35x45 mm.",
+    "Passport ID: required",
+    "passport number: A12 (not valid)",
+    "Passport Index 2024 ranks 199 passports.",
+    "The Passport: A Novel (ISBN pending)",
+])
+def test_documents_named_without_a_number(text):
     assert "NATIONAL_ID" not in types_in(text)
 
 

@@ -8,7 +8,8 @@ birth date), a Korean resident registration number (a birth date, a hyphen, seve
 Italian codice fiscale, a Brazilian CPF written with its dots and hyphen, a French NIR grouped as
 printed, a Singapore NRIC. The others need their name nearby as well ("SIN", "Aadhaar", "DNI",
 "BSN", "National Insurance"): a Canadian SIN is nine Luhn-valid digits, as one in ten nine-digit
-numbers is.
+numbers is. Passport and driving licence numbers have no check at all and count only right after
+the document's name (`identity_documents`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import NamedTuple
 
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
+from data_assets.compliance.tokens import CJK_LETTERS
 
 # How far before a number its cue still counts (the structured types read the same window).
 CONTEXT_CHARS = 48
@@ -171,6 +173,46 @@ def nric_valid(value: str) -> bool:
     return letters[total % 11] == letter
 
 
+def south_africa_id_valid(value: str) -> bool:
+    """South Africa's identity number: a birth date (YYMMDD), four digits of sequence and sex, a
+    citizenship digit (0 a citizen, 1 a permanent resident, 2 a refugee), one more digit and a
+    Luhn check digit."""
+    digits = _digits(value)
+    if len(digits) != 13 or digits[10] not in "012":
+        return False
+    month, day = int(digits[2:4]), int(digits[4:6])
+    # The century is not written: a day that exists in either (29 February) will do.
+    return (real_date(1900 + int(digits[:2]), month, day) or real_date(2000 + int(digits[:2]), month, day)) and luhn_valid(digits)
+
+
+def steuer_id_valid(value: str) -> bool:
+    """Germany's tax identification number (Steuer-ID): eleven digits, no leading zero, one digit of
+    the first ten written twice or three times and every other at most once, and an ISO 7064 MOD
+    11,10 check digit."""
+    digits = _digits(value)
+    if len(digits) != 11 or digits[0] == "0":
+        return False
+    counts = sorted((digits[:10].count(c) for c in set(digits[:10])), reverse=True)
+    if counts[0] not in (2, 3) or (len(counts) > 1 and counts[1] != 1):
+        return False
+    product = 10
+    for char in digits[:10]:
+        total = (int(char) + product) % 10 or 10
+        product = total * 2 % 11
+    return (11 - product) % 10 == int(digits[10])
+
+
+def my_number_valid(value: str) -> bool:
+    """Japan's individual number (My Number): eleven digits and a check digit, their weighted sum
+    mod 11 (weights 2-7 then 2-6, from the right)."""
+    digits = _digits(value)
+    if len(digits) != 12:
+        return False
+    total = sum(int(digits[10 - i]) * (i + 2 if i < 6 else i - 4) for i in range(11))
+    remainder = total % 11
+    return (0 if remainder <= 1 else 11 - remainder) == int(digits[11])
+
+
 def nino_valid(value: str) -> bool:
     """The UK's National Insurance number: two prefix letters from the allowed ones, six digits
     and a suffix A-D (there is no check digit)."""
@@ -197,32 +239,58 @@ def _digits_valid(check: Callable[[str], bool]) -> Callable[[str], bool]:
     return lambda value: check(_digits(value))
 
 
+# Chinese, Japanese and Korean writers put a number right after a word ("身份证号码是11010519491231002X",
+# "個人番号は123456789018です"): a letter of those scripts next to a number does not make it part of a
+# longer word, as a Latin letter or a digit does. The rules below are written with `[\w-]` for "part
+# of a word"; this narrows it to the scripts that space their words.
+_SPACED_SCRIPT_WORD = f"[^\\W{CJK_LETTERS}]"
+
+
+def _id_pattern(source: str) -> re.Pattern[str]:
+    w = _SPACED_SCRIPT_WORD
+    source = re.sub(r"\(\?<!\[\\w(\.?)-\]((?:\\d|\[[0-9-]+\])?)\)", lambda m: f"(?<!{w}{m[2]})(?<![{m[1]}-]{m[2]})", source)
+    return re.compile(source.replace(r"(?![\w-]", f"(?!{w}|-"))
+
+
 _RULES: tuple[_Rule, ...] = (
-    _Rule("china_resident_id", re.compile(r"[1-8](?<![\w-][1-8])\d{16}[\dXx](?![\w-])"), china_id_valid),
-    _Rule("korea_rrn", re.compile(r"\d(?<![\w-]\d)\d{5}-[1-8]\d{6}(?![\w-])"), _digits_valid(korea_rrn_valid)),
-    _Rule("italy_codice_fiscale", re.compile(r"(?i)(?<![\w-])[a-z]{6}\d{2}[abcdehlmprst]\d{2}[a-z]\d{3}[a-z](?![\w-])"),
-          codice_fiscale_valid, hint=re.compile(r"\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]")),
-    _Rule("brazil_cpf", re.compile(r"\d(?<![\w.-]\d)\d{2}\.\d{3}\.\d{3}-\d{2}(?![\w-]|\.\d)"), _digits_valid(cpf_valid)),
-    _Rule("brazil_cpf", re.compile(r"\d(?<![\w.-]\d)\d{10}(?![\w-]|\.\d)"), cpf_valid, ("CPF", "cpf")),
-    _Rule("france_nir", re.compile(r"(?i)[12](?<![\w-][12]) \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[ab]) \d{3} \d{3} \d{2}(?![\w-])"),
+    _Rule("china_resident_id", _id_pattern(r"[1-8](?<![\w-][1-8])\d{16}[\dXx](?![\w-])"), china_id_valid),
+    _Rule("korea_rrn", _id_pattern(r"\d(?<![\w-]\d)\d{5}-[1-8]\d{6}(?![\w-])"), _digits_valid(korea_rrn_valid)),
+    _Rule("italy_codice_fiscale", _id_pattern(r"(?i)(?<![\w-])[a-z]{6}\d{2}[abcdehlmprst]\d{2}[a-z]\d{3}[a-z](?![\w-])"),
+          codice_fiscale_valid, hint=_id_pattern(r"\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]")),
+    _Rule("brazil_cpf", _id_pattern(r"\d(?<![\w.-]\d)\d{2}\.\d{3}\.\d{3}-\d{2}(?![\w-]|\.\d)"), _digits_valid(cpf_valid)),
+    _Rule("brazil_cpf", _id_pattern(r"\d(?<![\w.-]\d)\d{10}(?![\w-]|\.\d)"), cpf_valid, ("CPF", "cpf")),
+    _Rule("france_nir", _id_pattern(r"(?i)[12](?<![\w-][12]) \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[ab]) \d{3} \d{3} \d{2}(?![\w-])"),
           nir_valid),
-    _Rule("france_nir", re.compile(r"(?i)[12](?<![\w-][12])\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[ab])\d{8}(?![\w-])"), nir_valid,
+    _Rule("france_nir", _id_pattern(r"(?i)[12](?<![\w-][12])\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[ab])\d{8}(?![\w-])"), nir_valid,
           ("NIR", "INSEE", "sécurité sociale", "securite sociale", "carte vitale")),
-    _Rule("singapore_nric", re.compile(r"(?i)(?<![\w-])[stfg]\d{7}[a-z](?![\w-])"), nric_valid, hint=re.compile(r"\d{7}[A-Za-z]")),
-    _Rule("canada_sin", re.compile(r"\d(?<![\w-]\d)\d{2}[ -]?\d{3}[ -]?\d{3}(?![\w-]|[.,]\d)"), _digits_valid(luhn_valid),
+    _Rule("singapore_nric", _id_pattern(r"(?i)(?<![\w-])[stfg]\d{7}[a-z](?![\w-])"), nric_valid, hint=_id_pattern(r"\d{7}[A-Za-z]")),
+    _Rule("canada_sin", _id_pattern(r"\d(?<![\w-]\d)\d{2}[ -]?\d{3}[ -]?\d{3}(?![\w-]|[.,]\d)"), _digits_valid(luhn_valid),
           ("SIN", "NAS", "social insurance", "numéro d'assurance sociale")),
-    _Rule("india_aadhaar", re.compile(r"[2-9](?<![\w-][2-9])\d{3}[ -]?\d{4}[ -]?\d{4}(?![\w-]|[.,]\d)"), _digits_valid(verhoeff),
+    _Rule("india_aadhaar", _id_pattern(r"[2-9](?<![\w-][2-9])\d{3}[ -]?\d{4}[ -]?\d{4}(?![\w-]|[.,]\d)"), _digits_valid(verhoeff),
           ("UID", "UIDAI", "aadhaar", "aadhar", "आधार")),
     # PAN's fourth letter says whose it is (P a person, C a company, ...); it has no check digit.
-    _Rule("india_pan", re.compile(r"(?<![\w-])[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z](?![\w-])"), lambda value: True,
-          ("PAN", "permanent account number", "income tax"), hint=re.compile(r"\d{4}[A-Z]")),
-    _Rule("spain_dni", re.compile(r"(?i)(?<![\w-])(?:\d{8}|[xyz]\d{7})[ -]?[a-z](?![\w-])"), dni_valid,
+    _Rule("india_pan", _id_pattern(r"(?<![\w-])[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z](?![\w-])"), lambda value: True,
+          ("PAN", "permanent account number", "income tax"), hint=_id_pattern(r"\d{4}[A-Z]")),
+    _Rule("spain_dni", _id_pattern(r"(?i)(?<![\w-])(?:\d{8}|[xyz]\d{7})[ -]?[a-z](?![\w-])"), dni_valid,
           ("DNI", "NIE", "NIF", "dni", "documento nacional", "número de identidad", "numero de identidad"),
-          hint=re.compile(r"\d{7}[ -]?[A-Za-z]")),
-    _Rule("netherlands_bsn", re.compile(r"\d(?<![\w-]\d)\d{8}(?![\w-]|[.,]\d)"), _digits_valid(bsn_valid),
+          hint=_id_pattern(r"\d{7}[ -]?[A-Za-z]")),
+    _Rule("netherlands_bsn", _id_pattern(r"\d(?<![\w-]\d)\d{8}(?![\w-]|[.,]\d)"), _digits_valid(bsn_valid),
           ("BSN", "bsn", "burgerservicenummer", "sofinummer")),
-    _Rule("uk_nino", re.compile(r"(?i)(?<![\w-])[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d](?![\w-])"), nino_valid,
-          ("NINO", "NIN", "NI", "national insurance"), hint=re.compile(r"\d{2} ?\d{2} ?\d{2} ?[A-Da-d]")),
+    _Rule("uk_nino", _id_pattern(r"(?i)(?<![\w-])[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d](?![\w-])"), nino_valid,
+          ("NINO", "NIN", "NI", "national insurance"), hint=_id_pattern(r"\d{2} ?\d{2} ?\d{2} ?[A-Da-d]")),
+    # Grouped as the green book and the smart card print it ("800101 5009 087"), a South African
+    # ID counts alone; thirteen digits in a row are many things (barcodes) and need the name.
+    _Rule("south_africa_id", _id_pattern(r"\d(?<![\w-]\d)\d{5} \d{4} \d{3}(?![\w-]|[.,]\d)"), south_africa_id_valid),
+    _Rule("south_africa_id", _id_pattern(r"\d(?<![\w-]\d)\d{12}(?![\w-]|[.,]\d)"), south_africa_id_valid,
+          ("ID number", "ID no", "ID No", "SA ID", "identity number", "identity document", "South African")),
+    _Rule("germany_steuer_id", _id_pattern(r"\d(?<![\w-]\d)\d(?: ?\d{3}){3}(?![\w-]|[.,]\d)"), steuer_id_valid,
+          ("Steuer-ID", "Steuer-IdNr", "Steueridentifikationsnummer", "Steuer-Identifikationsnummer", "Identifikationsnummer",
+           "IdNr", "TIN", "tax ID", "Tax ID", "tax identification number")),
+    _Rule("japan_my_number", _id_pattern(r"\d(?<![\w-]\d)\d{3}[ -]?\d{4}[ -]?\d{4}(?![\w-]|[.,]\d)"), my_number_valid,
+          ("My Number", "マイナンバー", "個人番号", "individual number")),
+    # Nigeria's NIN has no published check digit: eleven digits after its name.
+    _Rule("nigeria_nin", _id_pattern(r"\d(?<![\w-]\d)\d{10}(?![\w-]|[.,]\d)"), lambda value: True,
+          ("NIN", "NIMC", "national identification number", "national identity number")),
 )
 # Every number a rule without a cue finds holds one of these (a new rule's number must too): one
 # digit-led pattern, scanned for in C, rules out nearly every text before those rules run.
@@ -230,12 +298,14 @@ _RULES: tuple[_Rule, ...] = (
 _UNCUED_HINT = re.compile(r"\d(?:\d{5}|\d{2}\.\d{3}\.| \d{2} \d{2} |\d[A-Za-z]\d{2}[A-Za-z]|\d{6}[A-Za-z])")
 # Every rule's cue in two patterns, found once per text: acronyms as written ("SIN", "PAN", "NI":
 # "sin", "pan" and "ni" are words), the other names in any case; and what each cue names.
+# A cue holding a capital is matched as written: "SIN", "PAN", "NI", "ID" and "My Number" are
+# also words, "Steuer-ID" is written so.
 _RULES_CUED_BY: dict[str, set[str]] = {}
 for _rule in _RULES:
     for _word in _rule.cue:
-        _RULES_CUED_BY.setdefault(_word if _word.isupper() else _word.lower(), set()).add(_rule.name)
-_ACRONYMS = tuple(w for w in _RULES_CUED_BY if w.isupper())
-_NAMES = tuple(w for w in _RULES_CUED_BY if not w.isupper())
+        _RULES_CUED_BY.setdefault(_word if _word != _word.lower() else _word.lower(), set()).add(_rule.name)
+_ACRONYMS = tuple(w for w in _RULES_CUED_BY if w != w.lower())
+_NAMES = tuple(w for w in _RULES_CUED_BY if w == w.lower())
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -244,34 +314,99 @@ def _alternation(words: tuple[str, ...]) -> str:
 
 _SHORT_NUMBER_NAMES = ("permanent account number", "income tax", "national insurance")
 _ACRONYM_CUE = re.compile(rf"\b(?:{_alternation(_ACRONYMS)})\b")
-_NAME_CUE = Caseless(re.compile(rf"(?i)\b(?:{_alternation(_NAMES)})\b"))
+# Chinese and Japanese write no space around a word ("私の個人番号は…"): their cues need no boundary.
+_CJK_NAMES = tuple(w for w in _NAMES if re.search(f"[{CJK_LETTERS}]", w))
+_NAME_CUE = Caseless(re.compile(rf"(?i)\b(?:{_alternation(tuple(w for w in _NAMES if w not in _CJK_NAMES))})\b"
+                                rf"|{_alternation(_CJK_NAMES)}"))
+
+
+def _shortest(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words no other of `words` is part of: a text holds one of `words` only if it holds one
+    of these, fewer substring tests ("NIN" stands for "NIN" and "NINO")."""
+    return tuple(w for w in words if not any(o != w and o in w for o in words))
+
+
+_ACRONYM_PARTS = _shortest(_ACRONYMS)
+_NAME_PARTS = _shortest(_NAMES)
 
 
 def _cues(text: str, lower: str) -> list[tuple[int, int, set[str]]]:
     """Where a cue stands and which rules it is the cue of; substring tests in C first (map over a
     bound method, no Python frame per word), since nearly every text holds none."""
     out = []
-    if any(map(text.__contains__, _ACRONYMS)):
+    if any(map(text.__contains__, _ACRONYM_PARTS)):
         out.extend((m.start(), m.end(), _RULES_CUED_BY[m.group()]) for m in _ACRONYM_CUE.finditer(text))
-    if any(map(lower.__contains__, _NAMES)):
+    if any(map(lower.__contains__, _NAME_PARTS)):
         # The match may come from the lowercased text (caseless.py): looked up lowercased.
         out.extend((m.start(), m.end(), _RULES_CUED_BY[m.group().lower()])
                    for m in _NAME_CUE.finditer(text, lowered=lower if text.isascii() else None))
     return out
 
 
+# ---------------------------------------------------------------- identity documents
+# Passport and driving licence numbers have no check digit a text can be tested against, and their
+# formats differ by country ("X1234567", "C01X00T47", "12AB34567", "123456789", "MORGA753116SM9IJ").
+# So they count only right after the document's name, joined to it by the words that introduce a
+# number ("Passport No.:", "my passport number is", "Führerschein-Nr."), and only as a code: capitals
+# and digits, with enough digits that a word ("Passport: required") or a year ("passport since 2019")
+# is none.
+_NUMBER_JOINT = (r"(?i:[ \t]*(?:(?:number|numbers|no\.?|nr\.?|num\.?|n[°º]\.?|#|id|nummer|numéro|número|numero|номер|"
+                 r"号码|號碼|番号|번호|is|was|reads|:|=|-)[ \t]*){0,4})")
+
+
+def _document(names: str, code: str) -> re.Pattern[str]:
+    return _id_pattern(rf"(?i:{names}){_NUMBER_JOINT}(?P<value>(?<![\w-]){code}(?![\w-]))")
+
+
+_PASSPORT_NAMES = (r"\bpassport|\breisepass|\bpass-?nr\.?|\bpassnummer|\bpasseport|\bpasaporte|\bpassaporto|\bpaspoort|"
+                   r"\bpassaporte|паспорт|护照|護照|旅券|여권")
+_LICENCE_NAMES = (r"\bdriver['’]?s?[ \t]+licen[cs]e|\bdriving[ \t]+licen[cs]e|\bführerschein(?:-?nr\.?|nummer)?|"
+                  r"\bpermis[ \t]+de[ \t]+conduire|\blicencia[ \t]+de[ \t]+conducir|\bcarteira[ \t]+de[ \t]+motorista|"
+                  r"\bpatente[ \t]+di[ \t]+guida|\brijbewijs(?:nummer)?|\bkörkort|водительское[ \t]+удостоверение|驾驶证|駕駛執照|運転免許証?")
+# A passport number: six to nine capitals and digits, at least three of them digits; a licence
+# number: five to twenty, hyphens inside allowed ("D123-4567-8901"), at least four digits.
+_PASSPORT_CODE = r"(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}"
+_LICENCE_CODE = r"(?=(?:[A-Z-]*\d){4})[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19}"
+# Each kind with substrings every one of its names holds, tested in C before its patterns run.
+_DOCUMENTS = (
+    ("passport", ("passport", "reisepass", "pass-nr", "passnr", "passnummer", "passeport", "pasaporte", "passaport", "paspoort",
+                  "паспорт", "护照", "護照", "旅券", "여권"),
+     _document(_PASSPORT_NAMES, _PASSPORT_CODE), _document(_PASSPORT_NAMES, _PASSPORT_CODE.replace("A-Z", "A-Za-z"))),
+    ("driving_licence", ("licen", "führerschein", "permis de", "carteira de", "patente di", "rijbewijs", "körkort", "удостоверение",
+                         "驾驶证", "駕駛執照", "運転免許"),
+     _document(_LICENCE_NAMES, _LICENCE_CODE), _document(_LICENCE_NAMES, _LICENCE_CODE.replace("A-Z", "A-Za-z"))),
+)
+_DOCUMENT_WORDS = tuple(word for _, words, _, _ in _DOCUMENTS for word in words)
+
+
+def identity_documents(text: str, lower: str | None = None) -> list[Finding]:
+    """Passport and driving licence numbers given as such (see `_DOCUMENTS`). In a text written in
+    lowercase the code is in lowercase too ("passport no x1234567")."""
+    lower = text.lower() if lower is None else lower
+    found = []
+    for kind, words, as_written, lowercase in _DOCUMENTS:
+        if not any(map(lower.__contains__, words)):
+            continue
+        for m in (lowercase if text == lower else as_written).finditer(text):
+            found.append(Finding(m.start("value"), m.end("value"), "NATIONAL_ID", f"id_document_{kind}", 0.85))
+    return found
+
+
 def national_ids_possible_with_few_digits(text: str, lower: str) -> bool:
     """Whether a text with fewer than seven digits can hold a number: only India's PAN (four
-    digits) and the UK's National Insurance number (six) are that short, and both need their name."""
-    return "PAN" in text or "NI" in text or any(map(lower.__contains__, _SHORT_NUMBER_NAMES))
+    digits), the UK's National Insurance number (six) and passport and licence numbers (three and
+    four) are that short, and all need their name."""
+    return "PAN" in text or "NI" in text or any(map(lower.__contains__, _SHORT_NUMBER_NAMES)) or any(
+        map(lower.__contains__, _DOCUMENT_WORDS))
 
 
 def national_ids(text: str, lower: str | None = None) -> list[Finding]:
     """`lower`: `text.lower()`, if made."""
-    found: list[Finding] = []
+    lower = text.lower() if lower is None else lower
+    found: list[Finding] = identity_documents(text, lower)
     # Cues first: finding them costs less than running the patterns that need one, nearly every
     # text holds none, and a pattern whose cue is nowhere in the text cannot count.
-    cues = _cues(text, text.lower() if lower is None else lower)
+    cues = _cues(text, lower)
     uncued = _UNCUED_HINT.search(text) is not None
     for rule in _RULES:
         if not (any(rule.name in names for _, _, names in cues) if rule.cue else uncued):

@@ -633,8 +633,8 @@ def detect_structured(text: str) -> list[Finding]:
                 validated.extend(detector(text))
         if digits >= 4:
             out.extend(birth_dates(text, lower))
-        if digits >= 7 or (digits >= 4 and national_ids_possible_with_few_digits(text, lower)):
-            # Identity numbers of other countries (national_ids.py): India's PAN holds four digits.
+        if digits >= 7 or (digits >= 3 and national_ids_possible_with_few_digits(text, lower)):
+            # Identity numbers of other countries and identity documents (national_ids.py): a passport number may hold three digits.
             validated.extend(f for f in national_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
         out.extend(validated)
         # A number a checksum or a numbering rule already claimed (Luhn, mod-97, SSN ranges) is
