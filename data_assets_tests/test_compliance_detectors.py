@@ -622,6 +622,11 @@ def test_unknown_names_that_the_sentence_makes_people(text, name):
     ("Our new hire, Kwabena Mensah, starts next week.", "Kwabena Mensah"),
     ("Approved by: Bongani Dlamini, Finance Director", "Bongani Dlamini"),
     ("Mohammed bin Rashid Al Maktoum opened the session.", "Mohammed bin Rashid Al Maktoum"),
+    # A relative clause about someone, a person's verb before "by", a form's holder or payee.
+    ("Please welcome Oluwaseun Adeyemi, who joins the platform group on Monday.", "Oluwaseun Adeyemi"),
+    ("She was recommended by Kwame Mensah for the role.", "Kwame Mensah"),
+    ("Account holder: Kofi Boateng; sort code 20-00-00", "Boateng"),
+    ("Beneficiary: Thandiwe Nkosi", "Thandiwe Nkosi"),
 ])
 def test_names_in_work_messages(text, name):
     outcome = scan_and_redact({"t": text})
@@ -657,6 +662,8 @@ def test_sign_offs_and_roles_before_things_are_no_person(text):
     # An everyday word that lists hold only as a family name opens no name ("Aston", "Black").
     "Aston Villa won the match.",
     "Serve the Black Bean Bowl warm.",
+    # A relative clause after a company: its last word says what it is.
+    "We compared Proxima Labs, whose prices are lower, with two others.",
 ])
 def test_unknown_capitalized_words_after_a_cue_for_things_are_no_person(text):
     assert "PERSON" not in types_in(text)

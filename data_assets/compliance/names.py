@@ -107,13 +107,16 @@ _PERSON_AFTER = re.compile(
     r"(?:called|will[ \t]+call|can[ \t]+call)[ \t]+(?:me|you|us)\b)\b)"
     r"|['’]s[ \t]+(?:wife|husband|son|daughter|mother|father|parents|brother|sister|family|children|kids|"
     r"friends?|killers?|murder(?:er)?|death|funeral|widow|lawyer|birthday)\b"
+    # A relative clause about someone after a comma: "..., who joins the team on Monday".
+    r"|,[ \t]+(?:who|whose)\b"
 )
 # The weak cues that precede things as often as people ("Penne with Veggie Quinoa", "made by
 # Proxima Labs"): no cue for a name that no list knows, unless a verb only people do goes first.
 _THING_CUE = re.compile(r"(?i)\b(?:with|by)\s*[,:]?\s*$")
 _PERSON_VERB_BEFORE = re.compile(
     r"(?i)\b(?:spoke|speak|talked|talk|met|meet|meeting|chatted|signed|countersigned|approved|authori[sz]ed|prepared|"
-    r"reviewed|submitted|reported|requested|received|sent|forwarded|witnessed|interviewed|hired|married|engaged)"
+    r"reviewed|submitted|reported|requested|received|sent|forwarded|witnessed|interviewed|hired|married|engaged|"
+    r"recommended|referred|nominated|endorsed|introduced|invited|supervised|mentored|treated|examined|represented)"
     r"[ \t]+(?:with|by)\s*[,:]?\s*$")
 # Cues that make a capitalized word a name rather than the start of a phrase.
 _WEAK_CUE = re.compile(
@@ -128,7 +131,10 @@ _WEAK_CUE = re.compile(
     r"\bpartner|\bwife|\bhusband|\bson|\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bkid|\bboss|"
     r"\bmanager|\bcolleague|\bpatient|\bclient|\bguardian|\bnephew|\bniece|\buncle|\baunt|\bco-?founders?|\bfounders?|"
     r"\bowners?|\bceo|\bcto|\bcfo|\bassistant to|\bcoworkers?|\bco-workers?|\bemployees?|\bneighbou?rs?|\broommates?|"
-    r"\blandlord|\btenant|\bteacher|\bcousin|\bgirlfriend|\bboyfriend|\bfianc[eé]e?)\s*[,:]?\s*$"
+    r"\blandlord|\btenant|\bteacher|\bcousin|\bgirlfriend|\bboyfriend|\bfianc[eé]e?|"
+    # Whose name a form or a payment gives: "Account holder: ...", "Beneficiary: ...".
+    r"\baccount[ \t]+holder|\bcard[ \t]?holder|\bpolicy[ \t]?holder|\bbeneficiary|\bpayee|\bguarantor|\bsignatory|"
+    r"\bemergency[ \t]+contact|\bnext[ \t]+of[ \t]+kin|\bcontact[ \t]+person)\s*[,:]?\s*$"
 )
 _THING_BEFORE_NAME = re.compile(
     r"(?i)\b(?:product|organi[sz]ation|company|restaurant|business|brand|file|project|app|application|team|band|"
@@ -505,8 +511,12 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
         run, kinds = run[1:], kinds[1:]
         # "Dear Magdalena": the trimmed word may itself be the cue.
         strong = bool(run) and bool(_STRONG_CUE.search(text[max(0, run[0].start - 32):run[0].start]))
-    # A word after an initial ends a name, whatever else it is ("Anna K. Fischer").
-    while run and kinds[-1].ordinary and not (kinds[-1].family or (strong and kinds[-1].given)
+    # A word after an initial ends a name, whatever else it is ("Anna K. Fischer"). After a cue, a
+    # capitalized word after a given name no one uses as a word is the family name, however often
+    # text uses it ("Account holder: Kofi Boateng": famous bearers put surnames among frequent words).
+    cued_surname = (len(run) == 2 and kinds[0].given and not kinds[0].ordinary and run[1].text[0].isupper()
+                    and run[1].text[1:].islower() and (strong or cued or bool(_WEAK_CUE.search(before))))
+    while run and kinds[-1].ordinary and not (kinds[-1].family or (strong and kinds[-1].given) or cued_surname
                                                or (len(run) > 2 and run[-2].initial and kinds[0].given)):
         run, kinds = run[:-1], kinds[:-1]
     while run and run[0].lower in _ARTICLES:
