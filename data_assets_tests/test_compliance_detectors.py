@@ -627,6 +627,9 @@ def test_unknown_names_that_the_sentence_makes_people(text, name):
     ("She was recommended by Kwame Mensah for the role.", "Kwame Mensah"),
     ("Account holder: Kofi Boateng; sort code 20-00-00", "Boateng"),
     ("Beneficiary: Thandiwe Nkosi", "Thandiwe Nkosi"),
+    # After a cue, a word no list knows before a family name that is also a frequent word.
+    ("Meet Aarav Sharma at the front desk.", "Aarav Sharma"),
+    ("Attendees: Chloé Dubois, Henrik Lindqvist and Aarav Sharma", "Aarav Sharma"),
 ])
 def test_names_in_work_messages(text, name):
     outcome = scan_and_redact({"t": text})
@@ -662,6 +665,8 @@ def test_sign_offs_and_roles_before_things_are_no_person(text):
     # An everyday word that lists hold only as a family name opens no name ("Aston", "Black").
     "Aston Villa won the match.",
     "Serve the Black Bean Bowl warm.",
+    "Meet Rainbow Bridge at dawn.",
+    "Ask Tomato Sauce for the recipe.",
     # A relative clause after a company: its last word says what it is.
     "We compared Proxima Labs, whose prices are lower, with two others.",
 ])

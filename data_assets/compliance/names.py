@@ -122,7 +122,7 @@ _PERSON_VERB_BEFORE = re.compile(
 _WEAK_CUE = re.compile(
     r"(?i)(?:\bwith|\bby|\bmeet|\bmet|\bask|\btell|\bhi|\bhello|\bhey|\bthanks|\bpartner's name|"
     r"\bcustomer|\bapplicant|\bcandidate|\buser|\bstudent|\bresident|\bcaller|\bsender|\brecipient|\bpassenger|"
-    r"\bbuyer|\bseller|\breviewer|\bwinner|\bvolunteer|\bintern|\bnurse|\btechnician|\bcontractor|\battendee|"
+    r"\bbuyer|\bseller|\breviewer|\bwinner|\bvolunteer|\bintern|\bnurse|\btechnician|\bcontractor|\battendees?|\bparticipants?|\binvitees?|"
     r"\b(?:forward(?:ed)?(?: this| it)?|reply|replied|talk(?:ed)?|speak|spoke|assigned|married|engaged)[ \t]+to|"
     # Something sent or handed to someone: "send the contract to", "give this to", "mail it to".
     r"\b(?:send|sent|give|gave|hand|handed|mail|mailed|e-?mail|e-?mailed|deliver|delivered|pass|passed)"
@@ -459,6 +459,15 @@ def _supports(token: Token, kind: WordKind) -> bool:
     return (kind.family and not kind.ordinary) or (len(token.text) == 1 and token.text.isupper() and token.initial)
 
 
+def _cued_person(text: str, name_start: int, run_start: int, before: str, weak: bool) -> bool:
+    """Whether a weak cue before a name says a person: "with" and "by" only after a verb people are
+    the object of ("spoke with", "reviewed by"; "Penne with", "made by" are things). The cue may be
+    a word trimmed off the run's start (`run_start`): "Ask Giorgos Papadimitriou whether ..."."""
+    trimmed_before = text[max(0, name_start - 32):name_start] if name_start != run_start else before
+    return bool((weak and not (_THING_CUE.search(before) and not _PERSON_VERB_BEFORE.search(before))) or (
+        _WEAK_CUE.search(trimmed_before) and not _THING_CUE.search(trimmed_before)))
+
+
 def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: bool = False) -> Finding | None:
     start = run[0].start
     # A role opening a sentence before a full name of listed words ("Customer Mehmet Yılmaz
@@ -576,6 +585,11 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             score = 0.7
         elif known >= 2:
             score = 0.6
+        elif len(run) == 2 and capitalized and kinds[1].family and not kinds[0].ordinary and len(run[0].text) > 2 and (
+                run[0].text[1:].islower()) and _cued_person(text, run[0].start, start, before, weak):
+            # A cue, then a word no list knows and a family name that is also a frequent word ("Attendees:
+            # Chloé Dubois and Aarav Sharma", "Meet Aarav Sharma"): a given name our lists lack.
+            score = 0.6
         elif len(run) == 3 and run[1].initial and capitalized and not (kinds[0].ordinary or kinds[2].ordinary) and all(
                 t.text[1:].islower() and len(t.text) > 2 for t in (run[0], run[2])):
             # "Orvald T. Pruhmer": a middle initial between two name-shaped words that no list
@@ -592,9 +606,7 @@ def _score_run(text: str, run: list[Token], strong: bool, before: str, cued: boo
             # unless a cue around it says a person: "the assistant to Aristóteles Ávalos",
             # "Ubul Csonka listed his top songs", "Ondřej Zbyněk said".
             # The cue may be a word trimmed off the run: "Ask Giorgos Papadimitriou whether ...".
-            trimmed_before = text[max(0, run[0].start - 32):run[0].start] if run[0].start != start else before
-            if (weak and not (_THING_CUE.search(before) and not _PERSON_VERB_BEFORE.search(before))) or (
-                    _WEAK_CUE.search(trimmed_before) and not _THING_CUE.search(trimmed_before)) or _PERSON_AFTER.match(text, run[-1].end):
+            if _cued_person(text, run[0].start, start, before, weak) or _PERSON_AFTER.match(text, run[-1].end):
                 return Finding(run[0].start, run[-1].end, "PERSON", "name_context", 0.6)
             return Finding(run[0].start, run[-1].end, "PERSON", "name_unknown", 0.5)
         else:
