@@ -677,6 +677,7 @@ def test_unknown_capitalized_words_after_a_cue_for_things_are_no_person(text):
 @pytest.mark.parametrize("text, name", [
     ("Dear Bob,\n\nI am writing about the invoice.", "Bob"),
     ("Tell Mohammed bin Rashid that the meeting moved.", "Mohammed bin Rashid"),
+    ("Tell Mohammed bin Rashid Al Maktoum that the meeting moved.", "Mohammed bin Rashid Al Maktoum"),
 ])
 def test_a_cue_word_opening_the_sentence_is_no_part_of_the_name(text, name):
     assert [v for t, v in found(text) if t in ("PERSON", "GIVEN_NAME")] == [name]

@@ -389,7 +389,9 @@ def _people(text: str) -> list[Finding]:
         if not (name_like or (naming and not _kind(token.lower, False).ordinary)):
             continue
         j = i
-        particles = 0  # a name's particles do not count towards its length ("Mohammed bin Rashid Al Maktoum")
+        # A name's particles do not count towards its length ("Mohammed bin Rashid Al Maktoum"), nor
+        # does a cue verb opening the sentence before it ("Tell Mohammed bin Rashid Al Maktoum ...").
+        particles = 1 if token.lower in _CUE_VERBS and token.text[1:].islower() else 0
         while j + 1 < n and j - i + 1 - particles < _MAX_RUN and _joinable(text, tokens[j], tokens[j + 1]):
             following = tokens[j + 1]
             if following.lower in TITLES:
