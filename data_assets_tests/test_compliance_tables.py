@@ -1,0 +1,45 @@
+"""Names in the name columns of tables (compliance/tables.py), through the stage as users get them."""
+
+import pytest
+
+from data_assets.compliance import scan_and_redact
+from data_assets.compliance.tables import names_in_columns
+
+
+def redacted(text: str) -> str:
+    return scan_and_redact({"t": text}).fields["t"]
+
+
+@pytest.mark.parametrize("text, names", [
+    ("first_name,last_name,email\nGiorgos,Papadopoulos,g.papa@example.gr", ["Giorgos", "Papadopoulos"]),
+    ("id,first,last,phone\n17,Thandiwe,Nkosi,+27 82 555 0143", ["Thandiwe", "Nkosi"]),
+    ("Vorname;Nachname;Stadt\nLukas;Schneider;München", ["Lukas", "Schneider"]),
+    ("full_name\tcity\nThandiwe Nkosi\tDurban", ["Thandiwe Nkosi"]),
+    ("| Name | Phone |\n|---|---|\n| Aarav Mehta | 98765 43210 |", ["Aarav Mehta"]),
+    ('"first_name","email"\n"Giorgos","g.papa@example.gr"', ["Giorgos"]),   # a lone name beside an e-mail
+])
+def test_values_of_name_columns_are_redacted(text, names):
+    out = redacted(text)
+    for name in names:
+        assert name not in out, out
+
+
+@pytest.mark.parametrize("text", [
+    "Name,Price,Stock\nWidget,9.99,120\nGadget Pro,19.99,5",     # "name" of products: no listed name
+    "first,second\nalpha,beta",                                  # ordinals, not name fields
+    "Customer\tOrder\nnone\t99\nunknown\t12",                    # no value
+    "name,age\nJohn,25\nAlice,30",                               # one given name alone, nothing else personal
+])
+def test_tables_that_name_no_one(text):
+    assert redacted(text) == text
+
+
+def test_a_row_with_first_and_last_name_is_a_full_name_and_a_lone_one_is_not():
+    text = "first_name,last_name\nGiorgos,Papadopoulos\nMaria,"
+    found = {text[f.start:f.end]: f.detector for f in names_in_columns(text)}
+    assert found == {"Giorgos": "name_column", "Papadopoulos": "name_column", "Maria": "name_alone"}
+
+
+def test_rows_end_where_the_table_ends():
+    text = "first_name,last_name\nGiorgos,Papadopoulos\n\nSome prose, then Words, after it."
+    assert [text[f.start:f.end] for f in names_in_columns(text)] == ["Giorgos", "Papadopoulos"]
