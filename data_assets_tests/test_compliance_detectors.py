@@ -630,6 +630,9 @@ def test_unknown_names_that_the_sentence_makes_people(text, name):
     # After a cue, a word no list knows before a family name that is also a frequent word.
     ("Meet Aarav Sharma at the front desk.", "Aarav Sharma"),
     ("Attendees: Chloé Dubois, Henrik Lindqvist and Aarav Sharma", "Aarav Sharma"),
+    # Money paid or sent to someone.
+    ("Kindly transfer the amount to Oyelaran Adebayo, account 0123456789.", "Oyelaran Adebayo"),
+    ("Refund the deposit to Chidinma Eze.", "Chidinma Eze"),
 ])
 def test_names_in_work_messages(text, name):
     outcome = scan_and_redact({"t": text})
@@ -666,6 +669,8 @@ def test_sign_offs_and_roles_before_things_are_no_person(text):
     "Aston Villa won the match.",
     "Serve the Black Bean Bowl warm.",
     "Meet Rainbow Bridge at dawn.",
+    "Transfer the files to Google Drive.",
+    "Pay the invoice to Amazon Web Services.",
     "Ask Tomato Sauce for the recipe.",
     # A relative clause after a company: its last word says what it is.
     "We compared Proxima Labs, whose prices are lower, with two others.",

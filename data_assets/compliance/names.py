@@ -125,7 +125,9 @@ _WEAK_CUE = re.compile(
     r"\bbuyer|\bseller|\breviewer|\bwinner|\bvolunteer|\bintern|\bnurse|\btechnician|\bcontractor|\battendees?|\bparticipants?|\binvitees?|"
     r"\b(?:forward(?:ed)?(?: this| it)?|reply|replied|talk(?:ed)?|speak|spoke|assigned|married|engaged)[ \t]+to|"
     # Something sent or handed to someone: "send the contract to", "give this to", "mail it to".
-    r"\b(?:send|sent|give|gave|hand|handed|mail|mailed|e-?mail|e-?mailed|deliver|delivered|pass|passed)"
+    r"\b(?:send|sent|give|gave|hand|handed|mail|mailed|e-?mail|e-?mailed|deliver|delivered|pass|passed|"
+    # ... or paid to someone: "transfer the amount to", "refund the deposit to".
+    r"transfer|transferred|pay|paid|wire|wired|refund|refunded|remit|remitted|reimburse|reimbursed)"
     r"(?:[ \t]+(?:it|this|that|them|the|a|an|my|your|our|his|her|their|[a-z]+)){1,3}[ \t]+to|"
     r"\bnew hire|\bhire|\brecruit|\btrainee|\bsecretary|\bsupervisor|\bcoordinator|"
     r"\bpartner|\bwife|\bhusband|\bson|\bdaughter|\bmother|\bfather|\bbrother|\bsister|\bfriend|\bkid|\bboss|"
