@@ -808,6 +808,30 @@ def test_documents_named_without_a_number(text):
 
 
 @pytest.mark.parametrize("text, value", [
+    ("Kindly transfer the amount to Oyelaran Adebayo, account 0123456789, GTBank.", "0123456789"),
+    ("My account number is 4400 1234 5678.", "4400 1234 5678"),
+    ("Acct # 0042-7781-23 is overdue.", "0042-7781-23"),
+    ("Kontonummer: 1234567890", "1234567890"),
+    ("Numéro de compte : 12345678901", "12345678901"),
+    ("口座番号 1234567", "1234567"),
+])
+def test_account_numbers_given_as_such(text, value):
+    assert ("ACCOUNT_NUMBER", value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The account has 120000 followers.",
+    "Your account was created in 2019.",
+    "Create an account with 2 factor authentication.",
+    "Account ID: 42",
+    "account balance 1500000 dollars",
+    "IBAN: GB82 WEST 1234 5698 7654 32",              # an IBAN, not also an account number
+])
+def test_numbers_near_the_word_account_that_are_no_account_number(text):
+    assert "ACCOUNT_NUMBER" not in types_in(text)
+
+
+@pytest.mark.parametrize("text, value", [
     ("Patient: Tomasz Wiśniewski, DOB 14/02/1981, phone +48 601 234 567.", "14/02/1981"),
     ("Date of birth: 3 March 1975", "3 March 1975"),
     ("Geburtsdatum: 12.05.1990", "12.05.1990"),

@@ -246,50 +246,50 @@ def _digits_valid(check: Callable[[str], bool]) -> Callable[[str], bool]:
 _SPACED_SCRIPT_WORD = f"[^\\W{CJK_LETTERS}]"
 
 
-def _id_pattern(source: str) -> re.Pattern[str]:
+def id_pattern(source: str) -> re.Pattern[str]:
     w = _SPACED_SCRIPT_WORD
     source = re.sub(r"\(\?<!\[\\w(\.?)-\]((?:\\d|\[[0-9-]+\])?)\)", lambda m: f"(?<!{w}{m[2]})(?<![{m[1]}-]{m[2]})", source)
     return re.compile(source.replace(r"(?![\w-]", f"(?!{w}|-"))
 
 
 _RULES: tuple[_Rule, ...] = (
-    _Rule("china_resident_id", _id_pattern(r"[1-8](?<![\w-][1-8])\d{16}[\dXx](?![\w-])"), china_id_valid),
-    _Rule("korea_rrn", _id_pattern(r"\d(?<![\w-]\d)\d{5}-[1-8]\d{6}(?![\w-])"), _digits_valid(korea_rrn_valid)),
-    _Rule("italy_codice_fiscale", _id_pattern(r"(?i)(?<![\w-])[a-z]{6}\d{2}[abcdehlmprst]\d{2}[a-z]\d{3}[a-z](?![\w-])"),
-          codice_fiscale_valid, hint=_id_pattern(r"\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]")),
-    _Rule("brazil_cpf", _id_pattern(r"\d(?<![\w.-]\d)\d{2}\.\d{3}\.\d{3}-\d{2}(?![\w-]|\.\d)"), _digits_valid(cpf_valid)),
-    _Rule("brazil_cpf", _id_pattern(r"\d(?<![\w.-]\d)\d{10}(?![\w-]|\.\d)"), cpf_valid, ("CPF", "cpf")),
-    _Rule("france_nir", _id_pattern(r"(?i)[12](?<![\w-][12]) \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[ab]) \d{3} \d{3} \d{2}(?![\w-])"),
+    _Rule("china_resident_id", id_pattern(r"[1-8](?<![\w-][1-8])\d{16}[\dXx](?![\w-])"), china_id_valid),
+    _Rule("korea_rrn", id_pattern(r"\d(?<![\w-]\d)\d{5}-[1-8]\d{6}(?![\w-])"), _digits_valid(korea_rrn_valid)),
+    _Rule("italy_codice_fiscale", id_pattern(r"(?i)(?<![\w-])[a-z]{6}\d{2}[abcdehlmprst]\d{2}[a-z]\d{3}[a-z](?![\w-])"),
+          codice_fiscale_valid, hint=id_pattern(r"\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]")),
+    _Rule("brazil_cpf", id_pattern(r"\d(?<![\w.-]\d)\d{2}\.\d{3}\.\d{3}-\d{2}(?![\w-]|\.\d)"), _digits_valid(cpf_valid)),
+    _Rule("brazil_cpf", id_pattern(r"\d(?<![\w.-]\d)\d{10}(?![\w-]|\.\d)"), cpf_valid, ("CPF", "cpf")),
+    _Rule("france_nir", id_pattern(r"(?i)[12](?<![\w-][12]) \d{2} (?:0[1-9]|1[0-2]|[2-9]\d) (?:\d{2}|2[ab]) \d{3} \d{3} \d{2}(?![\w-])"),
           nir_valid),
-    _Rule("france_nir", _id_pattern(r"(?i)[12](?<![\w-][12])\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[ab])\d{8}(?![\w-])"), nir_valid,
+    _Rule("france_nir", id_pattern(r"(?i)[12](?<![\w-][12])\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[ab])\d{8}(?![\w-])"), nir_valid,
           ("NIR", "INSEE", "sécurité sociale", "securite sociale", "carte vitale")),
-    _Rule("singapore_nric", _id_pattern(r"(?i)(?<![\w-])[stfg]\d{7}[a-z](?![\w-])"), nric_valid, hint=_id_pattern(r"\d{7}[A-Za-z]")),
-    _Rule("canada_sin", _id_pattern(r"\d(?<![\w-]\d)\d{2}[ -]?\d{3}[ -]?\d{3}(?![\w-]|[.,]\d)"), _digits_valid(luhn_valid),
+    _Rule("singapore_nric", id_pattern(r"(?i)(?<![\w-])[stfg]\d{7}[a-z](?![\w-])"), nric_valid, hint=id_pattern(r"\d{7}[A-Za-z]")),
+    _Rule("canada_sin", id_pattern(r"\d(?<![\w-]\d)\d{2}[ -]?\d{3}[ -]?\d{3}(?![\w-]|[.,]\d)"), _digits_valid(luhn_valid),
           ("SIN", "NAS", "social insurance", "numéro d'assurance sociale")),
-    _Rule("india_aadhaar", _id_pattern(r"[2-9](?<![\w-][2-9])\d{3}[ -]?\d{4}[ -]?\d{4}(?![\w-]|[.,]\d)"), _digits_valid(verhoeff),
+    _Rule("india_aadhaar", id_pattern(r"[2-9](?<![\w-][2-9])\d{3}[ -]?\d{4}[ -]?\d{4}(?![\w-]|[.,]\d)"), _digits_valid(verhoeff),
           ("UID", "UIDAI", "aadhaar", "aadhar", "आधार")),
     # PAN's fourth letter says whose it is (P a person, C a company, ...); it has no check digit.
-    _Rule("india_pan", _id_pattern(r"(?<![\w-])[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z](?![\w-])"), lambda value: True,
-          ("PAN", "permanent account number", "income tax"), hint=_id_pattern(r"\d{4}[A-Z]")),
-    _Rule("spain_dni", _id_pattern(r"(?i)(?<![\w-])(?:\d{8}|[xyz]\d{7})[ -]?[a-z](?![\w-])"), dni_valid,
+    _Rule("india_pan", id_pattern(r"(?<![\w-])[A-Z]{3}[ABCFGHLJPT][A-Z]\d{4}[A-Z](?![\w-])"), lambda value: True,
+          ("PAN", "permanent account number", "income tax"), hint=id_pattern(r"\d{4}[A-Z]")),
+    _Rule("spain_dni", id_pattern(r"(?i)(?<![\w-])(?:\d{8}|[xyz]\d{7})[ -]?[a-z](?![\w-])"), dni_valid,
           ("DNI", "NIE", "NIF", "dni", "documento nacional", "número de identidad", "numero de identidad"),
-          hint=_id_pattern(r"\d{7}[ -]?[A-Za-z]")),
-    _Rule("netherlands_bsn", _id_pattern(r"\d(?<![\w-]\d)\d{8}(?![\w-]|[.,]\d)"), _digits_valid(bsn_valid),
+          hint=id_pattern(r"\d{7}[ -]?[A-Za-z]")),
+    _Rule("netherlands_bsn", id_pattern(r"\d(?<![\w-]\d)\d{8}(?![\w-]|[.,]\d)"), _digits_valid(bsn_valid),
           ("BSN", "bsn", "burgerservicenummer", "sofinummer")),
-    _Rule("uk_nino", _id_pattern(r"(?i)(?<![\w-])[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d](?![\w-])"), nino_valid,
-          ("NINO", "NIN", "NI", "national insurance"), hint=_id_pattern(r"\d{2} ?\d{2} ?\d{2} ?[A-Da-d]")),
+    _Rule("uk_nino", id_pattern(r"(?i)(?<![\w-])[a-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[a-d](?![\w-])"), nino_valid,
+          ("NINO", "NIN", "NI", "national insurance"), hint=id_pattern(r"\d{2} ?\d{2} ?\d{2} ?[A-Da-d]")),
     # Grouped as the green book and the smart card print it ("800101 5009 087"), a South African
     # ID counts alone; thirteen digits in a row are many things (barcodes) and need the name.
-    _Rule("south_africa_id", _id_pattern(r"\d(?<![\w-]\d)\d{5} \d{4} \d{3}(?![\w-]|[.,]\d)"), south_africa_id_valid),
-    _Rule("south_africa_id", _id_pattern(r"\d(?<![\w-]\d)\d{12}(?![\w-]|[.,]\d)"), south_africa_id_valid,
+    _Rule("south_africa_id", id_pattern(r"\d(?<![\w-]\d)\d{5} \d{4} \d{3}(?![\w-]|[.,]\d)"), south_africa_id_valid),
+    _Rule("south_africa_id", id_pattern(r"\d(?<![\w-]\d)\d{12}(?![\w-]|[.,]\d)"), south_africa_id_valid,
           ("ID number", "ID no", "ID No", "SA ID", "identity number", "identity document", "South African")),
-    _Rule("germany_steuer_id", _id_pattern(r"\d(?<![\w-]\d)\d(?: ?\d{3}){3}(?![\w-]|[.,]\d)"), steuer_id_valid,
+    _Rule("germany_steuer_id", id_pattern(r"\d(?<![\w-]\d)\d(?: ?\d{3}){3}(?![\w-]|[.,]\d)"), steuer_id_valid,
           ("Steuer-ID", "Steuer-IdNr", "Steueridentifikationsnummer", "Steuer-Identifikationsnummer", "Identifikationsnummer",
            "IdNr", "TIN", "tax ID", "Tax ID", "tax identification number")),
-    _Rule("japan_my_number", _id_pattern(r"\d(?<![\w-]\d)\d{3}[ -]?\d{4}[ -]?\d{4}(?![\w-]|[.,]\d)"), my_number_valid,
+    _Rule("japan_my_number", id_pattern(r"\d(?<![\w-]\d)\d{3}[ -]?\d{4}[ -]?\d{4}(?![\w-]|[.,]\d)"), my_number_valid,
           ("My Number", "マイナンバー", "個人番号", "individual number")),
     # Nigeria's NIN has no published check digit: eleven digits after its name.
-    _Rule("nigeria_nin", _id_pattern(r"\d(?<![\w-]\d)\d{10}(?![\w-]|[.,]\d)"), lambda value: True,
+    _Rule("nigeria_nin", id_pattern(r"\d(?<![\w-]\d)\d{10}(?![\w-]|[.,]\d)"), lambda value: True,
           ("NIN", "NIMC", "national identification number", "national identity number")),
 )
 # Every number a rule without a cue finds holds one of these (a new rule's number must too): one
@@ -350,12 +350,12 @@ def _cues(text: str, lower: str) -> list[tuple[int, int, set[str]]]:
 # number ("Passport No.:", "my passport number is", "Führerschein-Nr."), and only as a code: capitals
 # and digits, with enough digits that a word ("Passport: required") or a year ("passport since 2019")
 # is none.
-_NUMBER_JOINT = (r"(?i:[ \t]*(?:(?:number|numbers|no\.?|nr\.?|num\.?|n[°º]\.?|#|id|nummer|numéro|número|numero|номер|"
+NUMBER_JOINT = (r"(?i:[ \t]*(?:(?:number|numbers|no\.?|nr\.?|num\.?|n[°º]\.?|#|id|nummer|numéro|número|numero|номер|"
                  r"号码|號碼|番号|번호|is|was|reads|:|=|-)[ \t]*){0,4})")
 
 
 def _document(names: str, code: str) -> re.Pattern[str]:
-    return _id_pattern(rf"(?i:{names}){_NUMBER_JOINT}(?P<value>(?<![\w-]){code}(?![\w-]))")
+    return id_pattern(rf"(?i:{names}){NUMBER_JOINT}(?P<value>(?<![\w-]){code}(?![\w-]))")
 
 
 _PASSPORT_NAMES = (r"\bpassport|\breisepass|\bpass-?nr\.?|\bpassnummer|\bpasseport|\bpasaporte|\bpassaporto|\bpaspoort|"
