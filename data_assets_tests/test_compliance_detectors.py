@@ -746,6 +746,7 @@ def test_at_signs_that_are_no_handle(text):
     ("私の個人番号は123456789018です。", "123456789018"),
     ("My Number: 1234 5678 9018", "1234 5678 9018"),
     ("NIN: 12345678901", "12345678901"),
+    ("NHS number: 943 476 5919", "943 476 5919"),
 ])
 def test_national_identity_numbers(text, value):
     assert ("NATIONAL_ID", value) in found(text)
@@ -771,6 +772,7 @@ def test_national_identity_numbers(text, value):
     "Steuer-ID: 11111111111",                     # no digit may repeat so often
     "My Number: 1234 5678 9017",                  # check digit wrong
     "Call 01234567890 for the NINTENDO store.",   # "NIN" inside a word
+    "NHS number: 943 476 5918",                   # check digit wrong
 ])
 def test_numbers_that_are_no_national_identity_number(text):
     assert "NATIONAL_ID" not in types_in(text)
@@ -814,6 +816,12 @@ def test_documents_named_without_a_number(text):
     ("Kontonummer: 1234567890", "1234567890"),
     ("Numéro de compte : 12345678901", "12345678901"),
     ("口座番号 1234567", "1234567"),
+    # Record numbers: a medical record, a member of a health plan or an insurer, a customer.
+    ("Patient: Ayesha Siddiqui | MRN 00482913", "00482913"),
+    ("Member ID: XJH4471902", "XJH4471902"),
+    ("Policy number: POL-2023-448812", "POL-2023-448812"),
+    ("Customer ID 88231457 called twice.", "88231457"),
+    ("Medical record number: A0048291", "A0048291"),
 ])
 def test_account_numbers_given_as_such(text, value):
     assert ("ACCOUNT_NUMBER", value) in found(text)
@@ -826,6 +834,10 @@ def test_account_numbers_given_as_such(text, value):
     "Account ID: 42",
     "account balance 1500000 dollars",
     "IBAN: GB82 WEST 1234 5698 7654 32",              # an IBAN, not also an account number
+    "The insurance policy number is on the card.",
+    "Our customer number grew to 15000 in 2023.",
+    "Patient ID 1234 is a test record.",
+    "The policy took effect in 2019 after 12 months.",
 ])
 def test_numbers_near_the_word_account_that_are_no_account_number(text):
     assert "ACCOUNT_NUMBER" not in types_in(text)

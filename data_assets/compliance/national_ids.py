@@ -213,6 +213,16 @@ def my_number_valid(value: str) -> bool:
     return (0 if remainder <= 1 else 11 - remainder) == int(digits[11])
 
 
+def nhs_number_valid(value: str) -> bool:
+    """The UK's NHS number: ten digits, the last a mod-11 check of the nine before (weights 10..2;
+    a check of 10 is never issued)."""
+    digits = _digits(value)
+    if len(digits) != 10:
+        return False
+    check = 11 - sum(int(c) * w for c, w in zip(digits[:9], range(10, 1, -1))) % 11
+    return check != 10 and check % 11 == int(digits[9])
+
+
 def nino_valid(value: str) -> bool:
     """The UK's National Insurance number: two prefix letters from the allowed ones, six digits
     and a suffix A-D (there is no check digit)."""
@@ -288,6 +298,8 @@ _RULES: tuple[_Rule, ...] = (
            "IdNr", "TIN", "tax ID", "Tax ID", "tax identification number")),
     _Rule("japan_my_number", id_pattern(r"\d(?<![\w-]\d)\d{3}[ -]?\d{4}[ -]?\d{4}(?![\w-]|[.,]\d)"), my_number_valid,
           ("My Number", "マイナンバー", "個人番号", "individual number")),
+    _Rule("uk_nhs_number", id_pattern(r"\d(?<![\w-]\d)\d{2}[ -]?\d{3}[ -]?\d{4}(?![\w-]|[.,]\d)"), nhs_number_valid,
+          ("NHS", "CHI", "NHS number", "NHS no")),
     # Nigeria's NIN has no published check digit: eleven digits after its name.
     _Rule("nigeria_nin", id_pattern(r"\d(?<![\w-]\d)\d{10}(?![\w-]|[.,]\d)"), lambda value: True,
           ("NIN", "NIMC", "national identification number", "national identity number")),

@@ -4,7 +4,8 @@ terms). Applying it to one record is `redact.py`.
 Default policy, and why:
 - Redact, with a typed placeholder: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, NATIONAL_ID (other
   countries' identity numbers and passport and driving licence numbers, `national_ids.py`),
-  ACCOUNT_NUMBER (a bank or customer account number given as such, `accounts.py`), DATE_OF_BIRTH (a date labelled as one: "DOB:
+  ACCOUNT_NUMBER (a bank or customer account number, or a medical record, member or policy number,
+  given as such, `accounts.py`), DATE_OF_BIRTH (a date labelled as one: "DOB:
   14/02/1981"; "born on 14 March 1879" in prose stays), IP_ADDRESS,
   SECRET (API keys, tokens, assigned passwords), PERSON, STREET_ADDRESS, USERNAME (social
   handles such as "@maria_lopez84" and usernames a text gives). Redaction keeps the
