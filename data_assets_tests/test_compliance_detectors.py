@@ -850,6 +850,10 @@ def test_numbers_near_the_word_account_that_are_no_account_number(text):
     ("Fecha de nacimiento: 1985-07-23", "1985-07-23"),
     ("Her birthday is July 4th, 1990.", "July 4th, 1990"),
     ("D.O.B.: 04/12/85", "04/12/85"),
+    # The writer's own birth date, or their family's.
+    ("I was born on 3 May 1990 in Leeds.", "3 May 1990"),
+    ("I was born 12/03/1985, so I'm 39.", "12/03/1985"),
+    ("My son was born on 2 June 2015.", "2 June 2015"),
 ])
 def test_a_date_labelled_as_a_date_of_birth(text, value):
     assert ("DATE_OF_BIRTH", value) in found(text)
@@ -861,6 +865,9 @@ def test_a_date_labelled_as_a_date_of_birth(text, value):
     "The date of birth field must be in DD/MM/YYYY format.",
     "Birthday party on 12/05 at 3pm.",
     "My birthdate is 1990-13-45 (not a date).",
+    "She was born on 14 February 1988 and lives in Cork.",    # someone else's, in prose
+    "Albert Einstein\nBorn: 14 March 1879, Ulm",               # an infobox
+    "The company was born in 2010, stubbornly.",
 ])
 def test_dates_that_are_no_date_of_birth(text):
     assert "DATE_OF_BIRTH" not in types_in(text)

@@ -117,18 +117,24 @@ def spaced_emails(text: str) -> list[Finding]:
 # ---------------------------------------------------------------- dates of birth
 # A date labelled as someone's date of birth ("DOB: 14/02/1981", "Date of birth - 3 March 1975",
 # "Geburtsdatum: 12.05.1990"), as forms and records write it. A birth date told in prose ("Einstein
-# was born on 14 March 1879") is what biographies and history are made of, and stays.
+# was born on 14 March 1879") is what biographies and history are made of, and stays; the writer's
+# own ("I was born on ...") is theirs.
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
            r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 _BIRTH_DATE = re.compile(
     r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|(?:my|his|her|your|their)[ \t]+birthday|geburtsdatum|geb\.|fecha de nacimiento|"
     r"date de naissance|data di nascita|data de nascimento|geboortedatum|födelsedatum|fødselsdato|syntymäaika|"
-    r"data urodzenia|datum narození)(?:[ \t]+is)?[ \t]*[:=-]?[ \t]*"
+    r"data urodzenia|datum narození|"
+    # The writer's own birth or their family's, told as such ("I was born on 3 May 1990", "my son was
+    # born on 2 June 2015"); someone else's in prose stays, as does an infobox's "Born:" (biographies).
+    r"(?:i|we)[ \t]+(?:was|were)[ \t]+born(?:[ \t]+on)?|"
+    r"my[ \t]+(?:son|daughter|child|baby|wife|husband|partner|mother|father|mum|mom|dad|brother|sister)[ \t]+was[ \t]+born(?:[ \t]+on)?)"
+    r"(?:[ \t]+is)?[ \t]*[:=-]?[ \t]*"
     rf"(?P<date>\d{{1,2}}[./-]\d{{1,2}}[./-](?:\d{{4}}|\d{{2}})|\d{{4}}[./-]\d{{1,2}}[./-]\d{{1,2}}|"
     rf"\d{{1,2}}(?:st|nd|rd|th)?\.?[ \t]+(?:{_MONTHS})\.?,?[ \t]+\d{{4}}|(?:{_MONTHS})\.?[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+\d{{4}})"
     r"(?![\w/.-]\d|\d)"
 )
-_BIRTH_WORDS = ("dob", "d.o.b", "birth", "geburt", "geb.", "nacimiento", "naissance", "nascita", "nascimento", "geboorte",
+_BIRTH_WORDS = ("dob", "d.o.b", "birth", "born", "geburt", "geb.", "nacimiento", "naissance", "nascita", "nascimento", "geboorte",
                 "födelse", "fødsel", "syntymä", "urodzenia", "narození")
 
 
