@@ -43,3 +43,28 @@ def test_a_row_with_first_and_last_name_is_a_full_name_and_a_lone_one_is_not():
 def test_rows_end_where_the_table_ends():
     text = "first_name,last_name\nGiorgos,Papadopoulos\n\nSome prose, then Words, after it."
     assert [text[f.start:f.end] for f in names_in_columns(text)] == ["Giorgos", "Papadopoulos"]
+
+
+@pytest.mark.parametrize("text, names", [
+    ('{"first_name": "Thandiwe", "last_name": "Nkosi", "email": "t.nkosi@example.co.za"}', ["Thandiwe", "Nkosi"]),
+    ("<customer><firstName>Oyelaran</firstName><lastName>Adebayo</lastName></customer>", ["Oyelaran", "Adebayo"]),
+    ("first_name: Zanele\nlast_name: Dlamini\ncity: Durban", ["Zanele", "Dlamini"]),
+    ('fullName="Wiremu Tane"; dob="1988-02-14"', ["Wiremu Tane", "1988-02-14"]),
+    ('{"date_of_birth": "1990-05-03"}', ["1990-05-03"]),
+])
+def test_values_of_name_fields_are_redacted(text, names):
+    out = redacted(text)
+    for name in names:
+        assert name not in out, out
+
+
+@pytest.mark.parametrize("text", [
+    '{"name": "Widget Pro", "price": 9.99}',
+    '{"firstName": "John"}',                 # a lone given name, nothing else personal
+    "filename: report.pdf",
+    "hostname=web01",
+    'class_name = "DataLoader"',
+    "The file name is given by name=value pairs.",
+])
+def test_fields_that_name_no_one(text):
+    assert redacted(text) == text

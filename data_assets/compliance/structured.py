@@ -122,14 +122,15 @@ def spaced_emails(text: str) -> list[Finding]:
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
            r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 _BIRTH_DATE = re.compile(
-    r"(?i)\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|(?:my|his|her|your|their)[ \t]+birthday|geburtsdatum|geb\.|fecha de nacimiento|"
+    r"(?i)\b(?:dob|d\.o\.b\.?|date[ _-]of[ _-]birth|birth[ _-]?date|(?:my|his|her|your|their)[ \t]+birthday|geburtsdatum|geb\.|fecha de nacimiento|"
     r"date de naissance|data di nascita|data de nascimento|geboortedatum|födelsedatum|fødselsdato|syntymäaika|"
     r"data urodzenia|datum narození|"
     # The writer's own birth or their family's, told as such ("I was born on 3 May 1990", "my son was
     # born on 2 June 2015"); someone else's in prose stays, as does an infobox's "Born:" (biographies).
     r"(?:i|we)[ \t]+(?:was|were)[ \t]+born(?:[ \t]+on)?|"
     r"my[ \t]+(?:son|daughter|child|baby|wife|husband|partner|mother|father|mum|mom|dad|brother|sister)[ \t]+was[ \t]+born(?:[ \t]+on)?)"
-    r"(?:[ \t]+is)?[ \t]*[:=-]?[ \t]*"
+    # The label and the date as prose, a form or a record's field write them ("dob": "1988-02-14").
+    r"(?:[ \t]+is)?[\"']?[ \t]*[:=-]?[ \t]*[\"']?"
     rf"(?P<date>\d{{1,2}}[./-]\d{{1,2}}[./-](?:\d{{4}}|\d{{2}})|\d{{4}}[./-]\d{{1,2}}[./-]\d{{1,2}}|"
     rf"\d{{1,2}}(?:st|nd|rd|th)?\.?[ \t]+(?:{_MONTHS})\.?,?[ \t]+\d{{4}}|(?:{_MONTHS})\.?[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+\d{{4}})"
     r"(?![\w/.-]\d|\d)"

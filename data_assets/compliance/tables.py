@@ -1,4 +1,5 @@
-"""Names in the columns of a table a text holds (CSV, TSV, semicolon-separated, Markdown).
+"""Names in the columns of a table a text holds (CSV, TSV, semicolon-separated, Markdown), and in
+the name fields of a record written as data (JSON, YAML, XML, `key=value`).
 
 Prose names a person with a cue around the name; a table names the column instead: under a header
 `first_name,last_name,email` the row `Giorgos,Papadopoulos,g.papa@example.gr` holds a person's
@@ -6,6 +7,8 @@ name in its first two fields, though no field has a capital word next to another
 it. So a header whose column is a person's name field makes every row's value in that column a
 PERSON; a one-word value alone in its row is a lone name, as in prose. A header that says only "name" (or "customer", "author") names products and places as
 often as people: there a value counts only when a word of it is a listed given or family name.
+The same holds for a record's fields: `"first_name": "Thandiwe"`, `<lastName>Nkosi</lastName>`,
+`surname: Dlamini`.
 """
 
 from __future__ import annotations
@@ -138,3 +141,51 @@ def names_in_columns(text: str) -> list[Finding]:
             found.extend(Finding(start, end, "PERSON", detector, 0.85) for start, end, _ in row)
             i += 1
     return found
+
+
+# ---------------------------------------------------------------- fields of a record written as data
+# A key that ends in a word for "name" (first_name, lastName, Nachname, apellido, ...), then what
+# joins a key to its value in JSON, YAML, XML or `key=value`, then the value, up to its quote, the
+# next field or the line's end.
+_FIELD = re.compile(
+    r"(?i)(?<![\w-])[\"']?(?P<key>[\w-]{0,30}?(?:name|names|naam|nom|navn|namn|apellidos?|nombre|cognome|surname))[\"']?"
+    r"(?:[ \t]*[:=][ \t]*[\"']?|>)(?P<value>[^\n\"'<>{}\[\],;=|\t]{1,80})"
+)
+GIVEN_NAME_FIELDS = frozenset({"first_name", "firstname", "given_name", "givenname", "given_names", "forename", "forenames",
+                               "middle_name", "middlename", "vorname", "prénom", "prenom", "nombre", "nome", "voornaam",
+                               "förnamn", "fornavn"})
+FAMILY_NAME_FIELDS = frozenset({"last_name", "lastname", "surname", "family_name", "familyname", "nachname", "familienname",
+                                "nom_de_famille", "apellido", "apellidos", "cognome", "sobrenome", "achternaam", "efternamn",
+                                "etternavn"})
+_FIELD_WORDS = ("name", "naam", "nom", "navn", "namn", "apellido", "cognome")
+
+
+def _field_key(key: str) -> str:
+    """`firstName`, `First-Name`, `first.name` -> `first_name`."""
+    return re.sub(r"[\s.-]+", "_", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key)).lower()
+
+
+def names_in_fields(text: str) -> list[Finding]:
+    """PERSON findings for the values of the name fields of records written as data."""
+    lower = text.lower()
+    if not any(map(lower.__contains__, _FIELD_WORDS)):
+        return []
+    values = []
+    kinds = set()
+    for m in _FIELD.finditer(text):
+        key = _field_key(m.group("key"))
+        # A field called only "name" is left to the naming cues of names.py, which know "Name: Save
+        # the Pigs" and "Organization name: ..." for what they are.
+        if key not in PERSON_NAME_COLUMNS:
+            continue
+        raw = m.group("value")
+        value = raw.strip(" ")
+        if not value or value.lower() in _NO_VALUE or not _NAME_VALUE.fullmatch(value):
+            continue
+        start = m.start("value") + (len(raw) - len(raw.lstrip(" ")))
+        values.append((start, start + len(value), " " in value))
+        kinds.add("given" if key in GIVEN_NAME_FIELDS else "family" if key in FAMILY_NAME_FIELDS else "full")
+    # A given and a family name field, or a value of two words, make a full name; one word alone
+    # is a lone name as in prose (see `names_in_columns`).
+    whole = {"given", "family"} <= kinds
+    return [Finding(start, end, "PERSON", "name_field" if whole or full else "name_alone", 0.85) for start, end, full in values]
