@@ -3,7 +3,7 @@
 import pytest
 
 from data_assets.compliance import scan_and_redact
-from data_assets.compliance.tables import names_in_columns
+from data_assets.compliance.tables import AMBIGUOUS_NAME_COLUMNS, PERSON_NAME_COLUMNS, STEMS, names_in_data
 
 
 def redacted(text: str) -> str:
@@ -36,13 +36,13 @@ def test_tables_that_name_no_one(text):
 
 def test_a_row_with_first_and_last_name_is_a_full_name_and_a_lone_one_is_not():
     text = "first_name,last_name\nGiorgos,Papadopoulos\nMaria,"
-    found = {text[f.start:f.end]: f.detector for f in names_in_columns(text)}
+    found = {text[f.start:f.end]: f.detector for f in names_in_data(text)}
     assert found == {"Giorgos": "name_column", "Papadopoulos": "name_column", "Maria": "name_alone"}
 
 
 def test_rows_end_where_the_table_ends():
     text = "first_name,last_name\nGiorgos,Papadopoulos\n\nSome prose, then Words, after it."
-    assert [text[f.start:f.end] for f in names_in_columns(text)] == ["Giorgos", "Papadopoulos"]
+    assert [text[f.start:f.end] for f in names_in_data(text)] == ["Giorgos", "Papadopoulos"]
 
 
 @pytest.mark.parametrize("text, names", [
@@ -68,3 +68,9 @@ def test_values_of_name_fields_are_redacted(text, names):
 ])
 def test_fields_that_name_no_one(text):
     assert redacted(text) == text
+
+
+def test_every_name_column_holds_a_stem():
+    # The detector reads only the lines and keys where a stem stands ("last" is read beside "first").
+    for column in PERSON_NAME_COLUMNS | AMBIGUOUS_NAME_COLUMNS | {"first"}:
+        assert any(stem in column for stem in STEMS), column

@@ -16,11 +16,13 @@ import re
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.national_ids import NUMBER_JOINT, id_pattern
 
+# Each name opens with one of its kind's stems, so the pattern is tried only where a stem stands
+# ("numéro de compte" is read from "compte", "номер счета" from "счета").
 _ACCOUNT_NAMES = (
-    r"\baccount|\bacct\.?|\ba/c|\bkonto(?:nummer|-?nr\.?)?|\bnuméro[ \t]+de[ \t]+compte|\bn°[ \t]+de[ \t]+compte|"
-    r"\bnúmero[ \t]+de[ \t]+(?:cuenta|conta)|\bconto(?:[ \t]+corrente)?|\brekening(?:nummer)?|\bkontonr\.?|"
-    r"счёт|счет|номер[ \t]+счета|账号|帐号|账户|口座番号|계좌번호|계좌"
+    r"account|acct\.?|a/c|konto(?:nummer|-?nr\.?)?|kontonr\.?|compte|cuenta|conta|conto(?:[ \t]+corrente)?|rekening(?:nummer)?|"
+    r"сч[её]та?|账号|帐号|账户|口座番号|계좌번호|계좌"
 )
+_ACCOUNT_STEMS = ("acc", "a/c", "kont", "compte", "cuenta", "cont", "rekening", "сч", "账号", "帐号", "账户", "口座番号", "계좌")
 # Six to eighteen digits, single spaces or hyphens between groups ("0042-7781-23", "12 3456 7890").
 _ACCOUNT = id_pattern(rf"(?i:{_ACCOUNT_NAMES}){NUMBER_JOINT}(?P<value>(?<![\w-])\d(?:[ -]?\d){{5,17}}(?![\w-]|[.,]\d))")
 # The numbers of a person's records elsewhere, which HIPAA lists beside account numbers among the
@@ -28,27 +30,41 @@ _ACCOUNT = id_pattern(rf"(?i:{_ACCOUNT_NAMES}){NUMBER_JOINT}(?P<value>(?<![\w-])
 # They hold letters as often as not ("MRN A0048291"), so the code is capitals and digits, at
 # least five of them digits.
 _RECORD_NAMES = (
-    r"\bmrn|\bmedical[ \t]+record(?:[ \t]+(?:number|no\.?|#))?|\bpatient[ \t]+(?:id|number|no\.?)|\bhospital[ \t]+number|"
-    r"\bmember(?:ship)?[ \t]+(?:id|number|no\.?)|\bsubscriber[ \t]+(?:id|number)|\bbeneficiary[ \t]+(?:id|number)|"
-    r"\bhealth[ \t]+plan[ \t]+(?:id|number)|\binsurance[ \t]+(?:id|number|no\.?)|\bpolicy[ \t]+(?:number|no\.?)|"
-    r"\bcustomer[ \t]+(?:id|number|no\.?)|\bclient[ \t]+(?:id|number|no\.?)|\bversichertennummer|\bpatientennummer"
+    r"mrn|medical[ \t]+record(?:[ \t]+(?:number|no\.?|#))?|patient(?:[ \t]+(?:id|number|no\.?)|ennummer)|hospital[ \t]+number|"
+    r"member(?:ship)?[ \t]+(?:id|number|no\.?)|subscriber[ \t]+(?:id|number)|beneficiary[ \t]+(?:id|number)|"
+    r"health[ \t]+plan[ \t]+(?:id|number)|insurance[ \t]+(?:id|number|no\.?)|policy[ \t]+(?:number|no\.?)|"
+    r"customer[ \t]+(?:id|number|no\.?)|client[ \t]+(?:id|number|no\.?)|versichertennummer"
 )
+_RECORD_STEMS = ("mrn", "medical", "patient", "hospital", "member", "subscriber", "beneficiary", "health", "insurance", "policy",
+                 "customer", "client", "versicherten")
 _RECORD = id_pattern(rf"(?i:{_RECORD_NAMES}){NUMBER_JOINT}(?P<value>(?<![\w-])(?=(?:[A-Z-]*\d){{5}})"
                      rf"[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){{4,19}}(?![\w-]))")
-# Substrings every name holds one of, tested in C before the patterns run.
-ACCOUNT_WORDS = ("account", "acct", "a/c", "konto", "compte", "cuenta", "conta", "conto", "rekening", "счёт", "счет",
-                 "账号", "帐号", "账户", "口座番号", "계좌")
-RECORD_WORDS = ("mrn", "medical record", "patient", "hospital number", "member", "subscriber", "beneficiary", "health plan",
-                "insurance", "policy", "customer", "client", "versichertennummer")
+_KINDS = (("account_number", _ACCOUNT_STEMS, _ACCOUNT), ("record_number", _RECORD_STEMS, _RECORD))
+# A value holds a run of four digits, or groups of them: a text without one holds none.
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
+def _named(text: str, lower: str, stems: tuple[str, ...], pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """Matches of `pattern` opening where one of `stems` opens a word (a CJK stem anywhere)."""
+    starts = set()
+    for stem in stems:
+        at = lower.find(stem)
+        while at != -1:
+            if not (at and stem.isascii() and lower[at - 1].isalnum()):
+                starts.add(at)
+            at = lower.find(stem, at + 1)
+    return [m for m in map(lambda start: pattern.match(text, start), sorted(starts)) if m is not None]
 
 
 def account_numbers(text: str, lower: str | None = None) -> list[Finding]:
     """Account and record numbers given as such. `lower`: `text.lower()`, if made."""
+    if _FOUR_DIGITS.search(text) is None:
+        return []
     lower = text.lower() if lower is None else lower
-    found = []
-    if any(map(lower.__contains__, ACCOUNT_WORDS)):
-        found.extend(Finding(m.start("value"), m.end("value"), "ACCOUNT_NUMBER", "account_number", 0.85) for m in _ACCOUNT.finditer(text))
-    if any(map(lower.__contains__, RECORD_WORDS)):
-        found.extend(Finding(m.start("value"), m.end("value"), "ACCOUNT_NUMBER", "record_number", 0.85) for m in _RECORD.finditer(text)
-                     if not any(f.start < m.end("value") and m.start("value") < f.end for f in found))
+    found: list[Finding] = []
+    for detector, stems, pattern in _KINDS:
+        for m in _named(text, lower, stems, pattern):
+            start, end = m.span("value")
+            if not any(f.start < end and start < f.end for f in found):
+                found.append(Finding(start, end, "ACCOUNT_NUMBER", detector, 0.85))
     return found

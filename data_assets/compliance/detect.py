@@ -12,7 +12,7 @@ from data_assets.compliance.places import locations
 from data_assets.compliance.public_figures import public_figures
 from data_assets.compliance.secrets import secrets
 from data_assets.compliance.structured import detect_structured
-from data_assets.compliance.tables import names_in_columns, names_in_fields
+from data_assets.compliance.tables import names_in_data
 
 # The placeholders redaction writes ([EMAIL_1], [PERSON], [STREET_ADDRESS_12]).
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*[A-Z](?:_\d+)?\]")
@@ -60,7 +60,7 @@ def detect_view(text: str, ner_model: str | None = None) -> list[Finding]:
     named = people(text)
     # A table's name columns and a record's name fields (tables.py): their values are people
     # whatever the rules for prose say.
-    columns = names_in_columns(text) + names_in_fields(text)
+    columns = names_in_data(text)
     if columns:
         named = [f for f in named if not any(c.start < f.end and f.start < c.end for c in columns)] + columns
     if ner_model is not None:

@@ -16,7 +16,7 @@ import re
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import words
-from data_assets.compliance.accounts import ACCOUNT_WORDS, RECORD_WORDS, account_numbers
+from data_assets.compliance.accounts import account_numbers
 from data_assets.compliance.national_ids import (CONTEXT_CHARS, luhn_valid, national_ids, national_ids_possible_with_few_digits,
                                                  real_date)
 from data_assets.compliance.tokens import CJK_LETTERS
@@ -644,8 +644,8 @@ def detect_structured(text: str) -> list[Finding]:
         if digits >= 7 or (digits >= 3 and national_ids_possible_with_few_digits(text, lower)):
             # Identity numbers of other countries and identity documents (national_ids.py): a passport number may hold three digits.
             validated.extend(f for f in national_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
-        if digits >= 5 and (any(map(lower.__contains__, ACCOUNT_WORDS)) or any(map(lower.__contains__, RECORD_WORDS))):
-            # An account number given as such (accounts.py); an IBAN already found is not one again.
+        if digits >= 5:
+            # An account or record number given as such (accounts.py); an IBAN already found is not one again.
             validated.extend(f for f in account_numbers(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
         out.extend(validated)
         # A number a checksum or a numbering rule already claimed (Luhn, mod-97, SSN ranges) is

@@ -5,7 +5,7 @@ Prose names a person with a cue around the name; a table names the column instea
 `first_name,last_name,email` the row `Giorgos,Papadopoulos,g.papa@example.gr` holds a person's
 name in its first two fields, though no field has a capital word next to another or a cue before
 it. So a header whose column is a person's name field makes every row's value in that column a
-PERSON; a one-word value alone in its row is a lone name, as in prose. A header that says only "name" (or "customer", "author") names products and places as
+PERSON; a one-word value alone in its row is a lone name, as in prose. A header that says only "name" names products and places as
 often as people: there a value counts only when a word of it is a listed given or family name.
 The same holds for a record's fields: `"first_name": "Thandiwe"`, `<lastName>Nkosi</lastName>`,
 `surname: Dlamini`.
@@ -23,21 +23,21 @@ PERSON_NAME_COLUMNS = frozenset({
     "first_name", "firstname", "given_name", "givenname", "given_names", "forename", "forenames",
     "middle_name", "middlename", "last_name", "lastname", "surname", "family_name", "familyname",
     "full_name", "fullname", "person_name", "customer_name", "client_name", "employee_name", "contact_name",
-    "patient_name", "student_name", "account_holder", "account_name", "cardholder", "cardholder_name",
-    "beneficiary", "beneficiary_name", "payee", "payee_name", "emergency_contact", "next_of_kin",
+    "patient_name", "student_name", "account_holder_name", "account_name", "cardholder_name",
+    "beneficiary_name", "payee_name", "emergency_contact_name",
     "vorname", "nachname", "familienname", "prénom", "prenom", "nom_de_famille", "nombre", "apellido", "apellidos",
     "nome", "cognome", "sobrenome", "voornaam", "achternaam", "förnamn", "efternamn", "fornavn", "etternavn",
 })
 # "first" and "last" name a person's name fields beside each other ("id,first,last,phone"), and
 # are ordinals otherwise ("first,second").
 _FIRST_AND_LAST = ("first", "last")
-# Column names that hold a person's name as often as a thing's.
-AMBIGUOUS_NAME_COLUMNS = frozenset({"name", "customer", "client", "employee", "contact", "patient", "student", "author",
-                                    "owner", "user", "member", "person", "recipient", "sender", "nom", "naam"})
-# Substrings one of the column names holds: tested in C before a line is split.
-_HEADER_WORDS = ("name", "first", "last", "forename", "customer", "client", "employee", "contact", "patient", "student",
-                 "author", "owner", "user", "member", "person", "recipient", "sender", "holder", "beneficiary", "payee",
-                 "kin", "nom", "nachname", "prénom", "prenom", "apellido", "cognome", "naam", "namn", "navn")
+# Column names that hold a person's name as often as a thing's ("Name,Price"): a value counts only
+# when a word of it is a listed name.
+AMBIGUOUS_NAME_COLUMNS = frozenset({"name", "nom", "naam"})
+# Every column name above holds one of these (a new one must too; a test checks): the lines and
+# keys worth reading are found from where these stand, so a text that holds none costs a few
+# substring searches in C.
+STEMS = ("name", "nom", "naam", "namn", "navn", "apellido", "first")
 _DELIMITERS = ("\t", "|", ";", ",")
 _SEPARATOR_ROW = re.compile(r"^[\s|:+-]*-{3}[\s|:+-]*$")  # "|---|:---:|" under a Markdown header
 # A name field's value: letters, with the spaces, dots, apostrophes and hyphens names hold.
@@ -72,7 +72,7 @@ def _fields(line: str, delimiter: str) -> list[tuple[int, int]]:
 
 
 def _column_key(field: str) -> str:
-    return re.sub(r"[\s-]+", "_", field.strip().lower())
+    return "_".join(field.lower().replace("-", " ").split())
 
 
 def _header(line: str) -> tuple[str, dict[int, bool]] | None:
@@ -81,9 +81,13 @@ def _header(line: str) -> tuple[str, dict[int, bool]] | None:
     for delimiter in _DELIMITERS:
         if line.count(delimiter) < (2 if delimiter == "|" else 1):
             continue
-        keys = [_column_key(line[s:e]) for s, e in _fields(line, delimiter)]
-        # A header names its columns: short labels, none of them a number.
-        if len(keys) < 2 or any(len(k) > 40 or any(c.isdigit() for c in k) for k in keys):
+        spans = _fields(line, delimiter)
+        # A header names its columns: short labels, none of them a number (prose with commas in it
+        # is let go before any label is read).
+        if len(spans) < 2 or any(end - start > 40 for start, end in spans):
+            continue
+        keys = [_column_key(line[start:end]) for start, end in spans]
+        if any(c.isdigit() for k in keys for c in k):
             continue
         explicit = set(PERSON_NAME_COLUMNS)
         if all(k in keys for k in _FIRST_AND_LAST):
@@ -98,66 +102,92 @@ def _listed_name(value: str) -> bool:
     return any(w.lower() in FIRST_NAMES or w.lower() in SURNAMES for w in _WORD.findall(value))
 
 
-def names_in_columns(text: str) -> list[Finding]:
-    """PERSON findings for the values of the name columns of every table `text` holds."""
+def _stem_positions(lower: str) -> list[int]:
+    """Where the stems stand in the lowercased text, in order."""
+    positions = []
+    for stem in STEMS:
+        at = lower.find(stem)
+        while at != -1:
+            positions.append(at)
+            at = lower.find(stem, at + 1)
+    return sorted(positions)
+
+
+def names_in_data(text: str, lower: str | None = None) -> list[Finding]:
+    """PERSON findings for the values of the name columns of the tables `text` holds and of the
+    name fields of its records. `lower`: `text.lower()`, if made."""
+    positions = _stem_positions(text.lower() if lower is None else lower)
+    if not positions:
+        return []
+    return names_in_columns(text, positions) + names_in_fields(text, positions)
+
+
+def _line_at(text: str, start: int) -> tuple[str, int]:
+    """The line that starts at `start` and where the next one starts (past the text's end if none)."""
+    end = text.find("\n", start)
+    end = len(text) if end == -1 else end
+    return text[start:end], end + 1
+
+
+def names_in_columns(text: str, positions: list[int]) -> list[Finding]:
+    """PERSON findings for the values of the name columns of every table `text` holds; `positions`:
+    where the stems stand (`_stem_positions`). Only the lines a stem stands on can be a header, and
+    only the lines after a header are read, one by one: a text is not split whole."""
     if "\n" not in text:
         return []
-    lower = text.lower()
-    if not any(map(lower.__contains__, _HEADER_WORDS)):
-        return []
     found: list[Finding] = []
-    lines = text.split("\n")
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line) + 1)
-    i = 0
-    while i < len(lines):
-        header = _header(lines[i]) if any(map(lines[i].lower().__contains__, _HEADER_WORDS)) else None
+    read_up_to = 0  # where the last table read ended
+    for header_start in sorted({text.rfind("\n", 0, p) + 1 for p in positions}):
+        if header_start < read_up_to:
+            continue
+        line, row_start = _line_at(text, header_start)
+        header = _header(line)
         if header is None:
-            i += 1
             continue
         delimiter, columns = header
-        width = len(_fields(lines[i], delimiter))
-        i += 1
-        if i < len(lines) and delimiter == "|" and _SEPARATOR_ROW.match(lines[i]):
-            i += 1
+        width = len(_fields(line, delimiter))
+        line, cursor = _line_at(text, row_start)
+        if delimiter == "|" and _SEPARATOR_ROW.match(line):
+            row_start = cursor
+            line, cursor = _line_at(text, row_start)
         # The rows: every following line with as many fields, up to the first that has not.
-        while i < len(lines) and lines[i].strip():
-            spans = _fields(lines[i], delimiter)
+        while row_start < len(text) and line.strip():
+            spans = _fields(line, delimiter)
             if len(spans) != width:
                 break
             row = []
             for column, ambiguous in columns.items():
                 start, end = spans[column]
-                value = lines[i][start:end]
+                value = line[start:end]
                 if not value or value.lower() in _NO_VALUE or not _NAME_VALUE.fullmatch(value) or (
                         ambiguous and not _listed_name(value)):
                     continue
-                row.append((offsets[i] + start, offsets[i] + end, " " in value.strip()))
+                row.append((row_start + start, row_start + end, " " in value.strip()))
             # A full name (two words, or a first and a last name field) is a person; one word alone
             # ("1 | John | Software Engineer") is a lone name like one in prose, PII only beside other
             # PII in the text (see detect.py).
             detector = "name_column" if len(row) > 1 or any(full for _, _, full in row) else "name_alone"
             found.extend(Finding(start, end, "PERSON", detector, 0.85) for start, end, _ in row)
-            i += 1
+            row_start = cursor
+            line, cursor = _line_at(text, row_start)
+        read_up_to = row_start
     return found
 
 
 # ---------------------------------------------------------------- fields of a record written as data
-# A key that ends in a word for "name" (first_name, lastName, Nachname, apellido, ...), then what
-# joins a key to its value in JSON, YAML, XML or `key=value`, then the value, up to its quote, the
-# next field or the line's end.
-_FIELD = re.compile(
-    r"(?i)(?<![\w-])[\"']?(?P<key>[\w-]{0,30}?(?:name|names|naam|nom|navn|namn|apellidos?|nombre|cognome|surname))[\"']?"
-    r"(?:[ \t]*[:=][ \t]*[\"']?|>)(?P<value>[^\n\"'<>{}\[\],;=|\t]{1,80})"
-)
+# After a key, what joins it to its value in JSON, YAML, XML or `key=value`, then the value, up to
+# its quote, the next field or the line's end.
+_JOINT_AND_VALUE = re.compile(r"[\"']?(?:[ \t]*[:=][ \t]*[\"']?|>)(?P<value>[^\n\"'<>{}\[\],;=|\t]{1,80})")
 GIVEN_NAME_FIELDS = frozenset({"first_name", "firstname", "given_name", "givenname", "given_names", "forename", "forenames",
                                "middle_name", "middlename", "vorname", "prénom", "prenom", "nombre", "nome", "voornaam",
                                "förnamn", "fornavn"})
 FAMILY_NAME_FIELDS = frozenset({"last_name", "lastname", "surname", "family_name", "familyname", "nachname", "familienname",
                                 "nom_de_famille", "apellido", "apellidos", "cognome", "sobrenome", "achternaam", "efternamn",
                                 "etternavn"})
-_FIELD_WORDS = ("name", "naam", "nom", "navn", "namn", "apellido", "cognome")
+
+
+def _key_char(char: str) -> bool:
+    return char.isalnum() or char in "_-"
 
 
 def _field_key(key: str) -> str:
@@ -165,25 +195,36 @@ def _field_key(key: str) -> str:
     return re.sub(r"[\s.-]+", "_", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key)).lower()
 
 
-def names_in_fields(text: str) -> list[Finding]:
-    """PERSON findings for the values of the name fields of records written as data."""
-    lower = text.lower()
-    if not any(map(lower.__contains__, _FIELD_WORDS)):
-        return []
+def names_in_fields(text: str, positions: list[int]) -> list[Finding]:
+    """PERSON findings for the values of the name fields of records written as data; `positions`:
+    where the stems stand (`_stem_positions`)."""
     values = []
     kinds = set()
-    for m in _FIELD.finditer(text):
-        key = _field_key(m.group("key"))
+    key_end = -1
+    for p in positions:
+        if p < key_end:
+            continue  # a stem inside the key just read ("first" and "name" of "first_name")
+        # The key is the run of key characters the stem stands in.
+        start = p
+        while start > 0 and _key_char(text[start - 1]) and p - start < 30:
+            start -= 1
+        key_end = p
+        while key_end < len(text) and _key_char(text[key_end]):
+            key_end += 1
+        key = _field_key(text[start:key_end])
         # A field called only "name" is left to the naming cues of names.py, which know "Name: Save
         # the Pigs" and "Organization name: ..." for what they are.
         if key not in PERSON_NAME_COLUMNS:
+            continue
+        m = _JOINT_AND_VALUE.match(text, key_end)
+        if m is None:
             continue
         raw = m.group("value")
         value = raw.strip(" ")
         if not value or value.lower() in _NO_VALUE or not _NAME_VALUE.fullmatch(value):
             continue
-        start = m.start("value") + (len(raw) - len(raw.lstrip(" ")))
-        values.append((start, start + len(value), " " in value))
+        value_start = m.start("value") + (len(raw) - len(raw.lstrip(" ")))
+        values.append((value_start, value_start + len(value), " " in value))
         kinds.add("given" if key in GIVEN_NAME_FIELDS else "family" if key in FAMILY_NAME_FIELDS else "full")
     # A given and a family name field, or a value of two words, make a full name; one word alone
     # is a lone name as in prose (see `names_in_columns`).
