@@ -5,8 +5,9 @@ Prose names a person with a cue around the name; a table names the column instea
 `first_name,last_name,email` the row `Giorgos,Papadopoulos,g.papa@example.gr` holds a person's
 name in its first two fields, though no field has a capital word next to another or a cue before
 it. So a header whose column is a person's name field makes every row's value in that column a
-PERSON; a one-word value alone in its row is a lone name, as in prose. A header that says only "name" names products and places as
-often as people: there a value counts only when a word of it is a listed given or family name.
+PERSON; a one-word value alone in its row is a lone name, as in prose. A header that says only
+"name" names products and places as often as people: there a value counts only when a word of it
+is a listed given or family name.
 The same holds for a record's fields: `"first_name": "Thandiwe"`, `<lastName>Nkosi</lastName>`,
 `surname: Dlamini`.
 """
