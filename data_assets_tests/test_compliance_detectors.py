@@ -722,6 +722,24 @@ def test_at_signs_that_are_no_handle(text):
     assert "USERNAME" not in types_in(text) and "EMAIL" not in types_in(text)
 
 
+@pytest.mark.parametrize("text, value", [
+    ("2024-03-01 12:00:01 INFO login ok user=jdoe42 ip=203.0.113.77", "jdoe42"),
+    ("username: maria.lopez", "maria.lopez"),
+    ('login="k.mensah"', "k.mensah"),
+    ("Username: User59068\nPassword: hunter2!", "User59068"),
+])
+def test_usernames_in_logs_and_configs(text, value):
+    assert ("USERNAME", value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "user=root", "user: admin", "Set user=www-data in nginx.conf", "user_id=12345",
+    "user: gpt-4.0", "user: v1.2.3", "User: Write a poem.\nAssistant: Sure.",
+])
+def test_system_accounts_versions_and_speakers_are_no_username(text):
+    assert "USERNAME" not in types_in(text)
+
+
 # Identity numbers written for this test, their check digits computed by the published rules.
 @pytest.mark.parametrize("text, value", [
     ("身份证号：11010519491231002X", "11010519491231002X"),

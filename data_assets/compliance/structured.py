@@ -185,7 +185,17 @@ _NOT_HANDLES = frozenset(
     "synthesize dynamic selector staticmethod classmethod dataclass inject component".split()
 )
 # Every stated username's label holds one of these (a new label must too): substring tests in C.
-_USERNAME_WORDS = ("username", "user name", "handle", "login", "screen", "gamertag")
+_USERNAME_WORDS = ("username", "user name", "handle", "login", "screen", "gamertag", "user=", "user:", "user_", "userid")
+# A username as a log line or a config writes it: `user=jdoe42`, `username: maria.lopez`, `login="k.mensah"`.
+_USERNAME_FIELD = re.compile(
+    r"(?i)(?<![\w-])(?:user(?:[_-]?name)?|login|user[_-]?id|uid)[\"']?[ \t]*[=:][ \t]*[\"']?(?P<handle>[A-Za-z][A-Za-z0-9_.-]{2,30})"
+    r"(?<![.-])(?![\w@-])"
+)
+# "v1.2.3", "gpt-4.0": a version or a model's name, not anyone's login.
+_VERSION_LIKE = re.compile(r"\d\.\d|^v\d")
+# Accounts a system creates, not a person's.
+_SYSTEM_USERS = frozenset("root admin administrator guest nobody daemon system postgres mysql www-data ubuntu ec2-user "
+                          "deploy jenkins git test user anonymous service".split())
 _STATED_USERNAME = re.compile(
     r"(?i)\b(?:my|his|her|their|your)[ \t]+(?:user[ \t]?name|handle|login|screen[ \t]?name|gamertag)"
     r"(?:[ \t]+is|[ \t]*:)[ \t]*@?(?P<handle>[A-Za-z0-9_.-]{3,30})(?<![.-])"
@@ -217,6 +227,14 @@ def usernames(text: str, lower: str) -> list[Finding]:
             if any(c.isdigit() or c in "_." for c in handle) or text[m.start("handle") - 1] == "@":
                 found.append(Finding(m.start("handle") - (text[m.start("handle") - 1] == "@"), m.end("handle"), "USERNAME",
                                      "stated_username", 0.85))
+        for m in _USERNAME_FIELD.finditer(text):
+            handle = m.group("handle")
+            # A person's login holds a digit, an underscore or a dot ("jdoe42", "maria.lopez"); "user=root"
+            # and "user: admin" are the system's, and "user: Hello" is a chat transcript's speaker.
+            if handle.lower() not in _SYSTEM_USERS and any(c.isdigit() or c in "_." for c in handle) and not _VERSION_LIKE.search(
+                    handle) and not any(
+                    f.start <= m.start("handle") < f.end for f in found):
+                found.append(Finding(m.start("handle"), m.end("handle"), "USERNAME", "username_field", 0.8))
     return found
 
 
