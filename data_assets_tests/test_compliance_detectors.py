@@ -566,9 +566,25 @@ def test_list_headings_and_greetings_to_words_are_no_speakers_or_vocatives(text)
     ("私の名前は田中太郎です。", "田中太郎"),
     ("山田花子と申します。", "山田花子"),
     ("제 이름은 김민수입니다.", "김민수"),
+    # The writer's own name in Cyrillic, Greek, Arabic, Hebrew and Devanagari, after its language's cue.
+    ("Привет! Меня зовут Ольга, я из Казани.", "Ольга"),
+    ("Моё имя — Анна Смирнова.", "Анна Смирнова"),
+    ("Με λένε Γιώργος Παπαδόπουλος.", "Γιώργος Παπαδόπουλος"),
+    ("اسمي أحمد وأنا طالب", "أحمد"),
+    ("שמי דוד כהן", "דוד כהן"),
+    ("मेरा नाम राहुल शर्मा है", "राहुल शर्मा"),
 ])
 def test_names_our_lists_know_thinly(text, name):
     assert ("PERSON", name) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Как меня зовут? Не скажу.",
+    "Его имя неизвестно.",
+    "Το όνομα της εταιρείας είναι μεγάλο.",
+])
+def test_self_naming_cues_without_a_name_after_them(text):
+    assert "PERSON" not in types_in(text)
 
 
 @pytest.mark.parametrize("text", [

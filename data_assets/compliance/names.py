@@ -291,6 +291,42 @@ def _cjk_self_names(text: str) -> list[Finding]:
     return found
 
 
+# The writer's own name in a script our name lists do not cover (they are Latin): Cyrillic, Greek,
+# Arabic, Hebrew, Devanagari. After the cue of its language ("Меня зовут", "Με λένε", "اسمي",
+# "שמי", "मेरा नाम"), up to three words of that script are the name: capitalized ones in the scripts
+# with case, in the others up to two words, before a word that joins a clause ("و" "and", "है" "is").
+_SCRIPT_SELF_CUE = re.compile(
+    r"(?i)(?:меня[ \t]+зовут|мо[её][ \t]+имя|мене[ \t]+звати|моє[ \t]+ім'я|"
+    r"με[ \t]+λένε|ονομάζομαι|το[ \t]+όνομά[ \t]+μου[ \t]+είναι|"
+    r"(?:أنا[ \t]+)?اسمي|שמי|קוראים[ \t]+לי|मेरा[ \t]+नाम)[ \t]*[:,—-]?[ \t]*"
+)
+_SCRIPT_SELF_CUE_HINT = ("зовут", "имя", "звати", "ім'я", "λένε", "ονομάζομαι", "όνομά", "اسمي", "שמי", "קוראים", "नाम")
+_CASED_SCRIPT_WORD = re.compile(r"[А-ЯЁІЇЄҐΑ-ΩΆ-Ώ][а-яёіїєґα-ωά-ώϊϋΐΰ'’-]+")
+_UNCASED_SCRIPT_WORD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0900-\u097f]+")
+# Words that join a clause after a name in the uncased scripts: not part of it.
+_CLAUSE_WORDS = frozenset({"है", "हूँ", "हूं", "और", "وأنا", "وانا", "وهو", "وهي", "ואני", "אני", "ו"})
+
+
+def _script_self_names(text: str) -> list[Finding]:
+    found = []
+    for cue in _SCRIPT_SELF_CUE.finditer(text):
+        cased = _CASED_SCRIPT_WORD.match(text, cue.end()) is not None
+        word, limit = (_CASED_SCRIPT_WORD, 3) if cased else (_UNCASED_SCRIPT_WORD, 2)
+        end, count, position = None, 0, cue.end()
+        while count < limit:
+            m = word.match(text, position)
+            if m is None or m.group() in _CLAUSE_WORDS or (count and m.group().startswith("و") and not cased):
+                break
+            end, count = m.end(), count + 1
+            gap = re.match(r"[ \t]+", text[m.end():m.end() + 4])
+            if gap is None:
+                break
+            position = m.end() + gap.end()
+        if end is not None:
+            found.append(Finding(cue.end(), end, "PERSON", "name_self", 0.85))
+    return found
+
+
 # A Korean given name in Latin letters is two syllables joined by a hyphen, the second in lowercase
 # ("Min-jun", "Ji-eun", "Jun-seo"); each syllable as the Revised Romanization (and the spellings
 # people still use: "soo", "young", "woo") writes it. English writes words that way too ("Re-run"),
@@ -327,8 +363,12 @@ def people(text: str) -> list[Finding]:
         korean = _korean_names(text, tokenize(text))
         if korean:
             found = [f for f in found if not any(k.start < f.end and f.start < k.end for k in korean)] + korean
-    if not text.isascii() and _CJK_SELF_NAME_HINT.search(text):
-        found = found + _cjk_self_names(text)
+    if not text.isascii():
+        if _CJK_SELF_NAME_HINT.search(text):
+            found = found + _cjk_self_names(text)
+        if any(map(text.lower().__contains__, _SCRIPT_SELF_CUE_HINT)):
+            own = _script_self_names(text)
+            found = [f for f in found if not any(o.start < f.end and f.start < o.end for o in own)] + own
     return found
 
 
