@@ -53,7 +53,8 @@ def _named(text: str, lower: str, stems: tuple[str, ...], pattern: re.Pattern[st
             if not (at and stem.isascii() and lower[at - 1].isalnum()):
                 starts.add(at)
             at = lower.find(stem, at + 1)
-    return [m for m in map(lambda start: pattern.match(text, start), sorted(starts)) if m is not None]
+    matches = (pattern.match(text, start) for start in sorted(starts))
+    return [m for m in matches if m is not None]
 
 
 def account_numbers(text: str, lower: str | None = None) -> list[Finding]:

@@ -303,6 +303,7 @@ _SCRIPT_SELF_CUE = re.compile(
 _SCRIPT_SELF_CUE_HINT = ("зовут", "имя", "звати", "ім'я", "λένε", "ονομάζομαι", "όνομά", "اسمي", "שמי", "קוראים", "नाम")
 _CASED_SCRIPT_WORD = re.compile(r"[А-ЯЁІЇЄҐΑ-ΩΆ-Ώ][а-яёіїєґα-ωά-ώϊϋΐΰ'’-]+")
 _UNCASED_SCRIPT_WORD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0900-\u097f]+")
+_WORD_GAP = re.compile(r"[ \t]{1,3}")
 # Words that join a clause after a name in the uncased scripts: not part of it.
 _CLAUSE_WORDS = frozenset({"है", "हूँ", "हूं", "और", "وأنا", "وانا", "وهو", "وهي", "ואני", "אני", "ו"})
 
@@ -318,10 +319,10 @@ def _script_self_names(text: str) -> list[Finding]:
             if m is None or m.group() in _CLAUSE_WORDS or (count and m.group().startswith("و") and not cased):
                 break
             end, count = m.end(), count + 1
-            gap = re.match(r"[ \t]+", text[m.end():m.end() + 4])
+            gap = _WORD_GAP.match(text, m.end())
             if gap is None:
                 break
-            position = m.end() + gap.end()
+            position = gap.end()
         if end is not None:
             found.append(Finding(cue.end(), end, "PERSON", "name_self", 0.85))
     return found
