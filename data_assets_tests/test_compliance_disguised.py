@@ -36,9 +36,16 @@ VALUES = {
     "IBAN": "DE89 3704 0044 0532 0130 00",
     "US_SSN": "219-09-9999",
     "NATIONAL_ID": "11010519491231002X",   # a Chinese resident ID: birth date and MOD 11-2 check character
+    "ACCOUNT_NUMBER": "0042-7781-2345",     # given as such: "My account number is ..."
+    "DATE_OF_BIRTH": "14/02/1981",          # "My date of birth is ..."
+    "USERNAME": "maria_lopez84",            # "My username is ..."
     "IP_ADDRESS": "93.184.216.34",
     "SECRET": "sk-ant-api03-Zq8vT4mWc2LpR7xN5bJ9",
 }
+
+
+# The types that count only where the text names them: how the unit test names them.
+NEEDS_ITS_NAME = {"ACCOUNT_NUMBER": "My account number is", "DATE_OF_BIRTH": "Date of birth:", "USERNAME": "My username is"}
 
 
 def zero_width(value: str) -> str:
@@ -98,12 +105,13 @@ def leaked(text: str) -> list[str]:
 @pytest.mark.parametrize("entity_type", VALUES)
 def test_disguised_value_is_detected_and_removed_whole(entity_type, disguise):
     value = DISGUISES[disguise](VALUES[entity_type])
-    text = f"Here it is: {value} - please keep it safe."
+    opening = NEEDS_ITS_NAME.get(entity_type, "Here it is:")
+    text = f"{opening} {value} - please keep it safe."
     outcome = scan_and_redact({"t": text})
     assert outcome.status == "redacted", outcome.reasons
     assert f"[{entity_type}_1]" in outcome.fields["t"]
     # The whole original span went, hidden characters included: nothing of it is left.
-    assert outcome.fields["t"] == f"Here it is: [{entity_type}_1] - please keep it safe."
+    assert outcome.fields["t"] == f"{opening} [{entity_type}_1] - please keep it safe."
 
 
 @pytest.mark.parametrize("text, value", [
