@@ -878,6 +878,37 @@ def test_numbers_near_the_word_account_that_are_no_account_number(text):
 
 
 @pytest.mark.parametrize("text, value", [
+    ("My VIN is 1HGCM82633A004352.", "1HGCM82633A004352"),
+    ("VIN: WVWZZZ1JZXW000001", "WVWZZZ1JZXW000001"),              # a European VIN: no check digit
+    ("Vehicle identification number 1M8GDM9AXKP042788", "1M8GDM9AXKP042788"),
+    ("Driver: Bogdan Ionescu, plate B-123-XYZ", "B-123-XYZ"),
+    ("My car's licence plate is AB12 CDE.", "AB12 CDE"),
+    ("Kennzeichen: M-AB 1234", "M-AB 1234"),
+    ("Vehicle registration number: KA 01 AB 1234", "KA 01 AB 1234"),
+])
+def test_vehicle_identifiers_given_as_such(text, value):
+    assert ("VEHICLE_ID", value) in found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The plate of 12 cookies was empty.",
+    "Read plate 3 of the atlas.",
+    "Registration is open until 2025.",
+    "Registration number: 7ABC123",                 # a company's as often as a car's
+    "Company registration number: SC123456",
+    "The vin rouge was 12 euros.",
+])
+def test_plates_and_wine_that_are_no_vehicle_identifier(text):
+    assert "VEHICLE_ID" not in types_in(text)
+
+
+def test_the_vin_check_digit():
+    from data_assets.compliance.vehicles import vin_check_digit_valid
+    assert vin_check_digit_valid("1HGCM82633A004352") and vin_check_digit_valid("1M8GDM9AXKP042788")
+    assert not vin_check_digit_valid("1HGCM82643A004352")
+
+
+@pytest.mark.parametrize("text, value", [
     ("Patient: Tomasz Wiśniewski, DOB 14/02/1981, phone +48 601 234 567.", "14/02/1981"),
     ("Date of birth: 3 March 1975", "3 March 1975"),
     ("Geburtsdatum: 12.05.1990", "12.05.1990"),

@@ -116,7 +116,7 @@ _VALUE_LABELS = frozenset({"iban", "bic", "swift", "ssn", "sin", "pin", "visa", 
 # What may stand between a label and its value: "iban: ", "ssn is ", "phone number = ", "card no. ".
 _LABEL_GAP = re.compile(r"(?i)(?:[ \t]+(?:number|no\.?|code|address))?(?:[ \t]+is[ \t]+|[ \t]*[:=#-][ \t]*|[ \t]+)")
 # What makes a lone given name identifying when it appears in the same text.
-_IDENTIFYING = frozenset({"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "NATIONAL_ID", "ACCOUNT_NUMBER", "DATE_OF_BIRTH", "IP_ADDRESS", "SECRET", "PRIVATE_KEY",
+_IDENTIFYING = frozenset({"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "NATIONAL_ID", "ACCOUNT_NUMBER", "VEHICLE_ID", "DATE_OF_BIRTH", "IP_ADDRESS", "SECRET", "PRIVATE_KEY",
                           "STREET_ADDRESS", "USERNAME"})
 # A name of one word that no cue supports, from the rules or from a NER model.
 _LONE_NAME = frozenset({"name_alone", "ner_alone"})

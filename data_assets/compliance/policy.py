@@ -5,7 +5,8 @@ Default policy, and why:
 - Redact, with a typed placeholder: EMAIL, PHONE, CREDIT_CARD, IBAN, US_SSN, NATIONAL_ID (other
   countries' identity numbers and passport and driving licence numbers, `national_ids.py`),
   ACCOUNT_NUMBER (a bank or customer account number, or a medical record, member or policy number,
-  given as such, `accounts.py`), DATE_OF_BIRTH (a date labelled as one: "DOB:
+  given as such, `accounts.py`), VEHICLE_ID (a VIN or a licence plate given as such, `vehicles.py`),
+  DATE_OF_BIRTH (a date labelled as one: "DOB:
   14/02/1981"; "born on 14 March 1879" in prose stays), IP_ADDRESS,
   SECRET (API keys, tokens, assigned passwords), PERSON, STREET_ADDRESS, USERNAME (social
   handles such as "@maria_lopez84" and usernames a text gives). Redaction keeps the
@@ -54,6 +55,7 @@ DEFAULT_ACTIONS: dict[str, str] = {
     "US_SSN": "redact",
     "NATIONAL_ID": "redact",
     "ACCOUNT_NUMBER": "redact",
+    "VEHICLE_ID": "redact",
     "DATE_OF_BIRTH": "redact",
     "IP_ADDRESS": "redact",
     "SECRET": "redact",

@@ -13,13 +13,14 @@ import ipaddress
 import math
 import re
 
+from data_assets.compliance.accounts import account_numbers
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.lexicons import words
-from data_assets.compliance.accounts import account_numbers
 from data_assets.compliance.national_ids import (CONTEXT_CHARS, luhn_valid, national_ids, national_ids_possible_with_few_digits,
                                                  real_date)
 from data_assets.compliance.tokens import CJK_LETTERS
+from data_assets.compliance.vehicles import vehicle_ids
 
 # Context windows: how far before a match a cue word still counts.
 _CONTEXT_CHARS = CONTEXT_CHARS
@@ -662,6 +663,8 @@ def detect_structured(text: str) -> list[Finding]:
         if digits >= 7 or (digits >= 3 and national_ids_possible_with_few_digits(text, lower)):
             # Identity numbers of other countries and identity documents (national_ids.py): a passport number may hold three digits.
             validated.extend(f for f in national_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
+        # A vehicle's VIN or plate given as such (vehicles.py).
+        validated.extend(f for f in vehicle_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
         if digits >= 5:
             # An account or record number given as such (accounts.py); an IBAN already found is not one again.
             validated.extend(f for f in account_numbers(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
