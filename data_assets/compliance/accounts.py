@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from data_assets.compliance.findings import Finding
-from data_assets.compliance.national_ids import NUMBER_JOINT, id_pattern
+from data_assets.compliance.national_ids import NUMBER_JOINT, id_pattern, named_matches
 
 # Each name opens with one of its kind's stems, so the pattern is tried only where a stem stands
 # ("numéro de compte" is read from "compte", "номер счета" from "счета").
@@ -44,19 +44,6 @@ _KINDS = (("account_number", _ACCOUNT_STEMS, _ACCOUNT), ("record_number", _RECOR
 _FOUR_DIGITS = re.compile(r"\d{4}")
 
 
-def _named(text: str, lower: str, stems: tuple[str, ...], pattern: re.Pattern[str]) -> list[re.Match[str]]:
-    """Matches of `pattern` opening where one of `stems` opens a word (a CJK stem anywhere)."""
-    starts = set()
-    for stem in stems:
-        at = lower.find(stem)
-        while at != -1:
-            if not (at and stem.isascii() and lower[at - 1].isalnum()):
-                starts.add(at)
-            at = lower.find(stem, at + 1)
-    matches = (pattern.match(text, start) for start in sorted(starts))
-    return [m for m in matches if m is not None]
-
-
 def account_numbers(text: str, lower: str | None = None) -> list[Finding]:
     """Account and record numbers given as such. `lower`: `text.lower()`, if made."""
     if _FOUR_DIGITS.search(text) is None:
@@ -64,7 +51,7 @@ def account_numbers(text: str, lower: str | None = None) -> list[Finding]:
     lower = text.lower() if lower is None else lower
     found: list[Finding] = []
     for detector, stems, pattern in _KINDS:
-        for m in _named(text, lower, stems, pattern):
+        for m in named_matches(text, lower, stems, pattern):
             start, end = m.span("value")
             if not any(f.start < end and start < f.end for f in found):
                 found.append(Finding(start, end, "ACCOUNT_NUMBER", detector, 0.85))

@@ -366,6 +366,21 @@ NUMBER_JOINT = (r"(?i:[ \t]*(?:(?:number|numbers|no\.?|nr\.?|num\.?|n[°º]\.?|#
                  r"号码|號碼|番号|번호|is|was|reads|:|=|-)[ \t]*){0,4})")
 
 
+def named_matches(text: str, lower: str, stems: tuple[str, ...], pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """Matches of `pattern` tried only where one of `stems` opens a word (a CJK stem anywhere):
+    a pattern led by an alternation of names scans a long text slowly, a stem is found in C. Every
+    name `pattern` opens with must open with one of `stems`."""
+    starts = set()
+    for stem in stems:
+        at = lower.find(stem)
+        while at != -1:
+            if not (at and stem.isascii() and lower[at - 1].isalnum()):
+                starts.add(at)
+            at = lower.find(stem, at + 1)
+    matches = (pattern.match(text, start) for start in sorted(starts))
+    return [m for m in matches if m is not None]
+
+
 def _document(names: str, code: str) -> re.Pattern[str]:
     return id_pattern(rf"(?i:{names}){NUMBER_JOINT}(?P<value>(?<![\w-]){code}(?![\w-]))")
 

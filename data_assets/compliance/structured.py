@@ -663,8 +663,9 @@ def detect_structured(text: str) -> list[Finding]:
         if digits >= 7 or (digits >= 3 and national_ids_possible_with_few_digits(text, lower)):
             # Identity numbers of other countries and identity documents (national_ids.py): a passport number may hold three digits.
             validated.extend(f for f in national_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
-        # A vehicle's VIN or plate given as such (vehicles.py).
-        validated.extend(f for f in vehicle_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
+        if digits >= 2:
+            # A vehicle's VIN or plate given as such (vehicles.py): a plate holds two digits or more.
+            validated.extend(f for f in vehicle_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
         if digits >= 5:
             # An account or record number given as such (accounts.py); an IBAN already found is not one again.
             validated.extend(f for f in account_numbers(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))

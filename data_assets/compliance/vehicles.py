@@ -13,25 +13,23 @@ from __future__ import annotations
 import re
 
 from data_assets.compliance.findings import Finding
-from data_assets.compliance.national_ids import NUMBER_JOINT, id_pattern
+from data_assets.compliance.national_ids import NUMBER_JOINT, id_pattern, named_matches
 
-_VIN_NAMES = (r"\bvin\b|\bvehicle[ \t]+identification[ \t]+number|\bchassis[ \t]+(?:number|no\.?)|\bframe[ \t]+number|"
-              r"\bfahrgestellnummer|\bfahrzeug-?identifizierungsnummer|\bnuméro[ \t]+de[ \t]+série[ \t]+du[ \t]+véhicule|\bnúmero[ \t]+de[ \t]+bastidor")
+# Each name opens with one of its kind's stems, so the patterns are tried only where a stem opens
+# a word ("licence plate" is read from "plate", "numéro d'immatriculation" from "immatriculation").
+_VIN_NAMES = (r"vin\b|vehicle[ \t]+identification[ \t]+number|chassis[ \t]+(?:number|no\.?)|frame[ \t]+number|"
+              r"fahrgestellnummer|fahrzeug-?identifizierungsnummer|numéro[ \t]+de[ \t]+série[ \t]+du[ \t]+véhicule|bastidor")
+_VIN_STEMS = ("vin", "vehicle", "chassis", "frame", "fahr", "numéro de série", "bastidor")
 # Seventeen characters of the VIN alphabet (no I, O or Q), digits among them.
 _VIN = id_pattern(rf"(?i:{_VIN_NAMES}){NUMBER_JOINT}(?P<value>(?<![\w-])(?=(?:[A-Z]*\d){{3}})[A-HJ-NPR-Z0-9]{{17}}(?![\w-]))")
 # "Registration number" alone names a company's as often as a car's: the vehicle's is said so.
-_PLATE_NAMES = (r"\b(?:licen[cs]e|number|registration|reg\.?)[ \t]+plate|\bplate|\bvehicle[ \t]+registration(?:[ \t]+(?:number|no\.?))?|"
-                r"\bregistration[ \t]+mark|"
-                r"\breg\.?[ \t]+(?:no\.?|number)|\bkennzeichen|\bnuméro[ \t]+d['’]immatriculation|\bimmatriculation|\bmatrícula|"
-                r"\btarga|\bkenteken|\bregistreringsnummer")
+_PLATE_NAMES = (r"plate|vehicle[ \t]+registration(?:[ \t]+(?:number|no\.?))?|registration[ \t]+(?:mark|plate)|reg\.?[ \t]+(?:no\.?|number)|"
+                r"kennzeichen|immatriculation|matrícula|targa|kenteken|registreringsnummer")
+_PLATE_STEMS = ("plate", "vehicle", "reg", "kennzeichen", "immatriculation", "matrícula", "targa", "kenteken")
 # Two to ten capitals and digits in up to four groups parted by a space or a hyphen ("AB12 CDE",
 # "B-123-XYZ", "7ABC123"), at least one of each.
 _PLATE = id_pattern(rf"(?i:{_PLATE_NAMES}){NUMBER_JOINT}(?P<value>(?<![\w-])(?=[A-Z0-9 -]*\d)(?=[0-9 -]*[A-Z])"
                     rf"[A-Z0-9]{{1,8}}(?:[ -][A-Z0-9]{{1,7}}){{0,3}}(?![\w-]))")
-# Substrings every name holds one of, tested in C before the patterns run.
-_VIN_WORDS = ("vin", "vehicle identification", "chassis", "frame number", "fahrgestell", "fahrzeug", "du véhicule", "bastidor")
-_PLATE_WORDS = ("plate", "registration", "reg", "kennzeichen", "immatriculation", "matrícula", "targa", "kenteken",
-                "registrering")
 
 _VIN_VALUES = dict(zip("0123456789ABCDEFGHJKLMNPRSTUVWXYZ", (*range(10), 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5,
                                                             6, 7, 8, 9)))
@@ -49,12 +47,11 @@ def vin_check_digit_valid(vin: str) -> bool:
 def vehicle_ids(text: str, lower: str | None = None) -> list[Finding]:
     """VINs and licence plates given as such. `lower`: `text.lower()`, if made."""
     lower = text.lower() if lower is None else lower
-    found: list[Finding] = []
-    if any(map(lower.__contains__, _VIN_WORDS)):
-        # A VIN whose check digit is right is surely one; the others are written so after "VIN" too.
-        found.extend(Finding(m.start("value"), m.end("value"), "VEHICLE_ID", "vin", 0.9 if vin_check_digit_valid(m.group("value")) else 0.8)
-                     for m in _VIN.finditer(text))
-    if any(map(lower.__contains__, _PLATE_WORDS)):
-        found.extend(Finding(m.start("value"), m.end("value"), "VEHICLE_ID", "licence_plate", 0.8) for m in _PLATE.finditer(text)
-                     if not any(f.start < m.end("value") and m.start("value") < f.end for f in found))
+    # A VIN whose check digit is right is surely one; the others are written so after "VIN" too.
+    found = [Finding(m.start("value"), m.end("value"), "VEHICLE_ID", "vin", 0.9 if vin_check_digit_valid(m.group("value")) else 0.8)
+             for m in named_matches(text, lower, _VIN_STEMS, _VIN)]
+    for m in named_matches(text, lower, _PLATE_STEMS, _PLATE):
+        start, end = m.span("value")
+        if not any(f.start < end and start < f.end for f in found):
+            found.append(Finding(start, end, "VEHICLE_ID", "licence_plate", 0.8))
     return found
