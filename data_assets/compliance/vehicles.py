@@ -10,8 +10,6 @@ introduce a number (`national_ids.NUMBER_JOINT`).
 
 from __future__ import annotations
 
-import re
-
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.national_ids import NUMBER_JOINT, id_pattern, named_matches
 
