@@ -881,6 +881,7 @@ def test_numbers_near_the_word_account_that_are_no_account_number(text):
     ("My VIN is 1HGCM82633A004352.", "1HGCM82633A004352"),
     ("VIN: WVWZZZ1JZXW000001", "WVWZZZ1JZXW000001"),              # a European VIN: no check digit
     ("Vehicle identification number 1M8GDM9AXKP042788", "1M8GDM9AXKP042788"),
+    ("My vehicle ID is 1HGCM82633A004352.", "1HGCM82633A004352"),
     ("Driver: Bogdan Ionescu, plate B-123-XYZ", "B-123-XYZ"),
     ("My car's licence plate is AB12 CDE.", "AB12 CDE"),
     ("Kennzeichen: M-AB 1234", "M-AB 1234"),

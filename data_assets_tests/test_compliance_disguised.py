@@ -39,13 +39,15 @@ VALUES = {
     "ACCOUNT_NUMBER": "0042-7781-2345",     # given as such: "My account number is ..."
     "DATE_OF_BIRTH": "14/02/1981",          # "My date of birth is ..."
     "USERNAME": "maria_lopez84",            # "My username is ..."
+    "VEHICLE_ID": "1HGCM82633A004352",      # a VIN: "My vehicle id is ..."
     "IP_ADDRESS": "93.184.216.34",
     "SECRET": "sk-ant-api03-Zq8vT4mWc2LpR7xN5bJ9",
 }
 
 
 # The types that count only where the text names them: how the unit test names them.
-NEEDS_ITS_NAME = {"ACCOUNT_NUMBER": "My account number is", "DATE_OF_BIRTH": "Date of birth:", "USERNAME": "My username is"}
+NEEDS_ITS_NAME = {"ACCOUNT_NUMBER": "My account number is", "DATE_OF_BIRTH": "Date of birth:", "USERNAME": "My username is",
+                  "VEHICLE_ID": "VIN:"}
 
 
 def zero_width(value: str) -> str:

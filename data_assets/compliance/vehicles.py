@@ -15,7 +15,7 @@ from data_assets.compliance.national_ids import NUMBER_JOINT, id_pattern, named_
 
 # Each name opens with one of its kind's stems, so the patterns are tried only where a stem opens
 # a word ("licence plate" is read from "plate", "numéro d'immatriculation" from "immatriculation").
-_VIN_NAMES = (r"vin\b|vehicle[ \t]+identification[ \t]+number|chassis[ \t]+(?:number|no\.?)|frame[ \t]+number|"
+_VIN_NAMES = (r"vin\b|vehicle[ \t]+identification[ \t]+number|vehicle[ \t]+id\b|chassis[ \t]+(?:number|no\.?)|frame[ \t]+number|"
               r"fahrgestellnummer|fahrzeug-?identifizierungsnummer|numéro[ \t]+de[ \t]+série[ \t]+du[ \t]+véhicule|bastidor")
 _VIN_STEMS = ("vin", "vehicle", "chassis", "frame", "fahr", "numéro de série", "bastidor")
 # Seventeen characters of the VIN alphabet (no I, O or Q), digits among them.
