@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from data_assets.compliance.findings import Finding
+from data_assets.compliance.findings import Finding, overlaps_any
 from data_assets.compliance.national_ids import NUMBER_JOINT, id_pattern, named_matches
 
 # Each name opens with one of its kind's stems, so the pattern is tried only where a stem stands
@@ -52,7 +52,7 @@ def account_numbers(text: str, lower: str | None = None) -> list[Finding]:
     found: list[Finding] = []
     for detector, stems, pattern in _KINDS:
         for m in named_matches(text, lower, stems, pattern):
-            start, end = m.span("value")
-            if not any(f.start < end and start < f.end for f in found):
-                found.append(Finding(start, end, "ACCOUNT_NUMBER", detector, 0.85))
+            finding = Finding(m.start("value"), m.end("value"), "ACCOUNT_NUMBER", detector, 0.85)
+            if not overlaps_any(finding, found):
+                found.append(finding)
     return found

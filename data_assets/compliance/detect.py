@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from data_assets.compliance import ner
-from data_assets.compliance.findings import Finding, resolve_overlaps
+from data_assets.compliance.findings import Finding, resolve_overlaps, without_overlaps
 from data_assets.compliance.names import addressees, people
 from data_assets.compliance.normalize import NormalizedText, normalize
 from data_assets.compliance.places import locations
@@ -62,7 +62,7 @@ def detect_view(text: str, ner_model: str | None = None) -> list[Finding]:
     # whatever the rules for prose say.
     columns = names_in_data(text)
     if columns:
-        named = [f for f in named if not any(c.start < f.end and f.start < c.end for c in columns)] + columns
+        named = without_overlaps(named, columns) + columns
     if ner_model is not None:
         model_people, model_places = ner.entities(text, ner_model)
         named = ner.merge_people(named, model_people)

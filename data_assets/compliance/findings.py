@@ -23,6 +23,18 @@ class Finding:
         return self.end - self.start
 
 
+def overlaps_any(finding: Finding, others: Iterable[Finding]) -> bool:
+    """Whether `finding` shares a character with one of `others`."""
+    return any(o.start < finding.end and finding.start < o.end for o in others)
+
+
+def without_overlaps(findings: Iterable[Finding], others: Iterable[Finding]) -> list[Finding]:
+    """`findings` less those that share a character with one of `others`: where a detector that
+    knows better (a table's column, a cue in another script) takes a span over."""
+    others = list(others)
+    return [f for f in findings if not overlaps_any(f, others)]
+
+
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     """Keep a set of non-overlapping findings, in text order.
 

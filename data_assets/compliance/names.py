@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from data_assets.compliance.caseless import Caseless
-from data_assets.compliance.findings import Finding
+from data_assets.compliance.findings import Finding, without_overlaps
 from data_assets.compliance.lexicons import phrases, without_accents, words
 from data_assets.compliance.tokens import Token, capitalized_tokens, lower_in, sentence_start, tokenize
 
@@ -363,13 +363,13 @@ def people(text: str) -> list[Finding]:
     if "-" in text and text.isascii():
         korean = _korean_names(text, tokenize(text))
         if korean:
-            found = [f for f in found if not any(k.start < f.end and f.start < k.end for k in korean)] + korean
+            found = without_overlaps(found, korean) + korean
     if not text.isascii():
         if _CJK_SELF_NAME_HINT.search(text):
             found = found + _cjk_self_names(text)
         if any(map(text.lower().__contains__, _SCRIPT_SELF_CUE_HINT)):
             own = _script_self_names(text)
-            found = [f for f in found if not any(o.start < f.end and f.start < o.end for o in own)] + own
+            found = without_overlaps(found, own) + own
     return found
 
 

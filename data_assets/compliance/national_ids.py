@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from data_assets.compliance.caseless import Caseless
 from data_assets.compliance.findings import Finding
-from data_assets.compliance.tokens import CJK_LETTERS
+from data_assets.compliance.tokens import CJK_LETTERS, occurrences
 
 # How far before a number its cue still counts (the structured types read the same window).
 CONTEXT_CHARS = 48
@@ -370,14 +370,9 @@ def named_matches(text: str, lower: str, stems: tuple[str, ...], pattern: re.Pat
     """Matches of `pattern` tried only where one of `stems` opens a word (a CJK stem anywhere):
     a pattern led by an alternation of names scans a long text slowly, a stem is found in C. Every
     name `pattern` opens with must open with one of `stems`."""
-    starts = set()
-    for stem in stems:
-        at = lower.find(stem)
-        while at != -1:
-            if not (at and stem.isascii() and lower[at - 1].isalnum()):
-                starts.add(at)
-            at = lower.find(stem, at + 1)
-    matches = (pattern.match(text, start) for start in sorted(starts))
+    # A Latin stem after a letter or a digit is inside a word; a CJK one may stand anywhere.
+    starts = sorted({at for at in occurrences(lower, stems) if not (at and lower[at - 1].isalnum() and lower[at].isascii())})
+    matches = (pattern.match(text, start) for start in starts)
     return [m for m in matches if m is not None]
 
 
@@ -385,22 +380,23 @@ def _document(names: str, code: str) -> re.Pattern[str]:
     return id_pattern(rf"(?i:{names}){NUMBER_JOINT}(?P<value>(?<![\w-]){code}(?![\w-]))")
 
 
-_PASSPORT_NAMES = (r"\bpassport|\breisepass|\bpass-?nr\.?|\bpassnummer|\bpasseport|\bpasaporte|\bpassaporto|\bpaspoort|"
-                   r"\bpassaporte|паспорт|护照|護照|旅券|여권")
-_LICENCE_NAMES = (r"\bdriver['’]?s?[ \t]+licen[cs]e|\bdriving[ \t]+licen[cs]e|\bführerschein(?:-?nr\.?|nummer)?|"
-                  r"\bpermis[ \t]+de[ \t]+conduire|\blicencia[ \t]+de[ \t]+conducir|\bcarteira[ \t]+de[ \t]+motorista|"
-                  r"\bpatente[ \t]+di[ \t]+guida|\brijbewijs(?:nummer)?|\bkörkort|водительское[ \t]+удостоверение|驾驶证|駕駛執照|運転免許証?")
+# Each name opens with one of its kind's stems: the patterns are tried only where one opens a word
+# (`named_matches`).
+_PASSPORT_NAMES = (r"passport|reisepass|pass-?nr\.?|passnummer|passeport|pasaporte|passaporto|paspoort|passaporte|"
+                   r"паспорт|护照|護照|旅券|여권")
+_LICENCE_NAMES = (r"driver['’]?s?[ \t]+licen[cs]e|driving[ \t]+licen[cs]e|führerschein(?:-?nr\.?|nummer)?|"
+                  r"permis[ \t]+de[ \t]+conduire|licencia[ \t]+de[ \t]+conducir|carteira[ \t]+de[ \t]+motorista|"
+                  r"patente[ \t]+di[ \t]+guida|rijbewijs(?:nummer)?|körkort|водительское[ \t]+удостоверение|驾驶证|駕駛執照|運転免許証?")
 # A passport number: six to nine capitals and digits, at least three of them digits; a licence
 # number: five to twenty, hyphens inside allowed ("D123-4567-8901"), at least four digits.
 _PASSPORT_CODE = r"(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}"
 _LICENCE_CODE = r"(?=(?:[A-Z-]*\d){4})[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19}"
-# Each kind with substrings every one of its names holds, tested in C before its patterns run.
+# Each kind: its stems, its pattern as written, and the one for text written in lowercase.
 _DOCUMENTS = (
-    ("passport", ("passport", "reisepass", "pass-nr", "passnr", "passnummer", "passeport", "pasaporte", "passaport", "paspoort",
-                  "паспорт", "护照", "護照", "旅券", "여권"),
+    ("passport", ("pass", "reisepass", "pasaporte", "paspoort", "паспорт", "护照", "護照", "旅券", "여권"),
      _document(_PASSPORT_NAMES, _PASSPORT_CODE), _document(_PASSPORT_NAMES, _PASSPORT_CODE.replace("A-Z", "A-Za-z"))),
-    ("driving_licence", ("licen", "führerschein", "permis de", "carteira de", "patente di", "rijbewijs", "körkort", "удостоверение",
-                         "驾驶证", "駕駛執照", "運転免許"),
+    ("driving_licence", ("driver", "driving", "führerschein", "permis", "licencia", "carteira", "patente", "rijbewijs", "körkort",
+                         "водительское", "驾驶证", "駕駛執照", "運転免許"),
      _document(_LICENCE_NAMES, _LICENCE_CODE), _document(_LICENCE_NAMES, _LICENCE_CODE.replace("A-Z", "A-Za-z"))),
 )
 _DOCUMENT_WORDS = tuple(word for _, words, _, _ in _DOCUMENTS for word in words)
@@ -410,13 +406,9 @@ def identity_documents(text: str, lower: str | None = None) -> list[Finding]:
     """Passport and driving licence numbers given as such (see `_DOCUMENTS`). In a text written in
     lowercase the code is in lowercase too ("passport no x1234567")."""
     lower = text.lower() if lower is None else lower
-    found = []
-    for kind, words, as_written, lowercase in _DOCUMENTS:
-        if not any(map(lower.__contains__, words)):
-            continue
-        for m in (lowercase if text == lower else as_written).finditer(text):
-            found.append(Finding(m.start("value"), m.end("value"), "NATIONAL_ID", f"id_document_{kind}", 0.85))
-    return found
+    return [Finding(m.start("value"), m.end("value"), "NATIONAL_ID", f"id_document_{kind}", 0.85)
+            for kind, stems, as_written, lowercase in _DOCUMENTS
+            for m in named_matches(text, lower, stems, lowercase if text == lower else as_written)]
 
 
 def national_ids_possible_with_few_digits(text: str, lower: str) -> bool:

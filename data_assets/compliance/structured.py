@@ -15,7 +15,7 @@ import re
 
 from data_assets.compliance.accounts import account_numbers
 from data_assets.compliance.caseless import Caseless
-from data_assets.compliance.findings import Finding
+from data_assets.compliance.findings import Finding, overlaps_any, without_overlaps
 from data_assets.compliance.lexicons import words
 from data_assets.compliance.national_ids import (CONTEXT_CHARS, luhn_valid, national_ids, national_ids_possible_with_few_digits,
                                                  real_date)
@@ -635,6 +635,13 @@ _HAS_DIGIT = re.compile(r"\d")
 # position of the text was tried in full; a pattern led by a digit is scanned for in C.
 
 
+def _claim(claimed: list[Finding], found: list[Finding]) -> None:
+    """Append to `claimed` each of `found` that overlaps nothing claimed so far."""
+    for f in found:
+        if not overlaps_any(f, claimed):
+            claimed.append(f)
+
+
 def detect_structured(text: str) -> list[Finding]:
     # Cheap tests first: most instruction text has no "@" and many lines have no digit, and a
     # substring test in C costs far less than a pattern pass.
@@ -660,21 +667,23 @@ def detect_structured(text: str) -> list[Finding]:
                 validated.extend(detector(text))
         if digits >= 4:
             out.extend(birth_dates(text, lower))
+        # Each number is read once: what a detector before claimed is no other detector's (an IBAN is
+        # not also an account number, a Chinese ID not also a phone).
         if digits >= 7 or (digits >= 3 and national_ids_possible_with_few_digits(text, lower)):
             # Identity numbers of other countries and identity documents (national_ids.py): a passport number may hold three digits.
-            validated.extend(f for f in national_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
+            _claim(validated, national_ids(text, lower))
         if digits >= 2:
             # A vehicle's VIN or plate given as such (vehicles.py): a plate holds two digits or more.
-            validated.extend(f for f in vehicle_ids(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
+            _claim(validated, vehicle_ids(text, lower))
         if digits >= 5:
-            # An account or record number given as such (accounts.py); an IBAN already found is not one again.
-            validated.extend(f for f in account_numbers(text, lower) if not any(v.start < f.end and f.start < v.end for v in validated))
+            # An account or record number given as such (accounts.py).
+            _claim(validated, account_numbers(text, lower))
         out.extend(validated)
         # A number a checksum or a numbering rule already claimed (Luhn, mod-97, SSN ranges) is
         # not also a phone number, however plausible its digits are to libphonenumber.
         if digits >= 7:
-            spaced = [f for f in spaced_numbers(text) if not any(v.start < f.end and f.start < v.end for v in validated)]
+            spaced = without_overlaps(spaced_numbers(text), validated)
             validated.extend(spaced)
             out.extend(spaced)
-            out.extend(f for f in phones(text) if not any(v.start < f.end and f.start < v.end for v in validated))
+            out.extend(without_overlaps(phones(text), validated))
     return out

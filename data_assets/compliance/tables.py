@@ -18,6 +18,7 @@ import re
 
 from data_assets.compliance.findings import Finding
 from data_assets.compliance.names import FIRST_NAMES, SURNAMES
+from data_assets.compliance.tokens import occurrences
 
 # Column names of a person's name, written as in a header: lowercase, spaces and hyphens as "_".
 PERSON_NAME_COLUMNS = frozenset({
@@ -31,7 +32,7 @@ PERSON_NAME_COLUMNS = frozenset({
 })
 # "first" and "last" name a person's name fields beside each other ("id,first,last,phone"), and
 # are ordinals otherwise ("first,second").
-_FIRST_AND_LAST = ("first", "last")
+_FIRST_AND_LAST = frozenset({"first", "last"})
 # Column names that hold a person's name as often as a thing's ("Name,Price"): a value counts only
 # when a word of it is a listed name.
 AMBIGUOUS_NAME_COLUMNS = frozenset({"name", "nom", "naam"})
@@ -90,9 +91,7 @@ def _header(line: str) -> tuple[str, dict[int, bool]] | None:
         keys = [_column_key(line[start:end]) for start, end in spans]
         if any(c.isdigit() for k in keys for c in k):
             continue
-        explicit = set(PERSON_NAME_COLUMNS)
-        if all(k in keys for k in _FIRST_AND_LAST):
-            explicit.update(_FIRST_AND_LAST)
+        explicit = PERSON_NAME_COLUMNS | _FIRST_AND_LAST if all(k in keys for k in _FIRST_AND_LAST) else PERSON_NAME_COLUMNS
         columns = {i: k not in explicit for i, k in enumerate(keys) if k in explicit or k in AMBIGUOUS_NAME_COLUMNS}
         if columns:
             return delimiter, columns
@@ -103,21 +102,10 @@ def _listed_name(value: str) -> bool:
     return any(w.lower() in FIRST_NAMES or w.lower() in SURNAMES for w in _WORD.findall(value))
 
 
-def _stem_positions(lower: str) -> list[int]:
-    """Where the stems stand in the lowercased text, in order."""
-    positions = []
-    for stem in STEMS:
-        at = lower.find(stem)
-        while at != -1:
-            positions.append(at)
-            at = lower.find(stem, at + 1)
-    return sorted(positions)
-
-
 def names_in_data(text: str, lower: str | None = None) -> list[Finding]:
     """PERSON findings for the values of the name columns of the tables `text` holds and of the
     name fields of its records. `lower`: `text.lower()`, if made."""
-    positions = _stem_positions(text.lower() if lower is None else lower)
+    positions = occurrences(text.lower() if lower is None else lower, STEMS)
     if not positions:
         return []
     return names_in_columns(text, positions) + names_in_fields(text, positions)
@@ -132,7 +120,7 @@ def _line_at(text: str, start: int) -> tuple[str, int]:
 
 def names_in_columns(text: str, positions: list[int]) -> list[Finding]:
     """PERSON findings for the values of the name columns of every table `text` holds; `positions`:
-    where the stems stand (`_stem_positions`). Only the lines a stem stands on can be a header, and
+    where the stems stand (`tokens.occurrences`). Only the lines a stem stands on can be a header, and
     only the lines after a header are read, one by one: a text is not split whole."""
     if "\n" not in text:
         return []
@@ -198,7 +186,7 @@ def _field_key(key: str) -> str:
 
 def names_in_fields(text: str, positions: list[int]) -> list[Finding]:
     """PERSON findings for the values of the name fields of records written as data; `positions`:
-    where the stems stand (`_stem_positions`)."""
+    where the stems stand (`tokens.occurrences`)."""
     values = []
     kinds = set()
     key_end = -1

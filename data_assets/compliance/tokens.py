@@ -86,3 +86,15 @@ def sentence_start(text: str, position: int) -> bool:
     while i >= 0 and text[i] in " \t\"'“‘([>*-":
         i -= 1
     return i < 0 or text[i] in ".!?\n"
+
+
+def occurrences(lower: str, words: tuple[str, ...]) -> list[int]:
+    """Where each of `words` stands in `lower` (overlaps included), in order: substring searches
+    in C, for the detectors that try a pattern only where its words stand."""
+    positions = []
+    for word in words:
+        at = lower.find(word)
+        while at != -1:
+            positions.append(at)
+            at = lower.find(word, at + 1)
+    return sorted(positions)

@@ -10,7 +10,7 @@ introduce a number (`national_ids.NUMBER_JOINT`).
 
 from __future__ import annotations
 
-from data_assets.compliance.findings import Finding
+from data_assets.compliance.findings import Finding, overlaps_any
 from data_assets.compliance.national_ids import NUMBER_JOINT, id_pattern, named_matches
 
 # Each name opens with one of its kind's stems, so the patterns are tried only where a stem opens
@@ -49,7 +49,7 @@ def vehicle_ids(text: str, lower: str | None = None) -> list[Finding]:
     found = [Finding(m.start("value"), m.end("value"), "VEHICLE_ID", "vin", 0.9 if vin_check_digit_valid(m.group("value")) else 0.8)
              for m in named_matches(text, lower, _VIN_STEMS, _VIN)]
     for m in named_matches(text, lower, _PLATE_STEMS, _PLATE):
-        start, end = m.span("value")
-        if not any(f.start < end and start < f.end for f in found):
-            found.append(Finding(start, end, "VEHICLE_ID", "licence_plate", 0.8))
+        finding = Finding(m.start("value"), m.end("value"), "VEHICLE_ID", "licence_plate", 0.8)
+        if not overlaps_any(finding, found):
+            found.append(finding)
     return found
